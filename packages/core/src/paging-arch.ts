@@ -1,0 +1,95 @@
+/**
+ * The interface to a paging architecture: geometry, PTE encoding, and the permission rules of a leaf.
+ * Sv39 and Sv48 implement it in `@pagewright/sv39`; the shape also fits x86-64's 4-level paging (no R bit, an NX
+ * bit, rights combined across levels, 12-bit PCIDs).
+ *
+ * PTEs are 64-bit words handled as two unsigned 32-bit halves ({@link U64Pair}); nothing here uses BigInt except
+ * {@link PagingArch.isCanonical}, which checks a full u64 address once at a system boundary.
+ *
+ * @module
+ */
+
+import type { Access, PteFlags, U64Pair } from './hardware.js';
+
+/** What a PTE is, as seen by a walker at a given level. */
+export const PteKind = {
+  /** Not valid (RISC-V V = 0, x86 P = 0): a page fault if reached. */
+  Invalid: 0,
+  /** Points to the next-level table. */
+  Table: 1,
+  /** Maps a page (4 KiB at level 0, a superpage above). */
+  Leaf: 2,
+  /**
+   * Valid but malformed: reserved bits or encodings set, a leaf where none is allowed, a misaligned superpage,
+   * or a table pointer at the last level. Always a page fault.
+   */
+  Malformed: 3,
+} as const;
+/** One of {@link PteKind}. */
+export type PteKind = (typeof PteKind)[keyof typeof PteKind];
+
+/** The per-access state the permission check needs. */
+export interface AccessContext {
+  /** The effective privilege of the access (0 = U, 1 = S, 3 = M). */
+  privilege: number;
+  /** RISC-V `mstatus.SUM` (x86: SMAP off). S-mode may load/store user pages. */
+  sum: boolean;
+  /** RISC-V `mstatus.MXR`: loads from executable pages succeed. */
+  mxr: boolean;
+}
+
+/**
+ * A paging architecture. Levels are numbered from 0 (the leaf level of 4 KiB pages) up to `levels - 1` (the root).
+ */
+export interface PagingArch {
+  /** Name used in options and reports (`"sv39"`, `"sv48"`). */
+  readonly name: string;
+  /** Number of table levels (3 for Sv39, 4 for Sv48 and x86-64). */
+  readonly levels: number;
+  /** Index bits per level (9). */
+  readonly bitsPerLevel: number;
+  /** Entries per table (512). */
+  readonly entriesPerTable: number;
+  /** Bytes per PTE (8). */
+  readonly pteSize: number;
+  /** Significant virtual-address bits (39, 48). */
+  readonly vaBits: number;
+  /** Physical-frame-number bits (44 on RISC-V, 40 on x86-64). */
+  readonly ppnBits: number;
+  /** Bits of the address-space identifier (16 for RISC-V ASIDs, 12 for x86 PCIDs). */
+  readonly asidBits: number;
+  /** The highest level that may hold a leaf (2 for Sv39: 1 GiB pages; 3 for Sv48: 512 GiB). */
+  readonly maxLeafLevel: number;
+  /** True when access rights are the combination of every level's (x86-64); false when only the leaf counts. */
+  readonly rightsCombineAcrossLevels: boolean;
+  /** First byte address of the user half (0). */
+  readonly userStart: number;
+  /** End (exclusive) of the user half (2^38 for Sv39, 2^47 for Sv48). */
+  readonly userEnd: number;
+
+  /** Bytes mapped by one leaf at `level` (4 KiB · 512^level). */
+  pageSizeAt(level: number): number;
+  /** The table index of virtual page `vpn` at `level`. */
+  indexAt(vpn: number, level: number): number;
+  /** True when the full 64-bit `va` is canonical (upper bits copy the top VA bit). */
+  isCanonical(va: bigint): boolean;
+
+  /** Classifies a PTE found at `level`. */
+  kind(lo: number, hi: number, level: number): PteKind;
+  /** The frame number a PTE holds. */
+  ppn(lo: number, hi: number): number;
+  /** The arch-neutral flags of a valid PTE ({@link PteFlag}). */
+  flags(lo: number, hi: number): PteFlags;
+  /** Encodes a leaf PTE mapping frame `ppn` with the given arch-neutral flags (valid bit implied). */
+  encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair;
+  /** Encodes a non-leaf PTE pointing to the table in frame `ppn`. */
+  encodeTable(ppn: number, out: U64Pair): U64Pair;
+  /** Replaces the permission and status flags of a valid leaf, keeping its frame. */
+  withFlags(lo: number, hi: number, flags: PteFlags, out: U64Pair): U64Pair;
+
+  /**
+   * True when a leaf with arch-neutral `flags` allows `access` in `ctx` (the U-bit rules with SUM, MXR, and R/W/X).
+   * Does not look at A/D: that is the walker's A/D policy.
+   */
+  leafAllows(flags: PteFlags, access: Access, ctx: AccessContext): boolean;
+}

@@ -1,0 +1,40 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest project per workspace package (packages/* and apps/*). Tests import sibling packages from their
+ * source (the aliases below), so `vitest` needs no build; the published packages resolve through `dist`.
+ */
+const root = import.meta.dirname;
+const dirs = ['packages', 'apps'].flatMap((group) =>
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group))
+        .filter((d) => existsSync(join(root, group, d, 'package.json')))
+        .map((d) => `${group}/${d}`)
+    : [],
+);
+const layered = existsSync(join(root, 'packages')) ? readdirSync(join(root, 'packages')) : [];
+
+export default defineConfig({
+  resolve: {
+    alias: layered
+      .filter((d) => existsSync(join(root, 'packages', d, 'src/index.ts')))
+      .map((d) => ({
+        find: new RegExp(`^@pagewright/${d}$`),
+        replacement: resolve(root, 'packages', d, 'src/index.ts'),
+      })),
+  },
+  test: {
+    projects: dirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: dir.split('/')[1] as string,
+        root: join(root, dir),
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
