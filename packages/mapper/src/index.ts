@@ -1,0 +1,7 @@
+/**
+ * `@pagewright/mapper`: page tables in simulated memory, cursors, TLB flushers and shootdowns, ASID allocation.
+ *
+ * @packageDocumentation
+ */
+
+export {};
