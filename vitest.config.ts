@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * source (the aliases below), so `vitest` needs no build; the published packages resolve through `dist`.
  */
 const root = import.meta.dirname;
-const dirs = ['packages', 'apps'].flatMap((group) =>
+const dirs = ['packages', 'apps', 'tests'].flatMap((group) =>
   existsSync(join(root, group))
     ? readdirSync(join(root, group))
         .filter((d) => existsSync(join(root, group, d, 'package.json')))
