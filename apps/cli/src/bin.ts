@@ -1,18 +1,21 @@
 /**
- * Placeholder for the `pagewright` command until the CLI issue lands: prints the core constants.
+ * The `pagewright` executable: runs the CLI on the process's arguments and streams, then sets the exit code.
+ *
+ * @module
  */
-import {
-  Errno,
-  MAP_FIXED_NOREPLACE,
-  PAGE_SIZE,
-  PROT_READ,
-  PROT_WRITE,
-  VM_FLAG_MNEMONICS,
-} from '@pagewright/core';
+import { run } from './cli.js';
 
-console.log('pagewright — core constants (the demo arrives with apps/cli)');
-console.log(`PAGE_SIZE            ${PAGE_SIZE}`);
-console.log(`PROT_READ|PROT_WRITE ${PROT_READ | PROT_WRITE}`);
-console.log(`MAP_FIXED_NOREPLACE  0x${MAP_FIXED_NOREPLACE.toString(16)}`);
-console.log(`ENOMEM / EINVAL      ${Errno.ENOMEM} / ${Errno.EINVAL}`);
-console.log(`VmFlags mnemonics    ${VM_FLAG_MNEMONICS.filter(Boolean).join(' ')}`);
+// `pagewright mmu x.vec | head` closes the pipe early: stop quietly, as Unix tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});
+// Let pending writes drain (stdout may be a pipe) instead of calling process.exit().
+process.exitCode = code;
