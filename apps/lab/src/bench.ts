@@ -1,2 +1,14 @@
-console.error('pagewright bench: benchmarks arrive with the lab issue');
-process.exit(2);
+/**
+ * Entry point of `pnpm bench`.
+ *
+ * @module
+ */
+
+import { benchProgram } from './bench-cli.js';
+
+benchProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`pagewright bench: ${(error as Error).message}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,68 @@
+/**
+ * What an experiment is, and the shared way its results are written: a CSV, an SVG chart and a summary table.
+ *
+ * @module
+ */
+
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type TopLevelSpec, writeSvg } from './chart.js';
+import { type Row, writeCsv } from './csv.js';
+import type { Progress } from './progress.js';
+
+/** `apps/lab/results/` (both `src/` and `dist/` sit one level below the lab's root). */
+export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** How an experiment is run. */
+export interface ExperimentContext {
+  /** Seed of every random choice. */
+  seed: number;
+  /** `tiny` sizes for tests, `full` for the committed results. */
+  size: 'tiny' | 'full';
+  /** Progress reporter. */
+  progress: Progress;
+}
+
+/** What an experiment produced. */
+export interface ExperimentResult {
+  /** Every measurement, one row each (written as the CSV). */
+  rows: Row[];
+  /** The chart (vega-lite) of the rows. */
+  chart: TopLevelSpec;
+  /** The condensed rows for the terminal table. */
+  summary: Row[];
+  /** A few lines on what the numbers show. */
+  notes?: string[];
+}
+
+/** A named experiment. */
+export interface Experiment {
+  /** Name used on the command line and for the result files. */
+  name: string;
+  /** One line on what it compares. */
+  description: string;
+  /** The number of progress steps a run of this size takes. */
+  steps(size: ExperimentContext['size']): number;
+  /** Runs it. */
+  run(context: ExperimentContext): Promise<ExperimentResult> | ExperimentResult;
+}
+
+/** Writes `<dir>/<name>.csv` and `<dir>/<name>.svg`; returns their paths. */
+export async function writeResults(
+  name: string,
+  result: ExperimentResult,
+  dir: string = RESULTS_DIR,
+): Promise<{ csv: string; svg: string }> {
+  const csv = join(dir, `${name}.csv`);
+  const svg = join(dir, `${name}.svg`);
+  writeCsv(csv, result.rows);
+  await writeSvg(svg, result.chart);
+  return { csv, svg };
+}
+
+/** Milliseconds of wall time `fn` takes (`performance.now`). */
+export function timeMs(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}

@@ -1,0 +1,10 @@
+/**
+ * Every experiment, by name.
+ *
+ * @module
+ */
+
+import type { Experiment } from '../experiment.js';
+
+/** The experiments `pnpm lab <name>` knows, in the order of the README. */
+export const EXPERIMENTS: readonly Experiment[] = [];
