@@ -4,4 +4,6 @@
  * @packageDocumentation
  */
 
-export {};
+export * from './buddy-allocator.js';
+export * from './sparse-physical-memory.js';
+export * from './stack-allocator.js';
