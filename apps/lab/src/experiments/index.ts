@@ -5,6 +5,7 @@
  */
 
 import type { Experiment } from '../experiment.js';
+import { allocatorsExperiment } from './allocators.js';
 
 /** The experiments `pnpm lab <name>` knows, in the order of the README. */
-export const EXPERIMENTS: readonly Experiment[] = [];
+export const EXPERIMENTS: readonly Experiment[] = [allocatorsExperiment];
