@@ -4,7 +4,9 @@
 import { type FrameAllocator, FrameError, type FrameErrorKind, NO_FRAME } from '@pagewright/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BitmapFrameAllocator } from './bitmap-allocator.js';
 import { BuddyFrameAllocator } from './buddy-allocator.js';
+import { FailingAllocator } from './failing-allocator.js';
 import { StackFrameAllocator } from './stack-allocator.js';
 
 interface Factory {
@@ -24,9 +26,25 @@ const FACTORIES: Factory[] = [
     exactContiguous: false,
   },
   {
+    name: 'bitmap',
+    make: (f, n) => new BitmapFrameAllocator({ firstFrame: f, frameCount: n }),
+    exactContiguous: true,
+  },
+  {
     name: 'buddy',
     make: (f, n) => new BuddyFrameAllocator({ firstFrame: f, frameCount: n }),
     exactContiguous: true,
+  },
+  // The fault-injection wrapper, unarmed, must be indistinguishable from what it wraps.
+  {
+    name: 'failing(buddy)',
+    make: (f, n) => new FailingAllocator(new BuddyFrameAllocator({ firstFrame: f, frameCount: n })),
+    exactContiguous: true,
+  },
+  {
+    name: 'failing(stack)',
+    make: (f, n) => new FailingAllocator(new StackFrameAllocator({ firstFrame: f, frameCount: n })),
+    exactContiguous: false,
   },
 ];
 
@@ -181,7 +199,7 @@ describe.each(FACTORIES)('FrameAllocator conformance: $name', ({ make, exactCont
       | { t: 'bad'; offset: number; order: number };
     const op: fc.Arbitrary<Op> = fc.oneof(
       { weight: 4, arbitrary: fc.constant<Op>({ t: 'alloc' }) },
-      { weight: 2, arbitrary: fc.integer({ min: 0, max: 4 }).map<Op>((order) => ({ t: 'contig', order })) },
+      { weight: 2, arbitrary: fc.integer({ min: 0, max: 5 }).map<Op>((order) => ({ t: 'contig', order })) },
       { weight: 4, arbitrary: fc.nat().map<Op>((pick) => ({ t: 'free', pick })) },
       {
         weight: 1,
@@ -193,7 +211,7 @@ describe.each(FACTORIES)('FrameAllocator conformance: $name', ({ make, exactCont
     fc.assert(
       fc.property(
         fc.constantFrom(ALIGNED_FIRST, UNALIGNED_FIRST, 5),
-        fc.integer({ min: 1, max: 68 }),
+        fc.integer({ min: 1, max: 100 }),
         fc.array(op, { maxLength: 120 }),
         (first, total, ops) => {
           const a = make(first, total);

@@ -4,6 +4,8 @@
  * @packageDocumentation
  */
 
+export * from './bitmap-allocator.js';
 export * from './buddy-allocator.js';
+export * from './failing-allocator.js';
 export * from './sparse-physical-memory.js';
 export * from './stack-allocator.js';
