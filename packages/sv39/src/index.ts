@@ -4,4 +4,9 @@
  * @packageDocumentation
  */
 
-export {};
+export * from './hart.js';
+export * from './pte.js';
+export * from './replacement.js';
+export * from './riscv-arch.js';
+export * from './set-associative-tlb.js';
+export * from './walk.js';

@@ -1,0 +1,401 @@
+/**
+ * {@link Hart}: one RISC-V hardware thread's view of memory — privilege, `satp`, SUM/MXR, its own TLB — and the
+ * translated loads, stores and fetches built on it.
+ *
+ * @module
+ */
+
+import { type AccessContext, type PhysicalMemory, PteFlag, type Tlb, type U64Pair } from '@pagewright/core';
+import { createSv39, leafAllowsNeutral, type RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
+import { SetAssociativeTlb } from './set-associative-tlb.js';
+import {
+  type AdPolicy,
+  createWalkResult,
+  type PteReadFault,
+  type WalkOptions,
+  type WalkResult,
+  walk,
+} from './walk.js';
+
+/** The `satp.MODE` of a hart by name. */
+export type SatpModeName = 'bare' | 'sv39' | 'sv48';
+
+/** Returned by {@link Hart.translate} and the accessors for an argument that is not an access type (0, 1, 2). */
+export const INVALID_ACCESS = -256;
+
+/** Options of {@link Hart}. */
+export interface HartOptions {
+  /** Hart id (`mhartid`). */
+  id: number;
+  /** Physical memory, shared by every hart of a machine. */
+  memory: PhysicalMemory;
+  /** This hart's TLB (default: 16 sets × 4 ways, LRU). */
+  tlb?: Tlb | undefined;
+  /**
+   * The widest paging mode the hart implements, with its extensions: `Sv39` (default; modes Bare and Sv39) or an
+   * Sv48 instance (Bare, Sv39 and Sv48 — "Sv48 implies Sv39").
+   */
+  arch?: RiscvPagingArch | undefined;
+  /** A/D policy (default `'hardware'`). */
+  adPolicy?: AdPolicy | undefined;
+  /** Fault for a PTE outside memory (default `'access'`, the spec's; `'page'` is QEMU 7.2's). */
+  pteReadFault?: PteReadFault | undefined;
+  /** Initial privilege (default 1, S-mode). */
+  privilege?: number | undefined;
+}
+
+/** Where the last fault of a {@link Hart} is described (preallocated, rewritten on every fault). */
+export interface HartFault {
+  /** RISC-V cause (1, 5, 7, 12, 13, 15), or 0 after {@link INVALID_ACCESS}. */
+  cause: number;
+  /** The faulting VA (signed-number form), as `stval` would hold it. */
+  tval: number;
+}
+
+/** Page-fault cause by access. */
+const PAGE_FAULT = [13, 15, 12];
+/** Access-fault cause by access. */
+const ACCESS_FAULT = [5, 7, 1];
+
+/**
+ * A hart. Virtual addresses are numbers in the signed form of {@link RiscvPagingArch} (upper-half VAs negative);
+ * physical addresses are non-negative numbers.
+ *
+ * Semantics:
+ * - `translate` uses the TLB and walks on a miss, on a cached entry whose rights do not allow the access, or on a
+ *   store to an entry cached with D = 0 (the A/D update must not use the cache); a successful walk fills the TLB.
+ *   A fault is never cached. So a stale entry can only make an access *succeed* where memory says otherwise, the
+ *   way real hardware does until `sfence.vma`.
+ * - M-mode and `satp.MODE = Bare` do not translate (PA = VA).
+ * - Writing satp neither flushes nor orders (spec); SUM, MXR, privilege and ASID changes act immediately.
+ * - The accessors (`load*`, `store*`, `fetch`) also report an access fault (1/5/7) when the PA is not memory.
+ */
+export class Hart implements AccessContext {
+  /** Hart id. */
+  readonly id: number;
+  /** This hart's TLB. */
+  readonly tlb: Tlb;
+  /** The memory the hart accesses. */
+  readonly memory: PhysicalMemory;
+  /** The widest architecture implemented. */
+  readonly arch: RiscvPagingArch;
+  /** Options given to every walk. */
+  readonly walkOptions: WalkOptions;
+  /** The last fault (cause and tval); valid after a negative return. */
+  readonly fault: HartFault = { cause: 0, tval: 0 };
+  /** The last walk's details (preallocated, rewritten by every walk). */
+  readonly lastWalk: WalkResult = createWalkResult();
+
+  /** Calls of {@link Hart.translate} (including those made by the accessors). */
+  translations = 0;
+  /** Page walks performed (TLB misses, and re-walks for rights or D). */
+  walks = 0;
+  /** Translations or accesses that faulted. */
+  faults = 0;
+
+  /** `satp.ASID`. */
+  asid = 0;
+  /** `satp.PPN`: the root page-table frame. */
+  rootPpn = 0;
+
+  private mode: number = SatpMode.Bare;
+  private active: RiscvPagingArch;
+  private readonly sv39: RiscvPagingArch;
+  private readonly sv48: RiscvPagingArch | null;
+  private priv = 1;
+  private sumBit = false;
+  private mxrBit = false;
+  /** `perm[access << 7 | cachedFlags]` = 1 when a cached entry allows the access without a walk. */
+  private readonly perm = new Uint8Array(3 << 7);
+
+  /** @throws RangeError on bad options (cold). */
+  constructor(options: HartOptions) {
+    if (!Number.isInteger(options.id) || options.id < 0)
+      throw new RangeError(`hart id must be a non-negative integer`);
+    if (options.memory === undefined) throw new RangeError('Hart needs a PhysicalMemory');
+    this.id = options.id;
+    this.memory = options.memory;
+    this.tlb = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
+    this.arch = options.arch ?? Sv39;
+    this.sv39 = this.arch.levels === 3 ? this.arch : createSv39(this.arch.options);
+    this.sv48 = this.arch.levels === 4 ? this.arch : null;
+    this.active = this.sv39;
+    const adPolicy = options.adPolicy ?? 'hardware';
+    const pteReadFault = options.pteReadFault ?? 'access';
+    if (adPolicy !== 'hardware' && adPolicy !== 'svade')
+      throw new RangeError(`unknown A/D policy "${adPolicy}"`);
+    if (pteReadFault !== 'page' && pteReadFault !== 'access') {
+      throw new RangeError(`unknown pteReadFault "${pteReadFault}"`);
+    }
+    this.walkOptions = Object.freeze({ adPolicy, pteReadFault });
+    const privilege = options.privilege ?? 1;
+    if (privilege !== 0 && privilege !== 1 && privilege !== 3)
+      throw new RangeError(`privilege must be 0, 1 or 3`);
+    this.priv = privilege;
+    this.recomputePermissions();
+  }
+
+  /** Effective privilege: 0 U, 1 S, 3 M. Other values are ignored. */
+  get privilege(): number {
+    return this.priv;
+  }
+  set privilege(p: number) {
+    if (p !== 0 && p !== 1 && p !== 3) return;
+    this.priv = p;
+    this.recomputePermissions();
+  }
+  /** `mstatus.SUM`. */
+  get sum(): boolean {
+    return this.sumBit;
+  }
+  set sum(v: boolean) {
+    this.sumBit = v === true;
+    this.recomputePermissions();
+  }
+  /** `mstatus.MXR`. */
+  get mxr(): boolean {
+    return this.mxrBit;
+  }
+  set mxr(v: boolean) {
+    this.mxrBit = v === true;
+    this.recomputePermissions();
+  }
+
+  /** `satp.MODE` by name. */
+  get satpMode(): SatpModeName {
+    return this.mode === SatpMode.Bare ? 'bare' : this.mode === SatpMode.Sv39 ? 'sv39' : 'sv48';
+  }
+
+  /** The architecture of the current mode (Sv39 when Bare). */
+  get activeArch(): RiscvPagingArch {
+    return this.active;
+  }
+
+  /** The whole `satp` register as a u64 (cold). */
+  get satp(): bigint {
+    return (BigInt(this.mode) << 60n) | (BigInt(this.asid) << 44n) | BigInt(this.rootPpn);
+  }
+
+  /**
+   * Writes `satp`. A MODE the hart does not implement (anything but Bare, Sv39 and — on an Sv48 hart — Sv48), an
+   * ASID outside `[0, 2^16)` or a PPN outside `[0, 2^44)` makes the whole write have no effect and returns false.
+   * Does not flush the TLB (the spec: "writing satp neither orders nor invalidates").
+   */
+  writeSatp(mode: SatpModeName | number, asid: number, ppn: number): boolean {
+    let m: number;
+    if (mode === 'bare' || mode === SatpMode.Bare) m = SatpMode.Bare;
+    else if (mode === 'sv39' || mode === SatpMode.Sv39) m = SatpMode.Sv39;
+    else if ((mode === 'sv48' || mode === SatpMode.Sv48) && this.sv48 !== null) m = SatpMode.Sv48;
+    else return false;
+    if (!(Number.isInteger(asid) && asid >= 0 && asid <= 0xffff)) return false;
+    if (!(Number.isInteger(ppn) && ppn >= 0 && ppn < 2 ** 44)) return false;
+    this.mode = m;
+    this.active = m === SatpMode.Sv48 && this.sv48 !== null ? this.sv48 : this.sv39;
+    this.asid = asid;
+    this.rootPpn = ppn;
+    return true;
+  }
+
+  /**
+   * `sfence.vma`: with no arguments, everything; `asid` only: that ASID's non-global entries; `vpn` only: the
+   * entries for that page in every ASID; both: that page in that ASID, global entries kept. `vpn` is a virtual page
+   * number (VA / 4096; an upper-half page may be given negative). ASID bits above 16 are ignored (spec: "rs2 bits
+   * above ASIDLEN are ignored"); a `vpn` that is not an integer page of the current mode is a no-op.
+   */
+  sfenceVma(vpn?: number, asid?: number): void {
+    if (vpn === undefined) {
+      if (asid === undefined) this.tlb.flushAll();
+      else this.tlb.flushAsid(asid & 0xffff);
+      return;
+    }
+    const pages = this.active.vaSpan / 4096;
+    if (!(Number.isInteger(vpn) && vpn >= -pages / 2 && vpn < pages)) return;
+    const n = vpn < 0 ? vpn + pages : vpn;
+    if (asid === undefined) this.tlb.flushVa(n);
+    else this.tlb.flushVaAsid(n, asid & 0xffff);
+  }
+
+  /**
+   * Translates `va` for `access` (0 load, 1 store/AMO, 2 fetch): the physical address (≥ 0), or `-cause` with
+   * {@link Hart.fault} filled ({@link INVALID_ACCESS} for a bad access type). Never allocates or throws.
+   * Does not check that the PA is memory (the accessors do).
+   */
+  translate(va: number, access: number): number {
+    this.translations++;
+    if (this.mode === SatpMode.Bare || this.priv === 3) return this.untranslated(va, access);
+    const arch = this.active;
+    if (!(va >= arch.vaMin && va < arch.vaMax)) return this.slowPath(va, access, -1);
+    const v = va < 0 ? va + arch.vaSpan : va;
+    const off = v % 4096;
+    const vpn = (v - off) / 4096;
+    const tlb = this.tlb;
+    const slot = tlb.lookup(vpn, this.asid);
+    if (slot >= 0 && this.perm[(access << 7) | tlb.flagsOf(slot)] === 1)
+      return tlb.translate(slot, vpn) * 4096 + off;
+    return this.slowPath(va, access, vpn);
+  }
+
+  private untranslated(va: number, access: number): number {
+    if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess(va);
+    if (Number.isInteger(va) && va >= 0) return va;
+    return this.raise(ACCESS_FAULT[access] as number, va);
+  }
+
+  private invalidAccess(va: number): number {
+    this.fault.cause = 0;
+    this.fault.tval = va;
+    return INVALID_ACCESS;
+  }
+
+  private raise(cause: number, va: number): number {
+    this.faults++;
+    this.fault.cause = cause;
+    this.fault.tval = va;
+    return -cause;
+  }
+
+  private slowPath(va: number, access: number, vpn: number): number {
+    if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess(va);
+    this.walks++;
+    const r = walk(this.active, this.memory, this.rootPpn, va, access, this, this.walkOptions, this.lastWalk);
+    if (r < 0) return this.raise(-r, va);
+    const w = this.lastWalk;
+    if (vpn >= 0) this.tlb.insert(vpn, this.asid, w.level, Math.floor(r / 4096), w.flags, w.global);
+    return r;
+  }
+
+  private recomputePermissions(): void {
+    for (let access = 0; access < 3; access++) {
+      for (let flags = 0; flags < 128; flags++) {
+        let ok = leafAllowsNeutral(flags, access, this.priv, this.sumBit, this.mxrBit);
+        // Cached entries always have A = 1; a store also needs D = 1, or the walker must set it.
+        if ((flags & PteFlag.Accessed) === 0) ok = false;
+        if (access === 1 && (flags & PteFlag.Dirty) === 0) ok = false;
+        this.perm[(access << 7) | flags] = ok ? 1 : 0;
+      }
+    }
+  }
+
+  // ---- translated accesses -------------------------------------------------------------------------------------
+
+  /** Set by {@link Hart.locate} for a page-crossing access: PA of the first byte, of the second page, bytes in the first. */
+  private firstPa = 0;
+  private secondPa = 0;
+  private splitAt = 0;
+
+  /**
+   * Translates an access of `size` bytes and checks it is memory. Returns the PA of its first byte, `-cause`, or
+   * {@link CROSSES} for an access that crosses a page boundary (both pages translated — so a fault on the second
+   * page touches nothing — and their PAs left in `firstPa`/`secondPa`).
+   */
+  private locate(va: number, size: number, access: number): number {
+    const pa = this.translate(va, access);
+    if (pa < 0) return pa;
+    const off = pa % 4096;
+    if (off + size <= 4096) {
+      return this.memory.contains(pa, size) ? pa : this.raise(ACCESS_FAULT[access] as number, va);
+    }
+    const split = 4096 - off;
+    const pa2 = this.translate(va + split, access);
+    if (pa2 < 0) return pa2;
+    if (!this.memory.contains(pa, split)) return this.raise(ACCESS_FAULT[access] as number, va);
+    if (!this.memory.contains(pa2, size - split))
+      return this.raise(ACCESS_FAULT[access] as number, va + split);
+    this.firstPa = pa;
+    this.secondPa = pa2;
+    this.splitAt = split;
+    return CROSSES;
+  }
+
+  private byteAddress(k: number): number {
+    return k < this.splitAt ? this.firstPa + k : this.secondPa + (k - this.splitAt);
+  }
+
+  private readSized(va: number, size: number, access: number): number {
+    const pa = this.locate(va, size, access);
+    if (pa < 0) return pa;
+    const mem = this.memory;
+    if (pa !== CROSSES) return size === 1 ? mem.read8(pa) : size === 2 ? mem.read16(pa) : mem.read32(pa);
+    let value = 0;
+    for (let k = 0; k < size; k++) value += mem.read8(this.byteAddress(k)) * 2 ** (8 * k);
+    return value;
+  }
+
+  /** Loads a byte from `va`: the value (0..255) or `-cause`. */
+  load8(va: number): number {
+    return this.readSized(va, 1, 0);
+  }
+  /** Loads a little-endian 16-bit value: the value or `-cause`. */
+  load16(va: number): number {
+    return this.readSized(va, 2, 0);
+  }
+  /** Loads an unsigned little-endian 32-bit value: the value or `-cause`. */
+  load32(va: number): number {
+    return this.readSized(va, 4, 0);
+  }
+  /** Fetches the 32-bit instruction word at `va` (access type fetch): the word or `-cause` (12 or 1). */
+  fetch(va: number): number {
+    return this.readSized(va, 4, 2);
+  }
+
+  /** Loads a little-endian 64-bit value into `out` (two halves): 0, or `-cause` (and `out` unchanged). */
+  load64(va: number, out: U64Pair): number {
+    const pa = this.locate(va, 8, 0);
+    if (pa < 0) return pa;
+    if (pa !== CROSSES) {
+      this.memory.read64(pa, out);
+      return 0;
+    }
+    let lo = 0;
+    let hi = 0;
+    for (let k = 0; k < 4; k++) lo += this.memory.read8(this.byteAddress(k)) * 2 ** (8 * k);
+    for (let k = 0; k < 4; k++) hi += this.memory.read8(this.byteAddress(k + 4)) * 2 ** (8 * k);
+    out.lo = lo;
+    out.hi = hi;
+    return 0;
+  }
+
+  /** Stores the low 8 bits of `value`: 0 or `-cause`. */
+  store8(va: number, value: number): number {
+    return this.writeSized(va, 1, value, 0);
+  }
+  /** Stores the low 16 bits of `value`, little-endian: 0 or `-cause`. */
+  store16(va: number, value: number): number {
+    return this.writeSized(va, 2, value, 0);
+  }
+  /** Stores the low 32 bits of `value`, little-endian: 0 or `-cause`. */
+  store32(va: number, value: number): number {
+    return this.writeSized(va, 4, value, 0);
+  }
+  /** Stores a little-endian 64-bit value given as halves: 0 or `-cause`; on a fault nothing is written. */
+  store64(va: number, lo: number, hi: number): number {
+    return this.writeSized(va, 8, lo, hi);
+  }
+
+  private writeSized(va: number, size: number, lo: number, hi: number): number {
+    const pa = this.locate(va, size, 1);
+    if (pa < 0) return pa;
+    const mem = this.memory;
+    lo >>>= 0;
+    hi >>>= 0;
+    if (pa !== CROSSES) {
+      if (size === 1) mem.write8(pa, lo & 0xff);
+      else if (size === 2) mem.write16(pa, lo & 0xffff);
+      else if (size === 4) mem.write32(pa, lo);
+      else mem.write64(pa, lo, hi);
+      return 0;
+    }
+    for (let k = 0; k < size; k++) {
+      mem.write8(this.byteAddress(k), k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff);
+    }
+    return 0;
+  }
+}
+
+/** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
+const CROSSES = 0.5;
+
+/** Page-fault cause for an access type (0 load → 13, 1 store → 15, 2 fetch → 12). */
+export function pageFaultFor(access: number): number {
+  return PAGE_FAULT[access] ?? 13;
+}
