@@ -4,4 +4,12 @@
  * @packageDocumentation
  */
 
-export {};
+export * from './anon-vma.js';
+export * from './backing.js';
+export * from './merge.js';
+export * from './virt-region.js';
+export { type MutableVma, Vma, VmaError, type VmaInit } from './vma.js';
+export * from './vma-index.js';
+export * from './vma-list.js';
+export * from './vma-set.js';
+export * from './vma-tree.js';
