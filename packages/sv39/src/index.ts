@@ -9,4 +9,6 @@ export * from './pte.js';
 export * from './replacement.js';
 export * from './riscv-arch.js';
 export * from './set-associative-tlb.js';
+export * from './vector-memory.js';
+export * from './vector-runner.js';
 export * from './walk.js';
