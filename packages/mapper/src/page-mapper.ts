@@ -1,0 +1,1153 @@
+/**
+ * `PageMapper`: page tables that live in simulated physical memory, for any {@link PagingArch} and any
+ * {@link FrameAllocator} (DragonOS's `PageMapper`, the x86_64 crate's `Mapper`, Asterinas's cursor).
+ *
+ * @module
+ */
+
+import {
+  type FrameAllocator,
+  NO_FRAME,
+  PAGE_SIZE,
+  type PagingArch,
+  type PhysicalMemory,
+  PteFlag,
+  type PteFlags,
+  PteKind,
+  type TlbFlusher,
+  type U64Pair,
+} from '@pagewright/core';
+import { MapperCursor } from './cursor.js';
+import { MapperError, type MapperErrorInfo, mapperErrorName } from './errors.js';
+import { InactiveFlusher } from './inactive-flusher.js';
+import type { MmContext } from './mm-context.js';
+import type { StaleTlbDetector } from './stale-tlb-detector.js';
+
+/**
+ * Releases a data frame once the flush that made it unreachable has completed. `level` is the level of the leaf
+ * that mapped it (0 or omitted: one 4 KiB frame; `L > 0`: a block of `512^L` frames).
+ */
+export type FrameRelease = (pfn: number, level?: number) => void;
+
+/** Sees one leaf: it maps the `512^level` pages from `vpn` (aligned) to the frames from `pfn`. */
+export type LeafVisitor = (vpn: number, pfn: number, level: number, flags: PteFlags) => void;
+
+/** Where {@link PageMapper.lookup} puts the details of the leaf it found (a preallocated record). */
+export interface LeafInfo {
+  /** First page of the leaf (aligned to its size). */
+  vpn: number;
+  /** First frame of the leaf. */
+  pfn: number;
+  /** Level of the leaf (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, ...). */
+  level: number;
+  /** Arch-neutral flags of the leaf. */
+  flags: PteFlags;
+}
+
+/** Options of {@link PageMapper.copyRangeForCow}. */
+export interface CowCopyOptions {
+  /**
+   * Keep write permission on both sides: a `MAP_SHARED` mapping is copied as is (the child's entry is made clean,
+   * Linux `copy_present_pte`). Default false: both sides are write-protected.
+   */
+  keepWrite?: boolean | undefined;
+  /** Clear the Accessed bit in the child's entries, as Linux's `pte_mkold` in `copy_present_pte`. Default true. */
+  clearAccessed?: boolean | undefined;
+}
+
+/** How to build a {@link PageMapper}. */
+export interface PageMapperOptions {
+  /** The paging architecture that encodes the entries. */
+  arch: PagingArch;
+  /** The memory the tables live in. */
+  memory: PhysicalMemory;
+  /** Where table frames (and the data frames of {@link PageMapper.map}) come from. */
+  allocator: FrameAllocator;
+  /**
+   * Adopt an existing root table in this frame (allocated from `allocator`): its subtree is scanned and owned from
+   * now on. Default: a fresh zeroed root is allocated.
+   */
+  rootPpn?: number | undefined;
+  /**
+   * A kernel template: its top-level entries for the upper (kernel) half are copied into the new root, so every
+   * user table shares the kernel's lower tables (DragonOS). The kernel half can then not be edited through this
+   * mapper ({@link MapperError.KernelShared}).
+   */
+  kernel?: PageMapper | undefined;
+  /**
+   * The flusher of the single-page operations and of cursors opened without one (default: an
+   * {@link InactiveFlusher} over `context`). A function receives the new mapper (its `rootPpn` is known then).
+   */
+  flusher?: TlbFlusher | ((mapper: PageMapper) => TlbFlusher) | undefined;
+  /** The address space's TLB bookkeeping, for flushers and the stale-TLB detector. */
+  context?: MmContext | undefined;
+  /** Stale-TLB detector run after every {@link PageMapper.flush}; `null`/absent: off. */
+  detector?: StaleTlbDetector | null | undefined;
+  /** Free page tables when their last entry goes (default true). */
+  reclaimTables?: boolean | undefined;
+}
+
+interface TableInfo {
+  /** Valid entries in the table. */
+  count: number;
+  /** The parent table's frame, -1 for the root. */
+  parent: number;
+  /** The index of this table's entry in the parent. */
+  index: number;
+  /** The level of this table (root = levels - 1). */
+  level: number;
+  /** Never reclaimed (the root, the kernel's shared top-level children). */
+  pinned: boolean;
+}
+
+const AD = PteFlag.Accessed | PteFlag.Dirty;
+const ALL_FLAGS = 0x7f;
+
+/** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
+export class PageTableCorruption extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PageTableCorruption';
+  }
+}
+
+/**
+ * A page table in simulated physical memory.
+ *
+ * Invariants:
+ * - Every table frame reachable from {@link PageMapper.rootPpn} (except the kernel's shared ones) was taken from
+ *   the allocator by this mapper and is counted in {@link PageMapper.tableFrames}; with table reclaiming on, no
+ *   table except the root (and pinned kernel tables) is empty after an operation returns.
+ * - An operation either succeeds completely or returns a negative {@link MapperError} with the tables, the table
+ *   count, the allocator and the flush queue exactly as before (frames taken by the failed call are given back).
+ * - Every change that can leave a stale TLB entry (a leaf removed, moved or given fewer rights, a table freed)
+ *   queues a flush on the operation's flusher; freed table frames go back to the allocator only after that flush
+ *   is dispatched. {@link PageMapper.pendingChanges} counts changes not yet dispatched.
+ * - Data frames belong to the caller: `map` hands out a zeroed frame, `unmap` passes it back through a
+ *   {@link FrameRelease} (run after the flush) or returns it.
+ *
+ * Page numbers are `vaBits - 12`-bit VPNs: the virtual address truncated to `vaBits` bits, divided by 4096, so the
+ * kernel half of Sv39 is `[2^26, 2^27)`.
+ */
+export class PageMapper {
+  /** The paging architecture. */
+  readonly arch: PagingArch;
+  /** The memory holding the tables. */
+  readonly memory: PhysicalMemory;
+  /** The frame allocator. */
+  readonly allocator: FrameAllocator;
+  /** The address space's TLB bookkeeping (may be shared with the flushers). */
+  readonly context: MmContext | undefined;
+  /** The flusher of single-page operations. */
+  flusher: TlbFlusher;
+  /** Stale-TLB detector run after each {@link PageMapper.flush} (null: off). */
+  detector: StaleTlbDetector | null;
+  /** Details of the last failure (overwritten on every failure). */
+  readonly error: MapperErrorInfo = { code: 0, vpn: 0, level: 0, message: '' };
+  /** Details of the leaf found by the last successful {@link PageMapper.lookup} / {@link PageMapper.translate}. */
+  readonly found: LeafInfo = { vpn: 0, pfn: 0, level: 0, flags: 0 };
+  /** Number of pages (`2^(vaBits-12)`). */
+  readonly vpnCount: number;
+  /** First page of the kernel half (`vpnCount / 2`). */
+  readonly kernelStartVpn: number;
+  /** `512^level` for every level. */
+  readonly spans: readonly number[];
+
+  private root: number;
+  private readonly levels: number;
+  private readonly entries: number;
+  private readonly pteSize: number;
+  private readonly reclaim: boolean;
+  /** True when the kernel half of the root is borrowed from a kernel template. */
+  private readonly sharesKernel: boolean;
+  /** Flags every leaf gets (Global for a kernel space). */
+  protected forcedFlags = 0;
+  private readonly tables = new Map<number, TableInfo>();
+  private readonly usedFlushers = new Set<TlbFlusher>();
+  private lastFlusher: TlbFlusher | null = null;
+
+  // Transaction state (one operation at a time).
+  private readonly undoLog: number[] = [];
+  private readonly txTables: number[] = [];
+  private readonly txData: number[] = [];
+  private readonly txFlushPages: number[] = [];
+  private txFlushAll = false;
+  private readonly txFrees: number[] = [];
+  private readonly txFreeFns: FrameRelease[] = [];
+  private readonly maybeEmpty: number[] = [];
+  private readonly freedTables: number[] = [];
+  private readonly collected: number[] = [];
+  private collecting = false;
+  private lastPfn = 0;
+
+  private readonly scratch: U64Pair = { lo: 0, hi: 0 };
+  private readonly old: U64Pair = { lo: 0, hi: 0 };
+  private readonly pte: U64Pair = { lo: 0, hi: 0 };
+  private readonly freeTableFn = (pfn: number): void => this.allocator.free(pfn, 0);
+
+  /**
+   * Releases a data frame obtained from {@link PageMapper.map} back to the allocator (a {@link FrameRelease}).
+   * Pass it to `unmap` when the mapper's allocator owns the page.
+   */
+  readonly freeDataFrame: FrameRelease = (pfn: number, level = 0): void =>
+    this.allocator.free(pfn, this.arch.bitsPerLevel * level);
+
+  /**
+   * Builds a mapper with a fresh zeroed root (or adopts `options.rootPpn`).
+   * @throws {@link MapperFailure}-free `Error` when the allocator has no frame for the root.
+   */
+  constructor(options: PageMapperOptions) {
+    const { arch, memory, allocator } = options;
+    this.arch = arch;
+    this.memory = memory;
+    this.allocator = allocator;
+    this.context = options.context;
+    this.levels = arch.levels;
+    this.entries = arch.entriesPerTable;
+    this.pteSize = arch.pteSize;
+    this.reclaim = options.reclaimTables ?? true;
+    this.vpnCount = 2 ** (arch.vaBits - 12);
+    this.kernelStartVpn = this.vpnCount / 2;
+    const spans: number[] = [];
+    for (let l = 0; l < arch.levels; l++) spans.push(arch.entriesPerTable ** l);
+    this.spans = spans;
+    this.detector = options.detector ?? null;
+    this.sharesKernel = options.kernel !== undefined;
+
+    if (options.rootPpn !== undefined) {
+      this.root = options.rootPpn;
+      this.adopt(options.rootPpn, this.levels - 1, -1, 0);
+    } else {
+      const root = allocator.alloc();
+      if (root === NO_FRAME) throw new Error('PageMapper: no frame for the root table');
+      memory.zeroFrame(root);
+      this.root = root;
+      this.tables.set(root, { count: 0, parent: -1, index: 0, level: this.levels - 1, pinned: true });
+    }
+    if (options.kernel) this.copyKernelHalf(options.kernel);
+    const f = options.flusher;
+    this.flusher = typeof f === 'function' ? f(this) : (f ?? new InactiveFlusher(this.context));
+  }
+
+  /** The root table's frame (what goes into `satp.PPN`); -1 after {@link PageMapper.destroy}. */
+  get rootPpn(): number {
+    return this.root;
+  }
+
+  /** Number of table frames this mapper owns (root included, the kernel's shared tables excluded). */
+  get tableFrames(): number {
+    return this.tables.size;
+  }
+
+  /** Number of page-table changes queued on a flusher and not yet dispatched. */
+  get pendingChanges(): number {
+    let n = 0;
+    for (const f of this.usedFlushers) n += f.pending;
+    return n;
+  }
+
+  /** True after {@link PageMapper.destroy}. */
+  get destroyed(): boolean {
+    return this.root < 0;
+  }
+
+  // ───────────────────────────── queries ─────────────────────────────
+
+  /**
+   * The frame that page `vpn` maps to, or {@link MapperError.NotMapped} (or `InvalidArgument` for a VPN outside the
+   * address space). Details of the leaf go to {@link PageMapper.found}. Never allocates or throws.
+   */
+  lookup(vpn: number): number {
+    if (!(vpn >= 0 && vpn < this.vpnCount) || this.root < 0) return MapperError.InvalidArgument;
+    const s = this.scratch;
+    const { arch, memory } = this;
+    let table = this.root;
+    for (let level = this.levels - 1; level >= 0; level--) {
+      memory.read64(table * PAGE_SIZE + arch.indexAt(vpn, level) * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Table) {
+        table = arch.ppn(s.lo, s.hi);
+        continue;
+      }
+      if (kind !== PteKind.Leaf) return MapperError.NotMapped;
+      const span = this.spans[level] as number;
+      const f = this.found;
+      f.vpn = vpn - (vpn % span);
+      f.pfn = arch.ppn(s.lo, s.hi);
+      f.level = level;
+      f.flags = arch.flags(s.lo, s.hi);
+      return f.pfn + (vpn - f.vpn);
+    }
+    return MapperError.NotMapped;
+  }
+
+  /**
+   * The physical address that virtual address `va` (truncated to `vaBits`, as {@link PageMapper.lookup}'s VPNs)
+   * maps to, or a negative {@link MapperError}. The leaf goes to {@link PageMapper.found}.
+   */
+  translate(va: number): number {
+    const vpn = Math.floor(va / PAGE_SIZE);
+    const pfn = this.lookup(vpn);
+    return pfn < 0 ? pfn : pfn * PAGE_SIZE + (va - vpn * PAGE_SIZE);
+  }
+
+  /**
+   * Visits every leaf that intersects `[start, end)` in address order (a huge leaf is reported whole, with its
+   * aligned first page). Returns the number of leaves, or `InvalidArgument`.
+   */
+  visit(start: number, end: number, visitor: LeafVisitor): number {
+    if (!this.rangeOk(start, end, 0, false)) return this.lastError();
+    return this.visitIn(this.root, this.levels - 1, 0, start, end, visitor);
+  }
+
+  // ─────────────────────────── single pages ───────────────────────────
+
+  /**
+   * Maps page `vpn` (a `512^level`-page leaf at `level`) to a fresh zeroed frame (a `2^(9·level)` block for a huge
+   * page) and returns its frame number, or a negative {@link MapperError}. No flush is needed (invalid → valid).
+   */
+  map(vpn: number, flags: PteFlags, level = 0): number {
+    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+      return this.lastError();
+    }
+    const r = this.mapIn(
+      this.root,
+      this.levels - 1,
+      0,
+      vpn,
+      vpn + (this.spans[level] as number),
+      level,
+      Number.NaN,
+      flags,
+    );
+    return this.finish(r, this.flusher) < 0 ? this.lastError() : this.lastPfn;
+  }
+
+  /**
+   * Maps page `vpn` to frame `pfn` with a leaf at `level` (both aligned to `512^level`). Returns `pfn` or a
+   * negative {@link MapperError}.
+   */
+  mapPhys(vpn: number, pfn: number, flags: PteFlags, level = 0): number {
+    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+      return this.lastError();
+    }
+    if (!this.pfnOk(pfn, level, vpn)) return this.lastError();
+    const span = this.spans[level] as number;
+    const r = this.mapIn(this.root, this.levels - 1, 0, vpn, vpn + span, level, pfn - vpn, flags);
+    return this.finish(r, this.flusher) < 0 ? this.lastError() : pfn;
+  }
+
+  /**
+   * Unmaps page `vpn` and queues its flush; returns its frame or a negative {@link MapperError}.
+   * At `level` 0 a huge leaf covering `vpn` is split first (needs a table frame: may fail with
+   * `FrameAllocationFailed`); at `level > 0` there must be a leaf of exactly that level at `vpn`.
+   * `release`, when given, receives the frame after the flush is dispatched.
+   */
+  unmap(vpn: number, release?: FrameRelease, level = 0): number {
+    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true)) return this.lastError();
+    if (level > 0 && (this.lookup(vpn) < 0 || this.found.level !== level)) {
+      return this.fail(MapperError.NotMapped, vpn, level, `no ${level}-level leaf here`);
+    }
+    const span = this.spans[level] as number;
+    const r = this.unmapIn(this.root, this.levels - 1, 0, vpn, vpn + span, release);
+    if (r === 0) {
+      this.rollback();
+      return this.fail(MapperError.NotMapped, vpn, level, 'page is not mapped');
+    }
+    return this.finish(r, this.flusher) < 0 ? this.lastError() : this.lastPfn;
+  }
+
+  /**
+   * Replaces the rights of the leaf mapping page `vpn` (Read/Write/Exec/User/Global; Accessed and Dirty are kept,
+   * as Linux's `pte_modify`) and queues its flush. Splits a covering huge leaf at `level` 0. Returns the frame or a
+   * negative {@link MapperError}.
+   */
+  protect(vpn: number, flags: PteFlags, level = 0): number {
+    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+      return this.lastError();
+    }
+    if (this.lookup(vpn) < 0) return this.fail(MapperError.NotMapped, vpn, level, 'page is not mapped');
+    if (level > 0 && this.found.level !== level) {
+      return this.fail(MapperError.NotMapped, vpn, level, `no ${level}-level leaf here`);
+    }
+    const span = this.spans[level] as number;
+    const r = this.protectIn(this.root, this.levels - 1, 0, vpn, vpn + span, flags);
+    if (this.finish(r, this.flusher) < 0) return this.lastError();
+    return this.lookup(vpn);
+  }
+
+  // ─────────────────────────── ranges ───────────────────────────
+
+  /**
+   * Opens a cursor over `[startVpn, endVpn)` for bulk operations that walk each table once. The cursor owns
+   * `flusher` (default: the mapper's); close it (or `using`) to dispatch.
+   */
+  cursor(startVpn: number, endVpn: number, flusher: TlbFlusher = this.flusher): MapperCursor {
+    return new MapperCursor(this, startVpn, endVpn, flusher);
+  }
+
+  /**
+   * Maps every page of `[start, end)` with leaves at `level` to fresh zeroed frames (or, when `firstPfn ≥ 0`, to
+   * the frames from `firstPfn` on). All or nothing. Returns the number of 4 KiB pages mapped or a negative
+   * {@link MapperError}. Prefer {@link PageMapper.cursor}.
+   */
+  mapRange(
+    start: number,
+    end: number,
+    flags: PteFlags,
+    level = 0,
+    firstPfn = -1,
+    flusher = this.flusher,
+  ): number {
+    if (!this.rangeOk(start, end, level, true) || !this.flagsOk(flags, start)) return this.lastError();
+    if (firstPfn >= 0 && !this.pfnOk(firstPfn, level, start)) return this.lastError();
+    const r = this.mapIn(
+      this.root,
+      this.levels - 1,
+      0,
+      start,
+      end,
+      level,
+      firstPfn >= 0 ? firstPfn - start : Number.NaN,
+      flags,
+    );
+    return this.finish(r, flusher) < 0 ? this.lastError() : end - start;
+  }
+
+  /**
+   * Unmaps every mapped page of `[start, end)` (pages not mapped are skipped, as `munmap` does), splitting huge
+   * leaves that straddle an edge. All or nothing. Returns the number of 4 KiB pages unmapped or a negative
+   * {@link MapperError}.
+   */
+  unmapRange(start: number, end: number, release?: FrameRelease, flusher = this.flusher): number {
+    if (!this.rangeOk(start, end, 0, true)) return this.lastError();
+    const r = this.unmapIn(this.root, this.levels - 1, 0, start, end, release);
+    return this.finish(r, flusher);
+  }
+
+  /**
+   * Replaces the rights of every mapped page of `[start, end)` (see {@link PageMapper.protect}), splitting huge
+   * leaves that straddle an edge. All or nothing. Returns the number of 4 KiB pages covered or a negative error.
+   */
+  protectRange(start: number, end: number, flags: PteFlags, flusher = this.flusher): number {
+    if (!this.rangeOk(start, end, 0, true) || !this.flagsOk(flags, start)) return this.lastError();
+    const r = this.protectIn(this.root, this.levels - 1, 0, start, end, flags);
+    return this.finish(r, flusher);
+  }
+
+  /**
+   * Fork's page-table half: copies every leaf of `src` in `[start, end)` into this mapper at the same pages, with
+   * Write removed on both sides (unless `keepWrite`), queueing `src`'s flushes on `src.flusher`. Huge leaves are
+   * copied as huge leaves; one straddling an edge is split in `src` first. All or nothing (this mapper must have
+   * nothing mapped there). `onShared(vpn, pfn, level)` is called for every copied leaf after success, so the caller
+   * can raise reference counts. Returns the number of leaves copied or a negative {@link MapperError}.
+   */
+  copyRangeForCow(
+    src: PageMapper,
+    start: number,
+    end: number,
+    onShared?: LeafVisitor,
+    options: CowCopyOptions = {},
+  ): number {
+    if (src === this) return this.fail(MapperError.InvalidArgument, start, 0, 'source is this mapper');
+    if (src.arch !== this.arch)
+      return this.fail(MapperError.InvalidArgument, start, 0, 'different architectures');
+    if (!this.rangeOk(start, end, 0, true)) return this.lastError();
+    if (!src.rangeOk(start, end, 0, true))
+      return this.fail(src.error.code, src.error.vpn, 0, src.error.message);
+    const keepWrite = options.keepWrite ?? false;
+    const clearA = options.clearAccessed ?? true;
+    const out = this.collected;
+    out.length = 0;
+    const r = this.copyIn(src, src.root, this.levels - 1, 0, start, end, keepWrite, clearA);
+    if (r < 0) {
+      src.rollback();
+      this.rollback();
+      out.length = 0;
+      return r;
+    }
+    src.commit(src.flusher);
+    this.commit(this.flusher);
+    const n = out.length / 4;
+    if (onShared) {
+      for (let i = 0; i < out.length; i += 4) {
+        onShared(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number);
+      }
+    }
+    out.length = 0;
+    return n;
+  }
+
+  /**
+   * mremap's page-table half: moves the entries of `[srcVpn, srcVpn + pages)` to `[dstVpn, dstVpn + pages)`
+   * (the data stays in its frames), queueing flushes for the old pages. The ranges may overlap. Huge leaves stay
+   * huge when the distance keeps them aligned, else they become smaller leaves. The destination must be empty
+   * (outside the source). All or nothing. Returns the number of 4 KiB pages moved or a negative error.
+   */
+  moveRange(srcVpn: number, dstVpn: number, pages: number, flusher = this.flusher): number {
+    if (!this.rangeOk(srcVpn, srcVpn + pages, 0, true) || !this.rangeOk(dstVpn, dstVpn + pages, 0, true)) {
+      return this.lastError();
+    }
+    const delta = dstVpn - srcVpn;
+    const moved = this.collected;
+    moved.length = 0;
+    this.collecting = true;
+    let r = this.unmapIn(this.root, this.levels - 1, 0, srcVpn, srcVpn + pages, undefined);
+    this.collecting = false;
+    const top = this.levels - 1;
+    for (let i = 0; r >= 0 && i < moved.length; i += 4) {
+      const vpn = moved[i] as number;
+      const pfn = moved[i + 1] as number;
+      let level = moved[i + 2] as number;
+      const flags = moved[i + 3] as number;
+      const span = this.spans[level] as number;
+      while (level > 0 && delta % (this.spans[level] as number) !== 0) level--;
+      const dst = vpn + delta;
+      const m = this.mapIn(this.root, top, 0, dst, dst + span, level, pfn - dst, flags);
+      if (m < 0) r = m;
+    }
+    moved.length = 0;
+    return this.finish(r, flusher) < 0 ? this.lastError() : pages;
+  }
+
+  // ─────────────────────────── flushing ───────────────────────────
+
+  /**
+   * Dispatches `flusher` (default: the mapper's), then runs the stale-TLB detector. Every change queued on it has
+   * then reached the TLBs.
+   */
+  flush(flusher: TlbFlusher = this.flusher): void {
+    flusher.dispatch();
+    if (this.detector?.enabled) this.detector.check(this);
+  }
+
+  /**
+   * Development-mode check: throws when a page-table change was queued on a flusher but never dispatched.
+   * Tests call it after each scenario.
+   */
+  assertNoPendingChanges(): void {
+    const n = this.pendingChanges;
+    if (n > 0) {
+      throw new Error(
+        `PageMapper: ${n} page-table change(s) queued but never flushed (call flush() or close the cursor)`,
+      );
+    }
+  }
+
+  /**
+   * Tears the address space down: unmaps every leaf this mapper owns (calling `release(pfn, level)` for each after
+   * the flush), frees every owned table frame after a full flush, and dispatches. The mapper is unusable after.
+   */
+  destroy(release?: FrameRelease): void {
+    if (this.root < 0) return;
+    const f = this.flusher;
+    const end = this.sharesKernel ? this.kernelStartVpn : this.vpnCount;
+    if (release) {
+      this.visitIn(this.root, this.levels - 1, 0, 0, end, (_vpn, pfn, level) => {
+        if (level === 0) f.deferFree(pfn, release);
+        else f.deferFree(pfn, (p) => release(p, level));
+      });
+    }
+    f.flushAll();
+    for (const t of this.tables.keys()) f.deferFree(t, this.freeTableFn);
+    this.tables.clear();
+    this.root = -1;
+    this.flush(f);
+  }
+
+  // ─────────────────────────── internals used by subclasses and the cursor ───────────────────────────
+
+  /**
+   * Allocates a zeroed table for the root entry `index` and pins it (it is never reclaimed). Used by kernel spaces
+   * to pre-create the top-level tables that user roots share.
+   */
+  protected pinTopLevelTable(index: number): void {
+    const s = this.scratch;
+    const top = this.levels - 1;
+    this.memory.read64(this.root * PAGE_SIZE + index * this.pteSize, s);
+    const kind = this.arch.kind(s.lo, s.hi, top);
+    if (kind === PteKind.Table) {
+      const info = this.tables.get(this.arch.ppn(s.lo, s.hi));
+      if (info) info.pinned = true;
+      return;
+    }
+    if (kind !== PteKind.Invalid)
+      throw new PageTableCorruption(`root entry ${index} is a leaf; cannot pin a table`);
+    const t = this.newTable(this.root, index, top);
+    this.undoLog.length = 0;
+    this.txTables.length = 0;
+    if (t < 0) throw new Error('KernelSpace: no frame for a top-level kernel table');
+    (this.tables.get(t) as TableInfo).pinned = true;
+  }
+
+  // ─────────────────────────── engines ───────────────────────────
+
+  private visitIn(
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    fn: LeafVisitor,
+  ): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const span = this.spans[level] as number;
+    let n = 0;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Leaf) {
+        n++;
+        fn(eStart, arch.ppn(s.lo, s.hi), level, arch.flags(s.lo, s.hi));
+      } else if (kind === PteKind.Table && level > 0) {
+        n += this.visitIn(
+          arch.ppn(s.lo, s.hi),
+          level - 1,
+          eStart,
+          Math.max(start, eStart),
+          Math.min(end, eStart + span),
+          fn,
+        );
+      }
+    }
+    return n;
+  }
+
+  /** Maps `[start, end)` with leaves at `target`; frame = page + `pfnDelta`, or fresh frames when `pfnDelta` is NaN. */
+  private mapIn(
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    target: number,
+    pfnDelta: number,
+    flags: PteFlags,
+  ): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const pte = this.pte;
+    const span = this.spans[level] as number;
+    const allocate = Number.isNaN(pfnDelta);
+    flags |= this.forcedFlags;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (level === target) {
+        if (kind !== PteKind.Invalid) {
+          return this.fail(MapperError.PageAlreadyMapped, eStart, level, 'page is already mapped');
+        }
+        let pfn: number;
+        if (allocate) {
+          pfn = this.allocData(level);
+          if (pfn < 0)
+            return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame for the page');
+        } else {
+          pfn = eStart + pfnDelta;
+        }
+        arch.encodeLeaf(pfn, flags, pte);
+        this.setEntry(table, i, level, pte.lo, pte.hi);
+        this.lastPfn = pfn;
+        continue;
+      }
+      let child: number;
+      if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      else if (kind === PteKind.Invalid) {
+        child = this.newTable(table, i, level);
+        if (child < 0)
+          return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame for a table');
+      } else if (kind === PteKind.Leaf) {
+        return this.fail(
+          MapperError.ParentEntryHugePage,
+          Math.max(start, eStart),
+          level,
+          'a huge page covers it',
+        );
+      } else
+        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      const r = this.mapIn(
+        child,
+        level - 1,
+        eStart,
+        Math.max(start, eStart),
+        Math.min(end, eStart + span),
+        target,
+        pfnDelta,
+        flags,
+      );
+      if (r < 0) return r;
+    }
+    return 0;
+  }
+
+  private unmapIn(
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    release: FrameRelease | undefined,
+  ): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const span = this.spans[level] as number;
+    let n = 0;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Invalid) continue;
+      let child: number;
+      if (kind === PteKind.Leaf) {
+        if (eStart >= start && eStart + span <= end) {
+          const pfn = arch.ppn(s.lo, s.hi);
+          if (this.collecting) this.collected.push(eStart, pfn, level, arch.flags(s.lo, s.hi));
+          this.setEntry(table, i, level, 0, 0);
+          // One flush per leaf at its first page, as Linux flushes a huge PMD with a PMD_SIZE stride.
+          this.txFlushPages.push(eStart);
+          if (release) {
+            this.txFrees.push(pfn, level);
+            this.txFreeFns.push(release);
+          }
+          this.lastPfn = pfn;
+          n += span;
+          continue;
+        }
+        child = this.splitLeaf(table, i, level, s.lo, s.hi);
+        if (child < 0)
+          return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      else
+        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      const r = this.unmapIn(
+        child,
+        level - 1,
+        eStart,
+        Math.max(start, eStart),
+        Math.min(end, eStart + span),
+        release,
+      );
+      if (r < 0) return r;
+      n += r;
+    }
+    return n;
+  }
+
+  private protectIn(
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    flags: number,
+  ): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const pte = this.pte;
+    const span = this.spans[level] as number;
+    const rights = (flags | this.forcedFlags) & ~AD;
+    let n = 0;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Invalid) continue;
+      let child: number;
+      if (kind === PteKind.Leaf) {
+        const old = arch.flags(s.lo, s.hi);
+        const next = rights | (old & AD) | (flags & AD);
+        if (next === old) {
+          n += Math.min(end, eStart + span) - Math.max(start, eStart);
+          continue;
+        }
+        if (eStart >= start && eStart + span <= end) {
+          arch.withFlags(s.lo, s.hi, next, pte);
+          this.setEntry(table, i, level, pte.lo, pte.hi);
+          this.txFlushPages.push(eStart);
+          n += span;
+          continue;
+        }
+        child = this.splitLeaf(table, i, level, s.lo, s.hi);
+        if (child < 0)
+          return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      else
+        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      const r = this.protectIn(
+        child,
+        level - 1,
+        eStart,
+        Math.max(start, eStart),
+        Math.min(end, eStart + span),
+        flags,
+      );
+      if (r < 0) return r;
+      n += r;
+    }
+    return n;
+  }
+
+  private copyIn(
+    src: PageMapper,
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    keepWrite: boolean,
+    clearA: boolean,
+  ): number {
+    const { arch, memory } = this;
+    const s = src.scratch;
+    const pte = this.pte;
+    const span = this.spans[level] as number;
+    let dstTable = -1;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Invalid) continue;
+      let child: number;
+      if (kind === PteKind.Leaf) {
+        if (eStart >= start && eStart + span <= end) {
+          const lo = s.lo;
+          const hi = s.hi;
+          const pfn = arch.ppn(lo, hi);
+          const flags = arch.flags(lo, hi);
+          let srcFlags = flags;
+          if (!keepWrite && flags & PteFlag.Write) {
+            srcFlags = flags & ~PteFlag.Write;
+            arch.withFlags(lo, hi, srcFlags, pte);
+            src.setEntry(table, i, level, pte.lo, pte.hi);
+            src.txFlushPages.push(eStart);
+          }
+          let childFlags = srcFlags;
+          if (clearA) childFlags &= ~PteFlag.Accessed;
+          if (keepWrite) childFlags &= ~PteFlag.Dirty;
+          if (dstTable < 0) {
+            dstTable = this.ensureTable(eStart, level);
+            if (dstTable < 0) return dstTable;
+          }
+          const at = dstTable * PAGE_SIZE + i * this.pteSize;
+          memory.read64(at, this.old);
+          if (arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid) {
+            return this.fail(
+              MapperError.PageAlreadyMapped,
+              eStart,
+              level,
+              'destination page is already mapped',
+            );
+          }
+          arch.encodeLeaf(pfn, childFlags | this.forcedFlags, pte);
+          this.setEntry(dstTable, i, level, pte.lo, pte.hi);
+          this.collected.push(eStart, pfn, level, childFlags);
+          continue;
+        }
+        child = src.splitLeaf(table, i, level, s.lo, s.hi);
+        if (child < 0)
+          return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      else
+        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      const r = this.copyIn(
+        src,
+        child,
+        level - 1,
+        eStart,
+        Math.max(start, eStart),
+        Math.min(end, eStart + span),
+        keepWrite,
+        clearA,
+      );
+      if (r < 0) return r;
+    }
+    return 0;
+  }
+
+  /** The table at `level` holding page `vpn`'s entry, creating missing tables; or a negative error. */
+  private ensureTable(vpn: number, level: number): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    let table = this.root;
+    for (let l = this.levels - 1; l > level; l--) {
+      const idx = arch.indexAt(vpn, l);
+      memory.read64(table * PAGE_SIZE + idx * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, l);
+      if (kind === PteKind.Table) table = arch.ppn(s.lo, s.hi);
+      else if (kind === PteKind.Invalid) {
+        const t = this.newTable(table, idx, l);
+        if (t < 0) return this.fail(MapperError.FrameAllocationFailed, vpn, l, 'no frame for a table');
+        table = t;
+      } else if (kind === PteKind.Leaf) {
+        return this.fail(MapperError.ParentEntryHugePage, vpn, l, 'a huge page covers it');
+      } else throw new PageTableCorruption(`malformed entry at level ${l} for vpn 0x${vpn.toString(16)}`);
+    }
+    return table;
+  }
+
+  private splitLeaf(table: number, index: number, level: number, lo: number, hi: number): number {
+    const { arch, memory } = this;
+    const pfn = arch.ppn(lo, hi);
+    const flags = arch.flags(lo, hi);
+    const child = this.allocator.alloc();
+    if (child === NO_FRAME) return -1;
+    memory.zeroFrame(child);
+    this.txTables.push(child);
+    const sub = this.spans[level - 1] as number;
+    const pte = this.pte;
+    for (let j = 0; j < this.entries; j++) {
+      arch.encodeLeaf(pfn + j * sub, flags, pte);
+      memory.write64(child * PAGE_SIZE + j * this.pteSize, pte.lo, pte.hi);
+    }
+    this.tables.set(child, { count: this.entries, parent: table, index, level: level - 1, pinned: false });
+    arch.encodeTable(child, pte);
+    // Same translations before and after: the split itself needs no flush; the caller flushes what it changes next.
+    this.setEntry(table, index, level, pte.lo, pte.hi);
+    return child;
+  }
+
+  private newTable(parent: number, index: number, parentLevel: number): number {
+    const t = this.allocator.alloc();
+    if (t === NO_FRAME) return -1;
+    this.memory.zeroFrame(t);
+    this.tables.set(t, { count: 0, parent, index, level: parentLevel - 1, pinned: false });
+    this.txTables.push(t);
+    const pte = this.pte;
+    this.arch.encodeTable(t, pte);
+    this.setEntry(parent, index, parentLevel, pte.lo, pte.hi);
+    return t;
+  }
+
+  private allocData(level: number): number {
+    const { allocator, memory } = this;
+    const pfn = level === 0 ? allocator.alloc() : allocator.allocContiguous(this.arch.bitsPerLevel * level);
+    if (pfn === NO_FRAME) return -1;
+    const n = this.spans[level] as number;
+    for (let j = 0; j < n; j++) memory.zeroFrame(pfn + j);
+    this.txData.push(pfn, level);
+    return pfn;
+  }
+
+  /** Writes an entry, keeping the table's valid-entry count and the undo log. */
+  private setEntry(table: number, index: number, level: number, lo: number, hi: number): void {
+    const { arch, memory } = this;
+    const addr = table * PAGE_SIZE + index * this.pteSize;
+    const old = this.old;
+    memory.read64(addr, old);
+    const was = arch.kind(old.lo, old.hi, level) !== PteKind.Invalid;
+    const now = arch.kind(lo, hi, level) !== PteKind.Invalid;
+    memory.write64(addr, lo, hi);
+    this.undoLog.push(table, index, level, old.lo, old.hi);
+    if (was !== now) {
+      const info = this.tables.get(table);
+      if (!info) throw new PageTableCorruption(`table 0x${table.toString(16)} is not owned by this mapper`);
+      if (now) info.count++;
+      else if (--info.count === 0 && !info.pinned && info.parent >= 0) this.maybeEmpty.push(table);
+    }
+  }
+
+  /** Ends an operation: commits when `r ≥ 0`, else rolls back. Returns `r`. */
+  private finish(r: number, flusher: TlbFlusher): number {
+    if (r < 0) this.rollback();
+    else this.commit(flusher);
+    return r;
+  }
+
+  private rollback(): void {
+    const log = this.undoLog;
+    const { memory, arch } = this;
+    for (let k = log.length - 5; k >= 0; k -= 5) {
+      const table = log[k] as number;
+      const index = log[k + 1] as number;
+      const level = log[k + 2] as number;
+      const lo = log[k + 3] as number;
+      const hi = log[k + 4] as number;
+      const addr = table * PAGE_SIZE + index * this.pteSize;
+      memory.read64(addr, this.old);
+      const was = arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid;
+      const now = arch.kind(lo, hi, level) !== PteKind.Invalid;
+      memory.write64(addr, lo, hi);
+      if (was !== now) {
+        const info = this.tables.get(table);
+        if (info) info.count += now ? 1 : -1;
+      }
+    }
+    log.length = 0;
+    for (const t of this.txTables) {
+      this.tables.delete(t);
+      this.allocator.free(t, 0);
+    }
+    const data = this.txData;
+    for (let k = 0; k < data.length; k += 2) {
+      this.allocator.free(data[k] as number, this.arch.bitsPerLevel * (data[k + 1] as number));
+    }
+    this.clearTx();
+  }
+
+  private commit(flusher: TlbFlusher): void {
+    if (this.reclaim) this.reclaimEmptyTables();
+    const pages = this.txFlushPages;
+    const frees = this.txFrees;
+    const changed = pages.length > 0 || this.txFlushAll;
+    if (this.txFlushAll) flusher.flushAll();
+    else for (let k = 0; k < pages.length; k++) flusher.flushPage(pages[k] as number);
+    for (let k = 0; k < frees.length; k += 2) {
+      const pfn = frees[k] as number;
+      const level = frees[k + 1] as number;
+      const release = this.txFreeFns[k >> 1] as FrameRelease;
+      if (level === 0) flusher.deferFree(pfn, release);
+      else flusher.deferFree(pfn, (p) => release(p, level));
+    }
+    for (const t of this.freedTables) flusher.deferFree(t, this.freeTableFn);
+    if (changed && flusher !== this.lastFlusher) {
+      this.usedFlushers.add(flusher);
+      this.lastFlusher = flusher;
+    }
+    this.undoLog.length = 0;
+    this.clearTx();
+  }
+
+  private reclaimEmptyTables(): void {
+    const list = this.maybeEmpty;
+    for (let k = 0; k < list.length; k++) {
+      const t = list[k] as number;
+      const info = this.tables.get(t);
+      if (info === undefined || info.count !== 0 || info.pinned || info.parent < 0) continue;
+      this.setEntry(info.parent, info.index, info.level + 1, 0, 0);
+      this.tables.delete(t);
+      this.freedTables.push(t);
+      // A table was freed: flush the whole address space, as Linux's RISC-V tlb_flush() does when
+      // mmu_gather.freed_tables is set (arch/riscv/include/asm/tlb.h); the spec asks rs1 = x0 for non-leaf changes.
+      this.txFlushAll = true;
+    }
+  }
+
+  private clearTx(): void {
+    this.txTables.length = 0;
+    this.txData.length = 0;
+    this.txFlushPages.length = 0;
+    this.txFlushAll = false;
+    this.txFrees.length = 0;
+    this.txFreeFns.length = 0;
+    this.maybeEmpty.length = 0;
+    this.freedTables.length = 0;
+    this.undoLog.length = 0;
+  }
+
+  // ─────────────────────────── validation ───────────────────────────
+
+  /** True when `[start, end)` is a non-empty range of pages aligned to `level`; else records the error. */
+  private rangeOk(start: number, end: number, level: number, mutate: boolean): boolean {
+    if (this.root < 0) return this.bad(start, level, 'the mapper was destroyed');
+    if (!Number.isInteger(level) || level < 0 || level > this.arch.maxLeafLevel || level >= this.levels) {
+      return this.bad(start, level, `bad level ${level}`);
+    }
+    const span = this.spans[level] as number;
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(end) ||
+      start < 0 ||
+      end > this.vpnCount ||
+      start >= end
+    ) {
+      return this.bad(start, level, `bad page range [0x${start.toString(16)}, 0x${end.toString(16)})`);
+    }
+    if (start % span !== 0 || end % span !== 0)
+      return this.bad(start, level, `range not aligned to level ${level}`);
+    if (mutate && this.sharesKernel && end > this.kernelStartVpn) {
+      this.fail(
+        MapperError.KernelShared,
+        Math.max(start, this.kernelStartVpn),
+        level,
+        'the kernel half is shared',
+      );
+      return false;
+    }
+    return true;
+  }
+
+  private flagsOk(flags: number, vpn: number): boolean {
+    const rwx = flags & 7;
+    if (!Number.isInteger(flags) || (flags & ~ALL_FLAGS) !== 0 || rwx === 0) {
+      return this.bad(vpn, 0, `bad leaf flags 0x${flags.toString(16)} (need R or X; W needs R)`);
+    }
+    if ((rwx & (PteFlag.Write | PteFlag.Read)) === PteFlag.Write) {
+      return this.bad(vpn, 0, `bad leaf flags 0x${flags.toString(16)} (W needs R)`);
+    }
+    return true;
+  }
+
+  private pfnOk(pfn: number, level: number, vpn: number): boolean {
+    const span = this.spans[level] as number;
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn + span > 2 ** this.arch.ppnBits) {
+      return this.bad(vpn, level, `bad frame 0x${pfn.toString(16)}`);
+    }
+    if (pfn % span !== 0)
+      return this.bad(vpn, level, `frame 0x${pfn.toString(16)} not aligned to level ${level}`);
+    return true;
+  }
+
+  private bad(vpn: number, level: number, message: string): false {
+    this.fail(MapperError.InvalidArgument, vpn, level, message);
+    return false;
+  }
+
+  private fail(code: number, vpn: number, level: number, message: string): number {
+    const e = this.error;
+    e.code = code;
+    e.vpn = vpn;
+    e.level = level;
+    e.message = message;
+    return code;
+  }
+
+  private lastError(): number {
+    return this.error.code;
+  }
+
+  // ─────────────────────────── construction helpers ───────────────────────────
+
+  private adopt(table: number, level: number, parent: number, index: number): void {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const info: TableInfo = { count: 0, parent, index, level, pinned: parent < 0 };
+    this.tables.set(table, info);
+    for (let i = 0; i < this.entries; i++) {
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Invalid) continue;
+      info.count++;
+      const borrowed = parent < 0 && this.sharesKernel && i >= this.entries / 2;
+      if (kind === PteKind.Table && !borrowed) this.adopt(arch.ppn(s.lo, s.hi), level - 1, table, i);
+    }
+  }
+
+  private copyKernelHalf(kernel: PageMapper): void {
+    if (kernel.arch !== this.arch)
+      throw new Error('PageMapper: the kernel template uses another architecture');
+    const s = this.scratch;
+    const top = this.levels - 1;
+    const info = this.tables.get(this.root) as TableInfo;
+    for (let i = this.entries / 2; i < this.entries; i++) {
+      this.memory.read64(kernel.root * PAGE_SIZE + i * this.pteSize, s);
+      if (this.arch.kind(s.lo, s.hi, top) === PteKind.Invalid) continue;
+      const at = this.root * PAGE_SIZE + i * this.pteSize;
+      this.memory.read64(at, this.old);
+      if (this.arch.kind(this.old.lo, this.old.hi, top) === PteKind.Invalid) info.count++;
+      this.memory.write64(at, s.lo, s.hi);
+    }
+  }
+
+  /** @internal Formats the error record (used in messages). */
+  describeError(): string {
+    return `${mapperErrorName(this.error.code)} at vpn 0x${this.error.vpn.toString(16)}: ${this.error.message}`;
+  }
+}
