@@ -1,0 +1,1060 @@
+/**
+ * The reference model of one Linux process address space (anonymous memory only): a deliberately simple,
+ * executable specification written from Linux's source (mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/mremap.c,
+ * mm/madvise.c, mm/mincore.c, mm/mlock.c, mm/msync.c, kernel/fork.c — v6.18) and checked against the real
+ * kernel's answers in `packages/process-vm/conformance/`. It shares no logic with the implementation.
+ *
+ * Representation: `pages` maps a virtual page number to a {@link Page}. There is no tree and no page table; a VMA
+ * is a maximal run of consecutive pages with the same `vma` identity, and every identity forms one contiguous run.
+ * System calls take raw u64 arguments (`bigint` or `number`) and return Linux's result: a value, or `-errno`.
+ * Loads and stores return the byte, `'ok'`, or the signal.
+ *
+ * Speed is no goal: operations walk pages one by one, so keep the ranges small.
+ *
+ * @module
+ */
+
+import {
+  Errno,
+  type ErrnoName,
+  MADV_DODUMP,
+  MADV_DOFORK,
+  MADV_DONTDUMP,
+  MADV_DONTFORK,
+  MADV_DONTNEED,
+  MADV_FREE,
+  MADV_KEEPONFORK,
+  MADV_NORMAL,
+  MADV_POPULATE_READ,
+  MADV_POPULATE_WRITE,
+  MADV_RANDOM,
+  MADV_SEQUENTIAL,
+  MADV_WILLNEED,
+  MADV_WIPEONFORK,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_GROWSDOWN,
+  MAP_LOCKED,
+  MAP_NONBLOCK,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MAP_TYPE,
+  MREMAP_DONTUNMAP,
+  MREMAP_FIXED,
+  MREMAP_MAYMOVE,
+  MS_ASYNC,
+  MS_INVALIDATE,
+  MS_SYNC,
+  PROT_EXEC,
+  PROT_GROWSDOWN,
+  PROT_GROWSUP,
+  PROT_READ,
+  PROT_SEM,
+  PROT_WRITE,
+} from '@pagewright/core';
+import { PAGE, type Page, type SharedObject, type VmaAttrs, VmFlag } from './page.js';
+
+/** Layout and architecture facts the model needs; they are configuration, not behaviour. */
+export interface ModelConfig {
+  /** TASK_SIZE: the end of the user address space (exclusive), in bytes. */
+  taskSize: number;
+  /** vm.mmap_min_addr: the lowest address a mapping may use (hints below it are raised to it). */
+  mmapMinAddr: number;
+  /** mm->mmap_base: top-down placement searches below this address. */
+  mmapBase: number;
+  /** Where the search goes: Linux's default top-down, or a bottom-up search from `mmapMinAddr`. */
+  placement: 'topdown' | 'bottomup';
+  /** stack_guard_gap in pages (Linux: 256): kept free below a VM_GROWSDOWN VMA. */
+  stackGuardGapPages: number;
+  /** mm->start_brk (page-aligned). */
+  startBrk: number;
+  /**
+   * True when a page with only PROT_EXEC is readable (x86-64 `access_error`: any access right allows a read);
+   * false on RISC-V, where a load needs VM_READ or VM_WRITE (arch/riscv/mm/fault.c).
+   */
+  execImpliesRead: boolean;
+}
+
+/** What a load or store gives back. */
+export type Signal = 'SIGSEGV' | 'SIGBUS';
+
+/** One `/proc/PID/maps` line, reduced to what the model decides. */
+export interface MapsLine {
+  /** Start address (bytes). */
+  start: number;
+  /** End address (bytes, exclusive). */
+  end: number;
+  /** `rwxp` / `rw-s` etc. */
+  perms: string;
+}
+
+/** Shared, machine-wide counters (fresh VMA, anon_vma and shared-object identities). */
+export interface ModelIds {
+  next(): number;
+}
+
+const U64 = (x: bigint | number): bigint => BigInt.asUintN(64, BigInt(x));
+const PAGE_N = BigInt(PAGE);
+/** PAGE_ALIGN on u64, wrapping like C does. */
+const pageAlign = (x: bigint): bigint => BigInt.asUintN(64, x + PAGE_N - 1n) & ~(PAGE_N - 1n);
+const err = (name: ErrnoName): number => -Errno[name];
+const ACCESS = PROT_READ | PROT_WRITE | PROT_EXEC;
+
+/** A VMA as seen from the pages: [start, end) in page numbers. */
+interface VmaView {
+  start: number;
+  end: number;
+  first: Page;
+}
+
+/** The address space of one model process. */
+export class ModelProcess {
+  /** Every mapped page of this process. */
+  readonly pages = new Map<number, Page>();
+  /** mm->brk (byte address, may be unaligned). */
+  brk: number;
+  /** mm->start_brk. */
+  startBrk: number;
+
+  /**
+   * @param config - layout and architecture facts
+   * @param ids - the machine's identity counter
+   */
+  constructor(
+    readonly config: ModelConfig,
+    private readonly ids: ModelIds,
+  ) {
+    this.brk = config.startBrk;
+    this.startBrk = config.startBrk;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Views
+
+  /** The VMAs in address order. */
+  vmas(): VmaView[] {
+    const keys = [...this.pages.keys()].sort((a, b) => a - b);
+    const out: VmaView[] = [];
+    for (const k of keys) {
+      const p = this.pages.get(k)!;
+      const last = out[out.length - 1];
+      if (last && last.end === k && last.first.vma === p.vma) last.end = k + 1;
+      else out.push({ start: k, end: k + 1, first: p });
+    }
+    return out;
+  }
+
+  /** The VMA containing page `v`, or undefined. */
+  vmaAt(v: number): VmaView | undefined {
+    const p = this.pages.get(v);
+    if (!p) return undefined;
+    let s = v;
+    while (this.pages.get(s - 1)?.vma === p.vma) s--;
+    let e = v + 1;
+    while (this.pages.get(e)?.vma === p.vma) e++;
+    return { start: s, end: e, first: this.pages.get(s)! };
+  }
+
+  /** The first VMA that ends after page `v` (Linux `find_vma`), or undefined. */
+  private findVma(v: number): VmaView | undefined {
+    return this.vmas().find((m) => m.end > v);
+  }
+
+  /** `/proc/PID/maps` lines (start, end, perms), in address order. */
+  maps(): MapsLine[] {
+    return this.vmas().map((m) => ({
+      start: m.start * PAGE,
+      end: m.end * PAGE,
+      perms:
+        (m.first.prot & PROT_READ ? 'r' : '-') +
+        (m.first.prot & PROT_WRITE ? 'w' : '-') +
+        (m.first.prot & PROT_EXEC ? 'x' : '-') +
+        (m.first.flags & VmFlag.Shared ? 's' : 'p'),
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // VMA identity bookkeeping (split and merge)
+
+  private relabel(s: number, e: number, id: number): void {
+    for (let v = s; v < e; v++) this.pages.get(v)!.vma = id;
+  }
+
+  /** Makes `v` the start of a VMA (Linux `split_vma`): the part from `v` on gets a fresh identity. */
+  private splitAt(v: number): void {
+    const left = this.pages.get(v - 1);
+    const right = this.pages.get(v);
+    if (!left || !right || left.vma !== right.vma) return;
+    const m = this.vmaAt(v)!;
+    this.relabel(v, m.end, this.ids.next());
+  }
+
+  /** After a merge, the VMA takes the one anon_vma its parts had (Linux `dup_anon_vma`). */
+  private unifyAnon(v: number): void {
+    const m = this.vmaAt(v)!;
+    let anon = 0;
+    let forked = false;
+    for (let i = m.start; i < m.end; i++) {
+      const p = this.pages.get(i)!;
+      if (p.anon) {
+        anon = p.anon;
+        forked = p.forked;
+      }
+    }
+    for (let i = m.start; i < m.end; i++) {
+      const p = this.pages.get(i)!;
+      p.anon = anon;
+      p.forked = forked;
+    }
+  }
+
+  /** Same vm_flags (and the same object): mm/vma.c `is_mergeable_vma`. */
+  private static sameKind(a: VmaAttrs, b: VmaAttrs): boolean {
+    return a.prot === b.prot && a.flags === b.flags && a.shm === b.shm;
+  }
+
+  /**
+   * mm/vma.c `is_mergeable_anon_vma`: `tgt` is the neighbour, `src` the VMA being changed (or, for a new range,
+   * `srcExisting` false: a new range has no anon_vma chain of its own).
+   */
+  private static anonMergeable(tgt: VmaAttrs, src: VmaAttrs, srcExisting: boolean): boolean {
+    if (!tgt.anon && src.anon) return !(srcExisting && src.forked);
+    if (tgt.anon && !src.anon) return !tgt.forked;
+    return tgt.anon === src.anon;
+  }
+
+  /** mm/vma.c `are_anon_vmas_compatible` for prev and next when one change would merge both. */
+  private static anonCompatible(a: VmaAttrs, b: VmaAttrs): boolean {
+    return !a.anon || !b.anon || a.anon === b.anon;
+  }
+
+  /**
+   * A new range [s, e) has just been filled with pages of one fresh identity; merge it with its neighbours as
+   * mm/vma.c `vma_merge_new_range` does. `justExpand` (brk) only looks left.
+   */
+  private mergeNew(s: number, e: number, justExpand = false): void {
+    const first = this.pages.get(s)!;
+    const last = this.pages.get(e - 1)!;
+    const prev = this.pages.get(s - 1);
+    const next = this.pages.get(e);
+    const left =
+      !!prev &&
+      ModelProcess.sameKind(prev, first) &&
+      prev.pgoff + 1 === first.pgoff &&
+      ModelProcess.anonMergeable(prev, first, false);
+    const right =
+      !justExpand &&
+      !!next &&
+      ModelProcess.sameKind(last, next) &&
+      last.pgoff + 1 === next.pgoff &&
+      ModelProcess.anonMergeable(next, first, false) &&
+      (!left || ModelProcess.anonCompatible(prev!, next));
+    if (right) {
+      const n = this.vmaAt(e)!;
+      this.relabel(n.start, n.end, first.vma);
+    }
+    if (left) {
+      const m = this.vmaAt(s)!;
+      this.relabel(m.start, m.end, prev!.vma);
+    }
+    if (left || right) this.unifyAnon(s);
+  }
+
+  /**
+   * Changes prot/flags of [s, e), which lies inside one VMA, splitting and merging as mm/vma.c `vma_modify` does
+   * (`vma_merge_existing_range`, else `split_vma` at both ends). The caller has already skipped the no-change case.
+   */
+  private modifyPart(s: number, e: number, prot: number, flags: number): void {
+    const m = this.vmaAt(s)!;
+    const mid = { ...m.first, prot, flags } as VmaAttrs;
+    const leftSide = s === m.start;
+    const rightSide = e === m.end;
+    const prev = leftSide ? this.pages.get(s - 1) : undefined;
+    const next = rightSide ? this.pages.get(e) : undefined;
+    const mergeLeft =
+      !!prev &&
+      ModelProcess.sameKind(prev, mid) &&
+      prev.pgoff + 1 === this.pages.get(s)!.pgoff &&
+      ModelProcess.anonMergeable(prev, mid, true);
+    const mergeRight =
+      !!next &&
+      ModelProcess.sameKind(mid, next) &&
+      this.pages.get(e - 1)!.pgoff + 1 === next.pgoff &&
+      ModelProcess.anonMergeable(next, mid, true) &&
+      (!mergeLeft || ModelProcess.anonCompatible(prev!, next));
+    for (let v = s; v < e; v++) {
+      const p = this.pages.get(v)!;
+      p.prot = prot;
+      p.flags = flags;
+    }
+    if (!mergeLeft && !mergeRight) {
+      this.splitAt(s);
+      this.splitAt(e);
+      return;
+    }
+    this.splitAt(e);
+    this.splitAt(s);
+    if (mergeLeft) {
+      this.relabel(s, e, prev!.vma);
+      if (mergeRight) {
+        const n = this.vmaAt(e)!;
+        this.relabel(n.start, n.end, prev!.vma);
+      }
+    } else {
+      this.relabel(s, e, next!.vma);
+    }
+    this.unifyAnon(s);
+  }
+
+  /** Removes [s, e) (page numbers) from the address space; VMAs that stick out are split. */
+  private unmapPages(s: number, e: number): void {
+    this.splitAt(s);
+    this.splitAt(e);
+    for (const k of [...this.pages.keys()]) if (k >= s && k < e) this.pages.delete(k);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Faults
+
+  /**
+   * mm/rmap.c `anon_vma_prepare`: the VMA gets an anon_vma on its first write fault, reusing a neighbour's when
+   * `anon_vma_compatible` (adjacent, same flags apart from access rights, continuous pgoff) and that neighbour's
+   * anon_vma is not inherited through fork (`reusable_anon_vma`); next is tried before prev.
+   */
+  private anonPrepare(v: number): void {
+    const m = this.vmaAt(v)!;
+    if (m.first.anon) return;
+    const compatible = (a: Page, b: Page) =>
+      a.flags === b.flags && a.shm === b.shm && a.pgoff + 1 === b.pgoff;
+    let anon = 0;
+    const next = this.pages.get(m.end);
+    const last = this.pages.get(m.end - 1)!;
+    if (next && compatible(last, next) && next.anon && !next.forked) anon = next.anon;
+    const prev = this.pages.get(m.start - 1);
+    if (!anon && prev && compatible(prev, m.first) && prev.anon && !prev.forked) anon = prev.anon;
+    if (!anon) anon = this.ids.next();
+    for (let i = m.start; i < m.end; i++) {
+      const p = this.pages.get(i)!;
+      p.anon = anon;
+      p.forked = false;
+    }
+  }
+
+  private readable(p: Page): boolean {
+    return (
+      (p.prot & (PROT_READ | PROT_WRITE)) !== 0 || (this.config.execImpliesRead && (p.prot & PROT_EXEC) !== 0)
+    );
+  }
+
+  /**
+   * Handles an access to page `v` the way the fault handler would and returns the page's bytes (null = zero), or
+   * the signal. `force` is GUP's FOLL_FORCE (populate ignores missing read rights on accessible VMAs).
+   */
+  private touch(v: number, write: boolean, force = false): Uint8Array | null | Signal {
+    const p = this.pages.get(v);
+    if (!p) return 'SIGSEGV';
+    if (write ? !(p.prot & PROT_WRITE) : !(this.readable(p) || (force && p.prot & ACCESS))) return 'SIGSEGV';
+    if (p.shm) {
+      if (p.pgoff >= p.shm.sizePages) return 'SIGBUS';
+      let d = p.shm.pages.get(p.pgoff);
+      if (!d) {
+        d = new Uint8Array(PAGE); // shmem allocates a page even for a read fault
+        p.shm.pages.set(p.pgoff, d);
+      }
+      return d;
+    }
+    if (write && !p.data) {
+      this.anonPrepare(v);
+      p.data = new Uint8Array(PAGE);
+    }
+    p.present = true; // a read fault maps the shared zero page
+    return p.data;
+  }
+
+  /** Loads one byte. */
+  load8(addr: number): number | Signal {
+    const d = this.touch(Math.floor(addr / PAGE), false);
+    if (typeof d === 'string') return d;
+    return d ? d[addr % PAGE]! : 0;
+  }
+
+  /** Stores one byte. */
+  store8(addr: number, value: number): 'ok' | Signal {
+    const d = this.touch(Math.floor(addr / PAGE), true);
+    if (typeof d === 'string') return d;
+    d![addr % PAGE] = value & 0xff;
+    return 'ok';
+  }
+
+  /**
+   * mm/gup.c `populate_vma_page_range` over [s, e) inside one VMA: write faults on private writable mappings,
+   * read faults otherwise (FOLL_FORCE on any accessible VMA). Returns 0 or -EFAULT (PROT_NONE, or SIGBUS).
+   */
+  private populateVma(s: number, e: number): number {
+    const p = this.pages.get(s)!;
+    if ((p.prot & ACCESS) === 0) return err('EFAULT');
+    const write = (p.prot & PROT_WRITE) !== 0 && !p.shm;
+    for (let v = s; v < e; v++) {
+      if (typeof this.touch(v, write, true) === 'string') return err('EFAULT');
+    }
+    return 0;
+  }
+
+  /** mm/gup.c `__mm_populate`: every VMA in [s, e), skipping holes; stops at the first error unless ignored. */
+  private populate(s: number, e: number, ignoreErrors: boolean): number {
+    for (const m of this.vmas()) {
+      if (m.end <= s || m.start >= e) continue;
+      const r = this.populateVma(Math.max(s, m.start), Math.min(e, m.end));
+      if (r < 0 && !ignoreErrors) return r;
+    }
+    return 0;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Placement
+
+  /** vm_start_gap / vm_end_gap: a GROWSDOWN VMA keeps stack_guard_gap free below it. */
+  private startGap(m: VmaView): number {
+    return m.first.flags & VmFlag.GrowsDown ? Math.max(0, m.start - this.config.stackGuardGapPages) : m.start;
+  }
+
+  /** True when [s, s+n) (pages) is free, respecting guard gaps (x86 `arch_get_unmapped_area_topdown` hint test). */
+  private hintFits(s: number, n: number): boolean {
+    const c = this.config;
+    if (s * PAGE < c.mmapMinAddr || (s + n) * PAGE > c.taskSize) return false;
+    const next = this.findVma(s);
+    return !next || s + n <= this.startGap(next);
+  }
+
+  /** mm/mmap.c `vm_unmapped_area`: the highest (top-down) or lowest (bottom-up) free gap of n pages. */
+  private searchFree(n: number): number | undefined {
+    const c = this.config;
+    const low = Math.ceil(c.mmapMinAddr / PAGE);
+    const vmas = this.vmas();
+    if (c.placement === 'topdown') {
+      const high = Math.floor(c.mmapBase / PAGE);
+      for (let i = vmas.length; i >= 0; i--) {
+        const gapStart = i > 0 ? vmas[i - 1]!.end : low;
+        const gapEnd = Math.min(i < vmas.length ? this.startGap(vmas[i]!) : high, high);
+        const s = gapEnd - n;
+        if (s >= Math.max(gapStart, low)) return s;
+      }
+      return undefined;
+    }
+    const high = Math.floor(c.taskSize / PAGE);
+    for (let i = 0; i <= vmas.length; i++) {
+      const gapStart = Math.max(i > 0 ? vmas[i - 1]!.end : low, low);
+      const gapEnd = i < vmas.length ? this.startGap(vmas[i]!) : high;
+      if (gapStart + n <= gapEnd) return gapStart;
+    }
+    return undefined;
+  }
+
+  /**
+   * mm/mmap.c `__get_unmapped_area` for anonymous memory: `addr` and `len` are byte values already known to fit a
+   * double. Returns a byte address or -errno.
+   */
+  private getUnmappedArea(addr: number, len: number, fixed: boolean): number {
+    const c = this.config;
+    if (len > c.taskSize) return err('ENOMEM');
+    if (!fixed) {
+      const n = len / PAGE;
+      if (addr) {
+        const s = Math.floor(addr / PAGE);
+        if (this.hintFits(s, n)) return s * PAGE;
+      }
+      const s = this.searchFree(n);
+      if (s === undefined) return err('ENOMEM');
+      return s * PAGE;
+    }
+    if (addr > c.taskSize - len) return err('ENOMEM');
+    if (addr % PAGE) return err('EINVAL');
+    return addr;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // System calls
+
+  /** mmap(addr, len, prot, flags, fd, off) for anonymous memory (fd is ignored with MAP_ANONYMOUS). */
+  mmap(
+    addr: bigint | number,
+    len: bigint | number,
+    prot: number,
+    flags: number,
+    off: bigint | number = 0,
+  ): number {
+    const a = U64(addr);
+    const l = U64(len);
+    if (U64(off) % PAGE_N) return err('EINVAL'); // x86-64 sys_mmap
+    if (!(flags & MAP_ANONYMOUS)) return err('EBADF'); // fd -1
+    if (l === 0n) return err('EINVAL');
+    if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
+    let hint = a;
+    if (!(flags & MAP_FIXED)) {
+      hint &= ~(PAGE_N - 1n); // round_hint_to_min
+      if (hint && hint < BigInt(this.config.mmapMinAddr)) hint = BigInt(this.config.mmapMinAddr);
+    }
+    const alen = pageAlign(l);
+    if (alen === 0n) return err('ENOMEM');
+    if (alen > BigInt(this.config.taskSize)) return err('ENOMEM');
+    if (hint > BigInt(this.config.taskSize)) {
+      if (flags & MAP_FIXED) return err('ENOMEM');
+      hint = 0n; // mmap_address_hint_valid fails: search instead
+    }
+    const at = this.getUnmappedArea(Number(hint), Number(alen), (flags & MAP_FIXED) !== 0);
+    if (at < 0) return at;
+    const s = at / PAGE;
+    const n = Number(alen) / PAGE;
+    if (flags & MAP_FIXED_NOREPLACE) {
+      for (let v = s; v < s + n; v++) if (this.pages.has(v)) return err('EEXIST');
+    }
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE) return err('EINVAL');
+    if (type === MAP_SHARED && flags & MAP_GROWSDOWN) return err('EINVAL');
+    prot &= ACCESS; // PROT_SEM and unknown bits carry no VM flag
+    let vmFlags = 0;
+    if (flags & MAP_GROWSDOWN) vmFlags |= VmFlag.GrowsDown;
+    if (flags & MAP_LOCKED) vmFlags |= VmFlag.Locked;
+    if (flags & MAP_NORESERVE) vmFlags |= VmFlag.NoReserve;
+    if (type === MAP_SHARED) vmFlags |= VmFlag.Shared;
+    else if (prot & PROT_WRITE && !(flags & MAP_NORESERVE)) vmFlags |= VmFlag.Account;
+    this.unmapPages(s, s + n); // MAP_FIXED replaces what was there
+    const shm: SharedObject | null =
+      type === MAP_SHARED ? { id: this.ids.next(), sizePages: n, pages: new Map() } : null;
+    const id = this.ids.next();
+    for (let i = 0; i < n; i++) {
+      this.pages.set(s + i, {
+        vma: id,
+        prot,
+        flags: vmFlags,
+        anon: 0,
+        forked: false,
+        pgoff: shm ? i : s + i,
+        shm,
+        data: null,
+        present: false,
+      });
+    }
+    if (!shm) this.mergeNew(s, s + n); // a new shmem file never merges with anything
+    if (vmFlags & VmFlag.Locked || (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE) {
+      this.populate(s, s + n, true);
+    }
+    return at;
+  }
+
+  /** munmap(addr, len). */
+  munmap(addr: bigint | number, len: bigint | number): number {
+    const a = U64(addr);
+    const l = U64(len);
+    const ts = BigInt(this.config.taskSize);
+    if (a % PAGE_N || a > ts || l > ts - a) return err('EINVAL');
+    const e = a + pageAlign(l);
+    if (e === a) return err('EINVAL');
+    this.unmapPages(Number(a / PAGE_N), Number(e / PAGE_N));
+    return 0;
+  }
+
+  /** mprotect(addr, len, prot): mm/mprotect.c `do_mprotect_pkey`. */
+  mprotect(addr: bigint | number, len: bigint | number, prot: number): number {
+    const a = U64(addr);
+    const l = U64(len);
+    const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+    if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return err('EINVAL');
+    if (a % PAGE_N) return err('EINVAL');
+    if (l === 0n) return 0;
+    const end = BigInt.asUintN(64, a + pageAlign(l));
+    if (end <= a) return err('ENOMEM');
+    if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return err('EINVAL');
+    prot &= ACCESS;
+    const s = Number(a / PAGE_N);
+    const e = end > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(end / PAGE_N);
+    let first = this.findVma(s);
+    if (!first || first.start >= e) return err('ENOMEM');
+    let start = s;
+    if (grows & PROT_GROWSDOWN) {
+      start = first.start;
+      if (!(first.first.flags & VmFlag.GrowsDown)) return err('EINVAL');
+    } else if (first.start > s) return err('ENOMEM');
+    if (grows & PROT_GROWSUP) return err('EINVAL'); // no VM_GROWSUP VMAs on x86-64 or RISC-V
+    // Walk the VMAs in order; a hole stops the walk with ENOMEM after the earlier VMAs were changed.
+    let nstart = start;
+    for (;;) {
+      const old = first.first;
+      const tmp = Math.min(first.end, e);
+      if (old.prot !== prot) {
+        let flags = old.flags;
+        if (prot & PROT_WRITE) {
+          if (
+            !(old.flags & (VmFlag.Account | VmFlag.Shared | VmFlag.NoReserve)) &&
+            !(old.prot & PROT_WRITE)
+          ) {
+            flags |= VmFlag.Account;
+          }
+        } else if (old.flags & VmFlag.Account && !old.shm && !old.anon) {
+          flags &= ~VmFlag.Account;
+        }
+        const wasLockedRo = (old.flags & VmFlag.Locked) !== 0 && !(old.prot & PROT_WRITE) && !old.shm;
+        this.modifyPart(nstart, tmp, prot, flags);
+        // mprotect_fixup: a private mlocked VMA that becomes writable is populated (COW broken) at once.
+        if (wasLockedRo && prot & PROT_WRITE) this.populateVma(nstart, tmp);
+      }
+      nstart = this.vmaAt(tmp - 1)!.end; // vma_iter_end: past a VMA the change merged into
+      if (nstart >= e) return 0;
+      const nx = this.findVma(nstart);
+      if (!nx || nx.start !== nstart) return err('ENOMEM');
+      first = nx;
+    }
+  }
+
+  /** brk(addr): mm/mmap.c — returns the new break, or the old one on any failure. */
+  brkCall(addr: bigint | number): number {
+    const want = U64(addr);
+    const orig = this.brk;
+    if (want < BigInt(this.startBrk)) return orig;
+    const newbrk = pageAlign(want);
+    const oldbrk = BigInt(Math.ceil(this.brk / PAGE) * PAGE);
+    if (newbrk === oldbrk) {
+      this.brk = Number(want);
+      return this.brk;
+    }
+    if (want <= BigInt(this.brk)) {
+      // shrink: needs a VMA in [newbrk, oldbrk)
+      const s = Number(newbrk) / PAGE;
+      const e = Number(oldbrk) / PAGE;
+      const m = this.findVma(s);
+      if (!m || m.start >= e) return orig;
+      this.brk = Number(want);
+      this.unmapPages(s, e);
+      return this.brk;
+    }
+    const len = BigInt.asUintN(64, newbrk - oldbrk);
+    if (len > BigInt(this.config.taskSize) || oldbrk > BigInt(this.config.taskSize) - len) return orig;
+    const s = Number(oldbrk) / PAGE;
+    const e = Number(newbrk) / PAGE;
+    // the expansion must leave one page (plus the stack guard gap before a GROWSDOWN VMA) free
+    const next = this.findVma(s);
+    if (next && e + 1 > this.startGap(next)) return orig;
+    const id = this.ids.next();
+    for (let v = s; v < e; v++) {
+      this.pages.set(v, {
+        vma: id,
+        prot: PROT_READ | PROT_WRITE,
+        flags: VmFlag.Account,
+        anon: 0,
+        forked: false,
+        pgoff: v,
+        shm: null,
+        data: null,
+        present: false,
+      });
+    }
+    // do_brk_flags expands the VMA just below oldbrk if it starts at or above start_brk
+    const prev = this.vmaAt(s - 1);
+    if (prev && prev.start >= Math.floor(this.startBrk / PAGE)) this.mergeNew(s, e, true);
+    this.brk = Number(want);
+    return this.brk;
+  }
+
+  /** madvise(addr, len, advice): mm/madvise.c. */
+  madvise(addr: bigint | number, len: bigint | number, advice: number): number {
+    const valid = [
+      MADV_NORMAL,
+      MADV_RANDOM,
+      MADV_SEQUENTIAL,
+      MADV_WILLNEED,
+      MADV_DONTNEED,
+      MADV_FREE,
+      MADV_DONTFORK,
+      MADV_DOFORK,
+      MADV_DONTDUMP,
+      MADV_DODUMP,
+      MADV_WIPEONFORK,
+      MADV_KEEPONFORK,
+      MADV_POPULATE_READ,
+      MADV_POPULATE_WRITE,
+    ];
+    if (!valid.includes(advice)) return err('EINVAL');
+    const a = U64(addr);
+    const l = U64(len);
+    if (a % PAGE_N) return err('EINVAL');
+    const al = pageAlign(l);
+    if (l !== 0n && al === 0n) return err('EINVAL');
+    const end = a + al;
+    if (end >= 1n << 64n) return err('EINVAL');
+    if (end === a) return 0;
+    const s = Number(a / PAGE_N);
+    const e = Number(end / PAGE_N);
+    if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE)
+      return this.madvisePopulate(s, e, advice);
+    // madvise_walk_vmas: visit every VMA piece; a hole makes the final answer ENOMEM
+    let unmapped = 0;
+    let start = s;
+    while (start < e) {
+      const m = this.findVma(start);
+      if (!m || m.start >= e) return err('ENOMEM');
+      if (start < m.start) {
+        unmapped = err('ENOMEM');
+        start = m.start;
+      }
+      const tmp = Math.min(m.end, e);
+      const r = this.adviseOne(start, tmp, advice);
+      if (r) return r;
+      start = Math.max(tmp, this.vmaAt(tmp - 1)!.end); // skip a VMA the change merged into
+    }
+    return unmapped;
+  }
+
+  private adviseOne(s: number, e: number, advice: number): number {
+    const p = this.pages.get(s)!;
+    const setFlags = (set: number, clear: number) => {
+      const flags = (p.flags & ~clear) | set;
+      if (flags !== p.flags) this.modifyPart(s, e, p.prot, flags);
+      return 0;
+    };
+    switch (advice) {
+      case MADV_DONTNEED:
+      case MADV_FREE:
+        if (p.flags & VmFlag.Locked) return err('EINVAL');
+        if (advice === MADV_FREE && p.shm) return err('EINVAL');
+        for (let v = s; v < e; v++) {
+          const q = this.pages.get(v)!;
+          q.data = null;
+          q.present = false;
+        }
+        return 0;
+      case MADV_WILLNEED:
+        return 0;
+      case MADV_NORMAL:
+        return setFlags(0, VmFlag.RandRead | VmFlag.SeqRead);
+      case MADV_RANDOM:
+        return setFlags(VmFlag.RandRead, VmFlag.SeqRead);
+      case MADV_SEQUENTIAL:
+        return setFlags(VmFlag.SeqRead, VmFlag.RandRead);
+      case MADV_DONTFORK:
+        return setFlags(VmFlag.DontCopy, 0);
+      case MADV_DOFORK:
+        return setFlags(0, VmFlag.DontCopy);
+      case MADV_DONTDUMP:
+        return setFlags(VmFlag.DontDump, 0);
+      case MADV_DODUMP:
+        return setFlags(0, VmFlag.DontDump);
+      case MADV_WIPEONFORK:
+        if (p.shm) return err('EINVAL');
+        return setFlags(VmFlag.WipeOnFork, 0);
+      case MADV_KEEPONFORK:
+        return setFlags(0, VmFlag.WipeOnFork);
+      default:
+        return err('EINVAL');
+    }
+  }
+
+  /** mm/madvise.c `madvise_populate`: prefault VMA by VMA; a hole is ENOMEM, missing rights EINVAL. */
+  private madvisePopulate(s: number, e: number, advice: number): number {
+    const write = advice === MADV_POPULATE_WRITE;
+    let v = s;
+    while (v < e) {
+      const p = this.pages.get(v);
+      if (!p) return err('ENOMEM');
+      if (write ? !(p.prot & PROT_WRITE) : !this.readable(p)) return err('EINVAL');
+      const r = this.touch(v, write);
+      if (typeof r === 'string') return err('EFAULT');
+      v++;
+    }
+    return 0;
+  }
+
+  /** mincore(addr, len): returns -errno or the residency of each page. */
+  mincore(addr: bigint | number, len: bigint | number): number | boolean[] {
+    const a = U64(addr);
+    const l = U64(len);
+    if (a % PAGE_N) return err('EINVAL');
+    if (a + l > BigInt(this.config.taskSize)) return err('ENOMEM');
+    const n = Number((l + PAGE_N - 1n) / PAGE_N);
+    const s = Number(a / PAGE_N);
+    const out: boolean[] = [];
+    for (let v = s; v < s + n; v++) {
+      const p = this.pages.get(v);
+      if (!p) return err('ENOMEM');
+      out.push(p.shm ? p.shm.pages.has(p.pgoff) : p.present);
+    }
+    return out;
+  }
+
+  /** mlock(addr, len) / munlock(addr, len): mm/mlock.c `apply_vma_lock_flags` then `__mm_populate`. */
+  mlock(addr: bigint | number, len: bigint | number, lock = true): number {
+    const a = U64(addr);
+    const l = U64(len);
+    const start = a & ~(PAGE_N - 1n);
+    const alen = pageAlign(l + (a & (PAGE_N - 1n)));
+    const end = start + alen;
+    if (end >= 1n << 64n) return err('EINVAL');
+    if (end === start) return 0;
+    const s = Number(start / PAGE_N);
+    const e = Number(end / PAGE_N);
+    if (!this.pages.has(s)) return err('ENOMEM');
+    let tmp = s;
+    while (tmp < e) {
+      const m = this.vmaAt(tmp);
+      if (!m) return err('ENOMEM');
+      const p = m.first;
+      const piece = Math.min(m.end, e);
+      const flags = lock ? p.flags | VmFlag.Locked : p.flags & ~VmFlag.Locked;
+      if (flags !== p.flags) this.modifyPart(tmp, piece, p.prot, flags);
+      tmp = piece;
+    }
+    if (!lock) return 0;
+    const r = this.populate(s, e, false);
+    return r === err('EFAULT') ? err('ENOMEM') : r;
+  }
+
+  /** msync(addr, len, flags): checks only (anonymous memory has nothing to write back). */
+  msync(addr: bigint | number, len: bigint | number, flags: number): number {
+    const a = U64(addr);
+    const l = U64(len);
+    if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return err('EINVAL');
+    if (a % PAGE_N) return err('EINVAL');
+    if (flags & MS_ASYNC && flags & MS_SYNC) return err('EINVAL');
+    const end = a + pageAlign(l);
+    if (end >= 1n << 64n) return err('ENOMEM');
+    if (end === a) return 0;
+    const e = Number(end / PAGE_N);
+    let start = Number(a / PAGE_N);
+    let unmapped = 0;
+    for (;;) {
+      const m = this.findVma(start);
+      if (!m) return err('ENOMEM');
+      if (start < m.start) {
+        if (flags === MS_ASYNC) return err('ENOMEM');
+        start = m.start;
+        if (start >= e) return err('ENOMEM');
+        unmapped = err('ENOMEM');
+      }
+      if (flags & MS_INVALIDATE && m.first.flags & VmFlag.Locked) return err('EBUSY');
+      start = m.end;
+      if (start >= e) return unmapped;
+    }
+  }
+
+  /** mremap(old, oldLen, newLen, flags, newAddr): mm/mremap.c (v6.18, including multi-VMA moves). */
+  mremap(
+    addr: bigint | number,
+    oldLen: bigint | number,
+    newLen: bigint | number,
+    flags: number,
+    newAddr: bigint | number = 0,
+  ): number {
+    const a = U64(addr);
+    const ol = pageAlign(U64(oldLen));
+    const nl = pageAlign(U64(newLen));
+    const na = U64(newAddr);
+    const ts = BigInt(this.config.taskSize);
+    if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) return err('EINVAL');
+    if (a % PAGE_N) return err('EINVAL');
+    if (nl === 0n) return err('EINVAL');
+    if (nl > ts) return err('EINVAL');
+    const impliesNew = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
+    if (impliesNew) {
+      if (na > ts - nl) return err('EINVAL');
+      if (na % PAGE_N) return err('EINVAL');
+      if (!(flags & MREMAP_MAYMOVE)) return err('EINVAL');
+      if (flags & MREMAP_DONTUNMAP && ol !== nl) return err('EINVAL');
+      if (a + ol > na && na + nl > a) return err('EINVAL');
+    }
+    const s = Number(a / PAGE_N);
+    const oldN = Number(ol / PAGE_N);
+    const newN = Number(nl / PAGE_N);
+    const dst = Number(na / PAGE_N);
+    if (flags & MREMAP_FIXED && oldN === newN) return this.remapMove(s, oldN, dst, flags);
+    const m = this.vmaAt(s);
+    const r = this.checkPrep(m, s, oldN, newN, flags);
+    if (r) return r;
+    if (impliesNew) return this.remapTo(s, oldN, newN, dst, flags);
+    // mremap_at
+    if (newN === oldN) return s * PAGE;
+    if (newN < oldN) {
+      // shrink_vma → do_vmi_munmap(addr + new_len, old_len - new_len)
+      if ((s + oldN) * PAGE > this.config.taskSize) return err('EINVAL');
+      this.unmapPages(s + newN, s + oldN);
+      return s * PAGE;
+    }
+    const vma = m!;
+    if (s + oldN === vma.end && this.expandable(vma, newN - oldN)) {
+      this.expandInPlace(vma, newN - oldN);
+      return s * PAGE;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return err('ENOMEM');
+    const at = this.getUnmappedArea(0, newN * PAGE, false);
+    if (at < 0) return at;
+    return this.moveVma(s, oldN, newN, at / PAGE, flags);
+  }
+
+  /** mm/mremap.c `check_prep_vma`. */
+  private checkPrep(m: VmaView | undefined, s: number, oldN: number, newN: number, flags: number): number {
+    if (!m) return err('EFAULT');
+    const willMapNew = newN > oldN || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
+    if (!willMapNew) return 0;
+    if (oldN === 0 && !m.first.shm) return err('EINVAL');
+    if (oldN > m.end - s) return err('EFAULT');
+    return 0;
+  }
+
+  /** mm/mremap.c `vma_expandable`: the pages after the VMA are free and inside the user space. */
+  private expandable(m: VmaView, delta: number): boolean {
+    if ((m.end + delta) * PAGE > this.config.taskSize) return false;
+    for (let v = m.end; v < m.end + delta; v++) if (this.pages.has(v)) return false;
+    return true;
+  }
+
+  /** `vma_merge_extend`: grow the VMA in place, then merge with the next VMA if compatible. */
+  private expandInPlace(m: VmaView, delta: number): void {
+    const last = this.pages.get(m.end - 1)!;
+    for (let i = 0; i < delta; i++) {
+      this.pages.set(m.end + i, { ...last, pgoff: last.pgoff + 1 + i, data: null, present: false });
+    }
+    const next = this.pages.get(m.end + delta);
+    const tail = this.pages.get(m.end + delta - 1)!;
+    if (
+      next &&
+      ModelProcess.sameKind(tail, next) &&
+      tail.pgoff + 1 === next.pgoff &&
+      ModelProcess.anonMergeable(next, tail, false) &&
+      ModelProcess.anonCompatible(tail, next)
+    ) {
+      const n = this.vmaAt(m.end + delta)!;
+      this.relabel(n.start, n.end, last.vma);
+      this.unifyAnon(m.start);
+    }
+    if (last.flags & VmFlag.Locked) this.populate(m.end, m.end + delta, true);
+  }
+
+  /** `mremap_to`: MREMAP_FIXED (unmap the target first) and/or MREMAP_DONTUNMAP. */
+  private remapTo(s: number, oldN: number, newN: number, dst: number, flags: number): number {
+    if (flags & MREMAP_FIXED) {
+      this.unmapPages(dst, dst + newN);
+      if (!this.pages.has(s)) return err('EFAULT');
+    }
+    if (newN < oldN) {
+      this.unmapPages(s + newN, s + oldN);
+      oldN = newN;
+    }
+    let at: number;
+    if (flags & MREMAP_FIXED) at = dst;
+    else {
+      at = this.getUnmappedArea(dst * PAGE, newN * PAGE, false);
+      if (at < 0) return at;
+      at /= PAGE;
+    }
+    return this.moveVma(s, oldN, newN, at, flags);
+  }
+
+  /** `remap_move` (6.17+): MREMAP_FIXED without resize moves every VMA in the range, keeping the gaps. */
+  private remapMove(s: number, n: number, dst: number, flags: number): number {
+    const e = s + n;
+    let res = err('EFAULT');
+    let seen = false;
+    let lastEnd = 0;
+    let target = dst;
+    const pieces = this.vmas().filter((m) => m.end > s && m.start < e);
+    for (const m of pieces) {
+      const from = Math.max(m.start, s);
+      const len = Math.min(e, m.end) - from;
+      if (!seen && s < m.start) return err('EFAULT');
+      const offset = seen ? m.start - lastEnd : 0;
+      lastEnd = m.end;
+      const cur = this.vmaAt(from);
+      const r = this.checkPrep(cur, from, len, len, flags);
+      if (r) return r;
+      const got = this.remapTo(from, len, len, target + offset, flags);
+      if (got < 0) return got;
+      if (!seen) res = got;
+      seen = true;
+      target = got / PAGE + len;
+    }
+    return res;
+  }
+
+  /**
+   * mm/mremap.c `move_vma`: copy the VMA part [s, s+oldN) to `dst` as a VMA of newN pages (mm/vma.c `copy_vma`:
+   * an unfaulted anonymous VMA takes the new address as pgoff), move the pages, then unmap the source — or, with
+   * MREMAP_DONTUNMAP, leave it mapped and empty, unlocked, and without anon_vma if the whole VMA moved.
+   */
+  private moveVma(s: number, oldN: number, newN: number, dst: number, flags: number): number {
+    const src = this.vmaAt(s)!;
+    const head = this.pages.get(s)!;
+    const keepPgoff = head.shm !== null || head.anon !== 0;
+    const moved: Page[] = [];
+    for (let i = 0; i < oldN; i++) moved.push(this.pages.get(s + i)!);
+    const id = this.ids.next();
+    for (let i = 0; i < newN; i++) {
+      const from = moved[i];
+      const pgoff = keepPgoff ? head.pgoff + i : dst + i;
+      this.pages.set(dst + i, {
+        ...head,
+        vma: id,
+        pgoff,
+        data: from ? from.data : null,
+        present: from ? from.present : false,
+      });
+    }
+    this.mergeNew(dst, dst + newN);
+    if (flags & MREMAP_DONTUNMAP) {
+      const whole = src.start === s && src.end === s + oldN;
+      const cur = this.vmaAt(s)!;
+      for (let v = cur.start; v < cur.end; v++) {
+        const p = this.pages.get(v)!;
+        p.flags &= ~VmFlag.Locked;
+        if (whole) {
+          p.anon = 0;
+          p.forked = false;
+        }
+      }
+      for (let i = 0; i < oldN; i++) {
+        const p = this.pages.get(s + i)!;
+        p.data = null;
+        p.present = false;
+      }
+    } else {
+      this.unmapPages(s, s + oldN);
+    }
+    if (newN > oldN && head.flags & VmFlag.Locked) this.populate(dst + oldN, dst + newN, true);
+    return dst * PAGE;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // fork
+
+  /**
+   * kernel/fork.c `dup_mmap` into `child` (empty): VM_DONTCOPY VMAs are skipped; VM_LOCKED is cleared;
+   * WIPEONFORK VMAs come empty and without anon_vma; a VMA whose parent had an anon_vma gets a fresh one of its
+   * own (`anon_vma_fork`); page-table entries are copied only for VMAs with an anon_vma (`vma_needs_copy`).
+   * Private contents are copied (copy-on-write is invisible except through isolation).
+   */
+  forkInto(child: ModelProcess): void {
+    child.brk = this.brk;
+    child.startBrk = this.startBrk;
+    for (const m of this.vmas()) {
+      const f = m.first;
+      if (f.flags & VmFlag.DontCopy) continue;
+      const wipe = (f.flags & VmFlag.WipeOnFork) !== 0;
+      const anon = f.anon && !wipe ? this.ids.next() : 0;
+      for (let v = m.start; v < m.end; v++) {
+        const p = this.pages.get(v)!;
+        child.pages.set(v, {
+          vma: p.vma,
+          prot: p.prot,
+          flags: p.flags & ~VmFlag.Locked,
+          anon,
+          forked: anon !== 0,
+          pgoff: p.pgoff,
+          shm: p.shm,
+          data: wipe || !p.data ? null : p.data.slice(),
+          present: !wipe && f.anon !== 0 && p.present,
+        });
+      }
+    }
+  }
+}
