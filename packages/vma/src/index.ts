@@ -7,6 +7,8 @@
 export * from './anon-vma.js';
 export * from './backing.js';
 export * from './merge.js';
+export * from './placement.js';
+export * from './reverse-map.js';
 export * from './virt-region.js';
 export { type MutableVma, Vma, VmaError, type VmaInit } from './vma.js';
 export * from './vma-index.js';

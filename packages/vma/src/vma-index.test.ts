@@ -1,0 +1,122 @@
+import { VM_GROWSDOWN, VM_READ, VM_WRITE } from '@pagewright/core';
+import { describe, expect, it } from 'vitest';
+import { Vma } from './vma.js';
+import { type GapQuery, type VmaIndex, VmaIndexError } from './vma-index.js';
+import { VmaList } from './vma-list.js';
+import { VmaTree } from './vma-tree.js';
+
+const RW = VM_READ | VM_WRITE;
+const vma = (s: number, e: number, flags = RW) => new Vma({ start: s, end: e, flags });
+const q = (length: number, low: number, high: number, alignMask = 0, alignOffset = 0): GapQuery => ({
+  length,
+  low,
+  high,
+  alignMask,
+  alignOffset,
+});
+
+describe.each<[string, (g?: number) => VmaIndex]>([
+  ['tree', (g) => new VmaTree({ stackGuardGap: g })],
+  ['list', (g) => new VmaList({ stackGuardGap: g })],
+])('VmaIndex conformance: %s', (_n, make) => {
+  it('finds containing VMAs, find_vma successors, intersections and neighbours', () => {
+    const idx = make();
+    const a = vma(10, 20);
+    const b = vma(30, 40);
+    const c = vma(40, 45);
+    for (const v of [b, c, a]) idx.insert(v);
+    expect(idx.size).toBe(3);
+    expect(idx.find(10)).toBe(a);
+    expect(idx.find(19)).toBe(a);
+    expect(idx.find(20)).toBeUndefined();
+    expect(idx.find(44)).toBe(c);
+    expect(idx.findFrom(0)).toBe(a);
+    expect(idx.findFrom(20)).toBe(b);
+    expect(idx.findFrom(45)).toBeUndefined();
+    expect(idx.findFirstIntersecting(15, 35)).toBe(a);
+    expect(idx.findFirstIntersecting(20, 30)).toBeUndefined();
+    expect(idx.conflicts(20, 30)).toBe(false);
+    expect(idx.conflicts(20, 31)).toBe(true);
+    expect(idx.prevOf(b)).toBe(a);
+    expect(idx.nextOf(b)).toBe(c);
+    expect(idx.prevOf(a)).toBeUndefined();
+    expect(idx.nextOf(c)).toBeUndefined();
+    expect(idx.first()).toBe(a);
+    expect(idx.last()).toBe(c);
+    expect([...idx.iterateFrom(35)]).toEqual([b, c]);
+    expect([...idx]).toEqual([a, b, c]);
+  });
+
+  it('rejects overlaps, double inserts and foreign removes without changing anything', () => {
+    const idx = make();
+    const a = vma(10, 20);
+    idx.insert(a);
+    expect(() => idx.insert(vma(19, 21))).toThrow(VmaIndexError);
+    expect(() => idx.insert(a)).toThrow(VmaIndexError);
+    expect(() => idx.remove(vma(50, 60))).toThrow(VmaIndexError);
+    const other = make();
+    expect(() => other.remove(a)).toThrow(VmaIndexError);
+    expect(idx.size).toBe(1);
+    idx.remove(a);
+    expect(idx.size).toBe(0);
+    expect(a.indexSlot).toBeNull();
+    other.insert(a);
+    expect(other.find(15)).toBe(a);
+    other.clear();
+    expect(other.size).toBe(0);
+    expect(a.indexSlot).toBeNull();
+  });
+
+  it('finds gaps top-down and bottom-up with limits and alignment', () => {
+    const idx = make();
+    idx.insert(vma(100, 110));
+    idx.insert(vma(120, 130));
+    idx.insert(vma(200, 210));
+    // Top-down below 200: the gap [130,200) is the highest; area placed at its top.
+    expect(idx.findGapTopDown(q(10, 16, 200))).toBe(190);
+    // Below 125: [110,120) exactly fits 10.
+    expect(idx.findGapTopDown(q(10, 16, 125))).toBe(110);
+    expect(idx.findGapTopDown(q(11, 16, 125))).toBe(89);
+    // Above everything.
+    expect(idx.findGapTopDown(q(10, 16, 1000))).toBe(990);
+    // Bottom-up from 16.
+    expect(idx.findGapBottomUp(q(10, 16, 1000))).toBe(16);
+    expect(idx.findGapBottomUp(q(10, 105, 1000))).toBe(110);
+    expect(idx.findGapBottomUp(q(15, 105, 1000))).toBe(130);
+    expect(idx.findGapBottomUp(q(100, 105, 1000))).toBe(210);
+    expect(idx.findGapBottomUp(q(100, 105, 300))).toBe(-1);
+    // Alignment: Linux wants length + alignMask pages in the gap.
+    expect(idx.findGapTopDown(q(8, 16, 200, 15))).toBe(192);
+    expect(idx.findGapTopDown(q(8, 16, 200, 15, 3))).toBe(179);
+    expect(idx.findGapBottomUp(q(8, 105, 1000, 15))).toBe(144);
+    expect(idx.findGapBottomUp(q(8, 105, 1000, 15, 3))).toBe(131);
+    // [110,120) holds 8 + 1 pages (mask 1) but not 8 + 15: Linux skips it for the larger alignment.
+    expect(idx.findGapTopDown(q(8, 16, 125, 1))).toBe(112);
+    expect(idx.findGapTopDown(q(8, 16, 125, 15))).toBe(80);
+  });
+
+  it('keeps the stack guard gap below a GROWSDOWN VMA free', () => {
+    const idx = make(16);
+    idx.insert(vma(100, 110));
+    const stack = vma(150, 160, RW | VM_GROWSDOWN);
+    idx.insert(stack);
+    // Gap [110,150) minus the 16-page guard = [110,134).
+    expect(idx.findGapTopDown(q(10, 16, 150))).toBe(124);
+    expect(idx.findGapTopDown(q(25, 16, 150))).toBe(75);
+    expect(idx.findGapBottomUp(q(24, 105, 150))).toBe(110);
+    expect(idx.findGapBottomUp(q(25, 105, 1000))).toBe(160);
+  });
+
+  it('tracks gaps when VMAs are resized in place', () => {
+    const idx = make();
+    const a = vma(100, 110);
+    idx.insert(a);
+    idx.insert(vma(200, 210));
+    expect(idx.findGapBottomUp(q(90, 105, 1000))).toBe(110);
+    (a as { end: number }).end = 150;
+    idx.updated(a);
+    expect(idx.findGapBottomUp(q(90, 105, 1000))).toBe(210);
+    expect(idx.findGapBottomUp(q(50, 105, 1000))).toBe(150);
+    if (idx instanceof VmaTree) idx.checkInvariants();
+  });
+});
