@@ -5,11 +5,15 @@
  * @module
  */
 
-import type { FrameAllocator } from '@pagewright/core';
+import { createRng, type FrameAllocator } from '@pagewright/core';
 import { BuddyFrameAllocator, StackFrameAllocator } from '@pagewright/frames';
+import { NoTlb, SetAssociativeTlb } from '@pagewright/sv39';
+import { VmaTree } from '@pagewright/vma';
 import type { BenchmarkName } from './bench-format.js';
 import type { BenchSizes } from './bench-sizes.js';
 import type { MeasureOptions } from './measure.js';
+import { createMmuFixture, translateLoop } from './mmu-fixture.js';
+import { holeVmas, populate } from './vma-fixture.js';
 
 /** One prepared benchmark. `beforeEach`/`afterEach` run outside the timed window. */
 export interface SimCase {
@@ -53,8 +57,45 @@ function allocFreePairs(create: () => FrameAllocator): SimFactory {
   };
 }
 
+/** Translations through `Hart.translate`, 1 M per call (1 000 with the tiny sizes). */
+function translations(tlb: () => SetAssociativeTlb | NoTlb): SimFactory {
+  return (sizes) => {
+    const hart = createMmuFixture(tlb());
+    const batch = sizes.quick ? 1000 : 1_000_000;
+    let sink = 0;
+    return {
+      opsPerCall: batch,
+      run() {
+        sink ^= translateLoop(hart, batch);
+      },
+      dispose() {
+        if (sink === 0x7fffffff) process.stderr.write('');
+      },
+    };
+  };
+}
+
 /** The simulator cases by benchmark name (a missing name has no simulator number). */
 export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
+  // Every page of the fixture is in the default 16 × 4 LRU TLB after the first round: all hits.
+  'mmu/tlb-hit': translations(() => new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' })),
+  // No TLB: every translation is a three-level Sv39 walk reading PTEs from simulated memory.
+  'mmu/walk': translations(() => new NoTlb()),
+  // 1 024 insert+remove pairs of one-page VMAs in random holes of a tree holding 100 000 VMAs.
+  'vma/insert-remove@100k': (sizes) => {
+    const rng = createRng(1);
+    const layout = populate(new VmaTree(), sizes.vmas100k, rng);
+    const vmas = holeVmas(layout, 1024, rng);
+    return {
+      opsPerCall: vmas.length,
+      run() {
+        for (const v of vmas) {
+          layout.index.insert(v);
+          layout.index.remove(v);
+        }
+      },
+    };
+  },
   'frames/stack-alloc-free': allocFreePairs(
     () => new StackFrameAllocator({ firstFrame: RAM_FIRST_FRAME, frameCount: 65_536 }),
   ),

@@ -7,6 +7,7 @@
 import type { Experiment } from '../experiment.js';
 import { allocatorsExperiment } from './allocators.js';
 import { tlbExperiment } from './tlb.js';
+import { vmaIndexExperiment } from './vma-index.js';
 
 /** The experiments `pnpm lab <name>` knows, in the order of the README. */
-export const EXPERIMENTS: readonly Experiment[] = [allocatorsExperiment, tlbExperiment];
+export const EXPERIMENTS: readonly Experiment[] = [allocatorsExperiment, tlbExperiment, vmaIndexExperiment];
