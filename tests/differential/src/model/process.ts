@@ -1058,3 +1058,32 @@ export class ModelProcess {
     }
   }
 }
+
+/**
+ * The model's own consistency rules (a bug in the model breaks one of these): every VMA identity is one
+ * contiguous run, all pages of a VMA agree on prot, flags, anon_vma and object, and pgoffs continue page by page.
+ * Throws an Error naming the first broken rule.
+ */
+export function checkModelInvariants(p: ModelProcess): void {
+  const seen = new Set<number>();
+  for (const m of p.vmas()) {
+    if (seen.has(m.first.vma)) throw new Error(`VMA identity ${m.first.vma} is not contiguous`);
+    seen.add(m.first.vma);
+    for (let v = m.start; v < m.end; v++) {
+      const q = p.pages.get(v)!;
+      const f = m.first;
+      if (
+        q.prot !== f.prot ||
+        q.flags !== f.flags ||
+        q.anon !== f.anon ||
+        q.forked !== f.forked ||
+        q.shm !== f.shm
+      ) {
+        throw new Error(`page 0x${v.toString(16)} disagrees with its VMA`);
+      }
+      if (q.pgoff !== f.pgoff + (v - m.start))
+        throw new Error(`page 0x${v.toString(16)} breaks pgoff continuity`);
+      if (q.data && !q.present) throw new Error(`page 0x${v.toString(16)} has data but no PTE`);
+    }
+  }
+}
