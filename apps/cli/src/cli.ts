@@ -4,15 +4,19 @@
  *
  * @module
  */
+import { parseTlbSpec } from '@pagewright/sv39';
 import type { CliIo } from './io.js';
+import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
 
 /** Every subcommand, by name. */
-export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {};
+export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
+  mmu: mmuCommand,
+};
 
-/** Validates a `--tlb` spec. */
+/** Validates a `--tlb` spec with the library's own parser (so the CLI accepts exactly what the library does). */
 function checkTlbSpec(spec: string): void {
-  if (!/^[1-9][0-9]*x[1-9][0-9]*(:[a-z]+)?$/.test(spec)) throw new Error(`bad TLB spec '${spec}'`);
+  parseTlbSpec(spec);
 }
 
 /** Runs `pagewright ARGV…` with the given streams; resolves to the exit code (0, 1, or 2 for bad input). */

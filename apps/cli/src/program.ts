@@ -90,7 +90,10 @@ export function buildProgram(
 
   const names = Object.keys(subcommands);
   for (const [name, spec] of Object.entries(subcommands)) {
-    const cmd = new Command(name).description(spec.description);
+    // program.command() copies the output and exit-override settings to the subcommand (addCommand would not).
+    const cmd = program
+      .command(name, spec.isDefault ? { isDefault: true } : {})
+      .description(spec.description);
     spec.declare(cmd);
     if (spec.isDefault) {
       // A hidden operand catches a stray word, so `pagewright foo` says "unknown command" (not "too many arguments").
@@ -121,7 +124,6 @@ export function buildProgram(
       };
       result.code = await spec.run(ctx, args, self.opts());
     });
-    program.addCommand(cmd, spec.isDefault ? { isDefault: true } : {});
   }
   return program;
 }
