@@ -193,7 +193,7 @@ export class AsidAllocator {
 
   private writeSatp(hart: SwitchableHart, space: AddressSpaceRoot, asid: number): void {
     if (hart.writeSatp) {
-      if (!hart.writeSatp(space.arch.name, asid, space.rootPpn)) {
+      if (!hart.writeSatp(space.arch.name as 'sv39' | 'sv48', asid, space.rootPpn)) {
         throw new RangeError(
           `hart ${hart.id} refused satp (${space.arch.name}, asid ${asid}, root ${space.rootPpn})`,
         );

@@ -116,7 +116,10 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
     for (const h of harts.slice(0, 3)) for (let i = 0; i < 100; i++) h.translate(i * 4096, Access.Store);
     // Frames are released only once no hart can reach them.
     const release = (pfn: number): void => {
-      for (const h of harts) h.tlb.forEach((e) => expect(e.ppn).not.toBe(pfn));
+      for (const h of harts)
+        h.tlb.forEach((e) => {
+          expect(e.ppn).not.toBe(pfn);
+        });
       allocator.free(pfn);
     };
     for (let i = 0; i < 5; i++) pm.unmap(i, release);

@@ -26,8 +26,8 @@ export interface SwitchableHart extends TlbHart {
   /** The root page-table frame in the hart's `satp`. */
   rootPpn: number;
   /**
-   * Writes `satp` (mode name as the arch's `name`, ASID, root frame); false when refused. When absent, the
+   * Writes `satp` (mode: the arch's `name`, ASID, root frame); false when refused. When absent, the
    * allocator assigns `asid` and `rootPpn` directly.
    */
-  writeSatp?(mode: string, asid: number, ppn: number): boolean;
+  writeSatp?(mode: 'sv39' | 'sv48', asid: number, ppn: number): boolean;
 }
