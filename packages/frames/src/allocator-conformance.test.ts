@@ -37,6 +37,16 @@ const FACTORIES: Factory[] = [
   },
   // The fault-injection wrapper, unarmed, must be indistinguishable from what it wraps.
   {
+    name: 'buddy (no cache)',
+    make: (f, n) => new BuddyFrameAllocator({ firstFrame: f, frameCount: n, cacheSize: 0 }),
+    exactContiguous: true,
+  },
+  {
+    name: 'buddy (cache of 3)',
+    make: (f, n) => new BuddyFrameAllocator({ firstFrame: f, frameCount: n, cacheSize: 3 }),
+    exactContiguous: true,
+  },
+  {
     name: 'failing(buddy)',
     make: (f, n) => new FailingAllocator(new BuddyFrameAllocator({ firstFrame: f, frameCount: n })),
     exactContiguous: true,

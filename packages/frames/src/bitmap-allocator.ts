@@ -121,8 +121,16 @@ export class BitmapFrameAllocator implements FrameAllocator {
   }
 
   free(pfn: number, order = 0): void {
-    checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
     const i = pfn - this.origin;
+    // Fast path: a valid single-frame free (a fractional or out-of-range index reads undefined here).
+    if (order === 0 && this.state[i] === STATE_HEAD && i >= this.lo && i < this.hi) {
+      const w = i >>> 5;
+      this.bits[w] = (this.bits[w] as number) & ~(1 << (i & 31));
+      this.state[i] = STATE_FREED;
+      this.free_++;
+      return;
+    }
+    checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
     checkFreeState(this.state[i] as number, pfn, order);
     const n = 2 ** order;
     if (n < 32) {

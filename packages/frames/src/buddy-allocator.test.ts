@@ -4,7 +4,7 @@ import { BuddyFrameAllocator } from './buddy-allocator.js';
 
 describe('BuddyFrameAllocator', () => {
   it('splits the smallest block that fits and coalesces buddies back', () => {
-    const a = new BuddyFrameAllocator({ firstFrame: 0, frameCount: 16, maxOrder: 4 });
+    const a = new BuddyFrameAllocator({ firstFrame: 0, frameCount: 16, maxOrder: 4, cacheSize: 0 });
     expect(a.freeBlocks(4)).toBe(1);
     const p = a.alloc();
     expect(p).toBe(0);
@@ -46,7 +46,7 @@ describe('BuddyFrameAllocator', () => {
   });
 
   it('never coalesces with frames outside its range', () => {
-    const a = new BuddyFrameAllocator({ firstFrame: 1, frameCount: 2, maxOrder: 2 });
+    const a = new BuddyFrameAllocator({ firstFrame: 1, frameCount: 2, maxOrder: 2, cacheSize: 0 });
     const x = a.alloc();
     const y = a.alloc();
     a.free(x);
@@ -59,7 +59,28 @@ describe('BuddyFrameAllocator', () => {
     expect(a.isAllocated(3)).toBe(false);
   });
 
+  it('caches freed single frames, hands them back first, and drains them for blocks', () => {
+    const a = new BuddyFrameAllocator({ firstFrame: 0, frameCount: 16, maxOrder: 4, cacheSize: 4 });
+    const got = Array.from({ length: 16 }, () => a.alloc());
+    for (const p of got.slice(0, 4)) a.free(p);
+    expect(a.cachedFrames).toBe(4);
+    expect(a.freeFrames).toBe(4);
+    expect(a.isAllocated(got[0] as number)).toBe(false);
+    expect(() => a.free(got[1] as number)).toThrow(/double-free/);
+    expect(a.alloc()).toBe(got[3]);
+    a.free(got[3] as number);
+    a.free(got[4] as number); // the cache was full: its older half went to the buddy lists
+    expect(a.cachedFrames).toBe(3);
+    expect(a.freeFrames).toBe(5);
+    expect(a.allocContiguous(2)).toBe(0); // frames 0-3 free: drained and coalesced on demand
+    expect(a.cachedFrames).toBe(0);
+    a.drainCache();
+    expect(a.freeFrames).toBe(1);
+  });
+
   it.each([
+    { firstFrame: 0, frameCount: 1, cacheSize: -1 },
+    { firstFrame: 0, frameCount: 1, cacheSize: 0.5 },
     { firstFrame: -1, frameCount: 1 },
     { firstFrame: 0, frameCount: 0 },
     { firstFrame: 0.5, frameCount: 1 },

@@ -15,6 +15,11 @@ export interface BuddyFrameAllocatorOptions {
   frameCount: number;
   /** The largest block order (default 18: 2^18 frames = 1 GiB, a Sv39 gigapage); at most 30. */
   maxOrder?: number | undefined;
+  /**
+   * Size of the cache of freed single frames (Linux's per-CPU page lists), default 64; 0 disables it. Freed frames
+   * wait there uncoalesced and are handed out first; when it is full the oldest half goes back to the buddy lists.
+   */
+  cacheSize?: number | undefined;
 }
 
 // Per-frame state byte: bits 0-4 the order of the block headed here, bits 5-6 what heads here, bit 7 history.
@@ -24,6 +29,8 @@ const KIND_BITS = 0x60;
 const KIND_FREE = 0x20;
 /** The head of an allocated block. */
 const KIND_ALLOC = 0x40;
+/** A single free frame waiting in the cache (not on a free list). */
+const KIND_CACHED = 0x60;
 /** Set when the frame headed an allocated block that was freed since: a free of it now is a double free. */
 const WAS_FREED = 0x80;
 
@@ -37,12 +44,17 @@ const WAS_FREED = 0x80;
  * Alignment is absolute: a block of order `k` starts at a frame number that is a multiple of `2^k`. The managed range
  * need not be aligned: it is carved into the largest aligned blocks that fit.
  *
- * Cost: O(maxOrder) per alloc/free/isAllocated in the worst case (O(1) when the order's list is not empty and the
- * buddy is busy), no allocation at all after construction. Host memory: 9 bytes per frame (a state byte and the
+ * Single frames go through a small cache, like Linux's per-CPU page lists (`mm/page_alloc.c`, `free_unref_page` /
+ * `rmqueue_pcplist`): a freed frame is kept uncoalesced (LIFO, cache-hot) and the next `alloc()` takes it back in O(1);
+ * when the cache is full its older half is merged into the buddy lists, and a block allocation that finds no free
+ * block drains the cache and retries, so `allocContiguous` still fails only when no aligned free run exists.
+ *
+ * Cost: O(1) for a single frame served by the cache; otherwise O(maxOrder) per alloc/free/isAllocated in the worst
+ * case, no allocation at all after construction. Host memory: 9 bytes per frame (a state byte and the
  * free-list links), typed arrays only.
  *
- * Invariants: free blocks never overlap and never have a free buddy of the same order (they are always coalesced);
- * `freeFrames` = sum of the sizes of the free blocks; allocated blocks are exactly the `KIND_ALLOC` heads.
+ * Invariants: free blocks never overlap and never have a free buddy of the same order on the free lists (cached
+ * frames are the only uncoalesced free memory); `freeFrames` = sum of the sizes of the free blocks + cached frames; allocated blocks are exactly the `KIND_ALLOC` heads.
  */
 export class BuddyFrameAllocator implements FrameAllocator {
   readonly name = 'buddy';
@@ -65,12 +77,22 @@ export class BuddyFrameAllocator implements FrameAllocator {
   private free_ = 0;
   /** Number of free blocks per order (for reports and tests). */
   private readonly blocks: Int32Array;
+  /** Cached single free frames (indices), oldest first. */
+  private readonly cache: Int32Array;
+  private cacheCount = 0;
 
   /** @throws RangeError on a bad range or `maxOrder` */
   constructor(options: BuddyFrameAllocatorOptions) {
     const { firstFrame, frameCount } = options;
     const maxOrder = options.maxOrder ?? 18;
+    const cacheSize = options.cacheSize ?? 64;
     checkAllocatorOptions('BuddyFrameAllocator', firstFrame, frameCount, maxOrder);
+    if (!(Number.isInteger(cacheSize) && cacheSize >= 0 && cacheSize <= 2 ** 16)) {
+      throw new RangeError(
+        `BuddyFrameAllocator: cacheSize must be an integer in [0, 65536], got ${cacheSize}`,
+      );
+    }
+    this.cache = new Int32Array(cacheSize);
     this.firstFrame = firstFrame;
     this.totalFrames = frameCount;
     this.maxOrder = maxOrder;
@@ -97,23 +119,55 @@ export class BuddyFrameAllocator implements FrameAllocator {
     return this.free_;
   }
 
-  /** The number of free blocks of order `order` (0 outside `[0, maxOrder]`). */
+  /** The number of free single frames waiting in the cache. */
+  get cachedFrames(): number {
+    return this.cacheCount;
+  }
+
+  /** Merges every cached frame into the buddy lists (Linux `drain_all_pages`). */
+  drainCache(): void {
+    this.drain(this.cacheCount);
+  }
+
+  /** The number of free blocks of order `order` on the buddy lists, cache excluded (0 outside `[0, maxOrder]`). */
   freeBlocks(order: number): number {
     return order >= 0 && order <= this.maxOrder ? (this.blocks[order] as number) : 0;
   }
 
   alloc(): number {
+    if (this.cacheCount > 0) {
+      const i = this.cache[--this.cacheCount] as number;
+      this.state[i] = WAS_FREED | KIND_ALLOC;
+      this.free_--;
+      return this.origin + i;
+    }
     return this.allocBlock(0);
   }
 
   allocContiguous(order: number): number {
-    if (!(order >= 0 && order <= this.maxOrder && Number.isInteger(order))) return NO_FRAME;
+    if (order === 0) return this.alloc();
+    if (!(order > 0 && order <= this.maxOrder && Number.isInteger(order))) return NO_FRAME;
+    const p = this.allocBlock(order);
+    if (p !== NO_FRAME || this.cacheCount === 0) return p;
+    this.drain(this.cacheCount);
     return this.allocBlock(order);
   }
 
   free(pfn: number, order = 0): void {
+    const i = pfn - this.origin;
+    // Fast path: a valid single-frame free into the cache (a fractional or out-of-range index reads undefined).
+    if (
+      order === 0 &&
+      this.cache.length > 0 &&
+      ((this.state[i] as number) & (KIND_BITS | ORDER_BITS)) === KIND_ALLOC
+    ) {
+      if (this.cacheCount === this.cache.length) this.drain(Math.ceil(this.cacheCount / 2));
+      this.state[i] = WAS_FREED | KIND_CACHED;
+      this.cache[this.cacheCount++] = i;
+      this.free_++;
+      return;
+    }
     checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
-    let i = pfn - this.origin;
     const s = this.state[i] as number;
     if ((s & KIND_BITS) !== KIND_ALLOC) this.throwBadFree(i, pfn, s);
     if ((s & ORDER_BITS) !== order) {
@@ -123,8 +177,20 @@ export class BuddyFrameAllocator implements FrameAllocator {
         `allocated with order ${s & ORDER_BITS}, freed with order ${order}`,
       );
     }
-    this.state[i] = WAS_FREED;
     this.free_ += 1 << order;
+    this.merge(i, order);
+  }
+
+  /** Gives back the `n` oldest cached frames to the buddy lists. */
+  private drain(n: number): void {
+    for (let j = 0; j < n; j++) this.merge(this.cache[j] as number, 0);
+    this.cache.copyWithin(0, n, this.cacheCount);
+    this.cacheCount -= n;
+  }
+
+  /** Puts the block at `i` of order `order` (allocated or cached) on the free lists, coalescing with its buddies. */
+  private merge(i: number, order: number): void {
+    this.state[i] = WAS_FREED;
     let k = order;
     while (k < this.maxOrder) {
       const b = i ^ (1 << k);

@@ -9,7 +9,7 @@ import type { PhysicalMemory, U64Pair } from '@pagewright/core';
 const FRAME_SIZE = 4096;
 const FRAME_OFFSET_MASK = 0xfff;
 /** Frames per directory chunk (a chunk is one `Int32Array` of slot numbers, created on the first write in it). */
-const CHUNK_SHIFT = 10;
+const CHUNK_SHIFT = 8;
 const CHUNK_FRAMES = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_FRAMES - 1;
 /** Frames per slab (a slab is one host buffer holding the bytes of up to 64 written frames: 256 KiB). */
@@ -34,7 +34,7 @@ export interface SparsePhysicalMemoryOptions {
 /**
  * Simulated RAM whose host bytes exist only for frames that were written.
  *
- * Layout: a directory of chunks (one per 1024 frames, created on the first non-zero write inside it) maps each frame
+ * Layout: a directory of chunks (one per 256 frames, created on the first non-zero write inside it) maps each frame
  * to a slot; a slot is 4096 bytes inside a 256 KiB slab. A frame never written (or dropped by {@link zeroFrame})
  * has no slot and reads as zeros, so it costs no host memory beyond its chunk's 4-byte entry (and nothing at all
  * when no frame of its chunk was ever written). Writing zeros to a frame without bytes allocates nothing.

@@ -97,8 +97,15 @@ export class StackFrameAllocator implements FrameAllocator {
   }
 
   free(pfn: number, order = 0): void {
-    checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
     const i = pfn - this.firstFrame;
+    // Fast path: a valid single-frame free (a fractional or out-of-range index reads undefined here).
+    if (order === 0 && this.state[i] === STATE_HEAD) {
+      this.state[i] = STATE_FREED;
+      this.push(i);
+      this.free_++;
+      return;
+    }
+    checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
     checkFreeState(this.state[i] as number, pfn, order);
     const n = 2 ** order;
     // Push the block's frames in reverse so that the next allocations hand them out in ascending order.
@@ -117,11 +124,13 @@ export class StackFrameAllocator implements FrameAllocator {
   }
 
   private push(i: number): void {
-    if (this.recycledCount === this.recycled.length) {
-      const grown = new Int32Array(Math.min(this.totalFrames, this.recycled.length * 2));
-      grown.set(this.recycled);
-      this.recycled = grown;
-    }
+    if (this.recycledCount === this.recycled.length) this.growRecycled();
     this.recycled[this.recycledCount++] = i;
+  }
+
+  private growRecycled(): void {
+    const grown = new Int32Array(Math.min(this.totalFrames, this.recycled.length * 2));
+    grown.set(this.recycled);
+    this.recycled = grown;
   }
 }
