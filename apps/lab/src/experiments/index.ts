@@ -6,8 +6,14 @@
 
 import type { Experiment } from '../experiment.js';
 import { allocatorsExperiment } from './allocators.js';
+import { placementExperiment } from './placement.js';
 import { tlbExperiment } from './tlb.js';
 import { vmaIndexExperiment } from './vma-index.js';
 
 /** The experiments `pnpm lab <name>` knows, in the order of the README. */
-export const EXPERIMENTS: readonly Experiment[] = [allocatorsExperiment, tlbExperiment, vmaIndexExperiment];
+export const EXPERIMENTS: readonly Experiment[] = [
+  allocatorsExperiment,
+  tlbExperiment,
+  vmaIndexExperiment,
+  placementExperiment,
+];
