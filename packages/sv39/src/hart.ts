@@ -226,7 +226,7 @@ export class Hart implements AccessContext {
     const arch = this.active;
     if (!(va >= arch.vaMin && va < arch.vaMax)) return this.slowPath(va, access, -1);
     const v = va < 0 ? va + arch.vaSpan : va;
-    const off = v % 4096;
+    const off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
     const vpn = (v - off) / 4096;
     const tlb = this.tlb;
     const slot = tlb.lookup(vpn, this.asid);
@@ -291,7 +291,7 @@ export class Hart implements AccessContext {
   private locate(va: number, size: number, access: number): number {
     const pa = this.translate(va, access);
     if (pa < 0) return pa;
-    const off = pa % 4096;
+    const off = pa & 0xfff;
     if (off + size <= 4096) {
       return this.memory.contains(pa, size) ? pa : this.raise(ACCESS_FAULT[access] as number, va);
     }

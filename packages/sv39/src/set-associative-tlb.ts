@@ -117,8 +117,9 @@ export class SetAssociativeTlb implements Tlb {
     for (let level = 1; level <= MAX_LEVEL; level++) {
       if (this.perLevel[level] === 0) continue;
       const span = SPAN[level] as number;
-      const first = vpn - (vpn % span);
-      const set = (first / span) & this.setMask;
+      const quotient = Math.floor(vpn / span);
+      const first = quotient * span;
+      const set = quotient & this.setMask;
       const base = set * ways;
       for (let w = 0; w < ways; w++) {
         const s = base + w;
@@ -157,9 +158,10 @@ export class SetAssociativeTlb implements Tlb {
     if (!(level >= 0 && level <= MAX_LEVEL && vpn >= 0 && ppn >= 0)) return TLB_MISS;
     level |= 0;
     const span = SPAN[level] as number;
-    const first = vpn - (vpn % span);
-    const firstPpn = ppn - (ppn % span);
-    const set = (first / span) & this.setMask;
+    const quotient = Math.floor(vpn / span);
+    const first = quotient * span;
+    const firstPpn = Math.floor(ppn / span) * span;
+    const set = quotient & this.setMask;
     const base = set * this.ways;
     const cached = (flags & 0x7f & ~PteFlag.Global) | (global ? PteFlag.Global : 0);
     let way = -1;
@@ -237,8 +239,9 @@ export class SetAssociativeTlb implements Tlb {
     for (let level = 0; level <= MAX_LEVEL; level++) {
       if (this.perLevel[level] === 0) continue;
       const span = SPAN[level] as number;
-      const first = vpn - (vpn % span);
-      const base = ((first / span) & this.setMask) * this.ways;
+      const quotient = Math.floor(vpn / span);
+      const first = quotient * span;
+      const base = (quotient & this.setMask) * this.ways;
       for (let w = 0; w < this.ways; w++) {
         const s = base + w;
         if (this.tags[s] !== first || this.levels[s] !== level) continue;

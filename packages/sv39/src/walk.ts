@@ -191,7 +191,8 @@ export function walk(
     // Step 5: a misaligned superpage.
     const ppn = ptePpn(lo, hi);
     out.ppn = ppn;
-    if (i > 0 && ppn % (PAGE_FRAMES[i] as number) !== 0) return fail(out, pageFault);
+    // (ppn & (512^i - 1)): 512^i ≤ 2^27, and `&` keeps the low 32 bits of the 44-bit PPN exactly.
+    if (i > 0 && (ppn & ((PAGE_FRAMES[i] as number) - 1)) !== 0) return fail(out, pageFault);
     // Steps 6 and 8: the U bit with SUM, then R/W/X with MXR.
     let flags = (lo >>> 1) & 0x7f;
     if (!leafAllowsNeutral(flags, access, ctx.privilege, ctx.sum, ctx.mxr)) return fail(out, pageFault);
@@ -209,7 +210,9 @@ export function walk(
     // Step 10: the physical address.
     let framePpn = ppn;
     if ((hi & PTE_HI_N) !== 0) framePpn = ppn - (ppn & 0xf) + ((v / 4096) & 0xf);
-    const pa = framePpn * 4096 + (v % (PAGE_BYTES[i] as number));
+    const size = PAGE_BYTES[i] as number;
+    // v mod size without `%` (a slow floating-point remainder in V8); exact for integers below 2^53.
+    const pa = framePpn * 4096 + (v - Math.floor(v / size) * size);
     out.flags = flags;
     out.global = global || (lo & PTE_G) !== 0;
     out.cause = 0;
