@@ -7,8 +7,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** One row of a result table: column name → value. `null` is written as an empty field. */
-export type Row = Readonly<Record<string, string | number | boolean | null>>;
+/** One row of a result table: column name → value. `null` and `undefined` are written as an empty field. */
+export type Row = Readonly<Record<string, string | number | boolean | null | undefined>>;
 
 function field(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';

@@ -6,6 +6,7 @@
 
 import type { Experiment } from '../experiment.js';
 import { allocatorsExperiment } from './allocators.js';
+import { flushExperiment } from './flush.js';
 import { placementExperiment } from './placement.js';
 import { tlbExperiment } from './tlb.js';
 import { vmaIndexExperiment } from './vma-index.js';
@@ -15,5 +16,6 @@ export const EXPERIMENTS: readonly Experiment[] = [
   allocatorsExperiment,
   tlbExperiment,
   vmaIndexExperiment,
+  flushExperiment,
   placementExperiment,
 ];
