@@ -101,6 +101,8 @@ interface TableInfo {
 }
 
 const AD = PteFlag.Accessed | PteFlag.Dirty;
+/** Internal: the fast path declines; take the general path. */
+const FALLBACK = -100;
 const ALL_FLAGS = 0x7f;
 
 /** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
@@ -158,6 +160,7 @@ export class PageMapper {
   private readonly entries: number;
   private readonly pteSize: number;
   private readonly reclaim: boolean;
+  private readonly maxPfn: number;
   /** True when the kernel half of the root is borrowed from a kernel template. */
   private readonly sharesKernel: boolean;
   /** Flags every leaf gets (Global for a kernel space). */
@@ -168,9 +171,12 @@ export class PageMapper {
 
   // Transaction state (one operation at a time).
   private readonly undoLog: number[] = [];
+  /** Used length of `undoLog` (kept separately: shrinking an array's `length` reallocates it on every operation). */
+  private undoLen = 0;
   private readonly txTables: number[] = [];
   private readonly txData: number[] = [];
   private readonly txFlushPages: number[] = [];
+  private txFlushLen = 0;
   private txFlushAll = false;
   private readonly txFrees: number[] = [];
   private readonly txFreeFns: FrameRelease[] = [];
@@ -179,6 +185,10 @@ export class PageMapper {
   private readonly collected: number[] = [];
   private collecting = false;
   private lastPfn = 0;
+  /** One-entry cache of the last leaf (level-0) table: it covers pages `[leafTag * 512, leafTag * 512 + 512)`. */
+  private leafTag = -1;
+  private leafTable = -1;
+  private leafInfo: TableInfo | null = null;
 
   private readonly scratch: U64Pair = { lo: 0, hi: 0 };
   private readonly old: U64Pair = { lo: 0, hi: 0 };
@@ -206,6 +216,7 @@ export class PageMapper {
     this.entries = arch.entriesPerTable;
     this.pteSize = arch.pteSize;
     this.reclaim = options.reclaimTables ?? true;
+    this.maxPfn = 2 ** arch.ppnBits;
     this.vpnCount = 2 ** (arch.vaBits - 12);
     this.kernelStartVpn = this.vpnCount / 2;
     const spans: number[] = [];
@@ -307,6 +318,10 @@ export class PageMapper {
    * page) and returns its frame number, or a negative {@link MapperError}. No flush is needed (invalid → valid).
    */
   map(vpn: number, flags: PteFlags, level = 0): number {
+    if (level === 0) {
+      const r = this.fastMap(vpn, Number.NaN, flags);
+      if (r !== FALLBACK) return r;
+    }
     if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
       return this.lastError();
     }
@@ -328,6 +343,10 @@ export class PageMapper {
    * negative {@link MapperError}.
    */
   mapPhys(vpn: number, pfn: number, flags: PteFlags, level = 0): number {
+    if (level === 0 && Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn) {
+      const r = this.fastMap(vpn, pfn, flags);
+      if (r !== FALLBACK) return r;
+    }
     if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
       return this.lastError();
     }
@@ -344,6 +363,10 @@ export class PageMapper {
    * `release`, when given, receives the frame after the flush is dispatched.
    */
   unmap(vpn: number, release?: FrameRelease, level = 0): number {
+    if (level === 0) {
+      const r = this.fastUnmap(vpn, release);
+      if (r !== FALLBACK) return r;
+    }
     if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true)) return this.lastError();
     if (level > 0 && (this.lookup(vpn) < 0 || this.found.level !== level)) {
       return this.fail(MapperError.NotMapped, vpn, level, `no ${level}-level leaf here`);
@@ -551,6 +574,7 @@ export class PageMapper {
     f.flushAll();
     for (const t of this.tables.keys()) f.deferFree(t, this.freeTableFn);
     this.tables.clear();
+    this.dropLeafCache();
     this.root = -1;
     this.flush(f);
   }
@@ -574,10 +598,105 @@ export class PageMapper {
     if (kind !== PteKind.Invalid)
       throw new PageTableCorruption(`root entry ${index} is a leaf; cannot pin a table`);
     const t = this.newTable(this.root, index, top);
-    this.undoLog.length = 0;
+    this.undoLen = 0;
     this.txTables.length = 0;
     if (t < 0) throw new Error('KernelSpace: no frame for a top-level kernel table');
     (this.tables.get(t) as TableInfo).pinned = true;
+  }
+
+  // ─────────────────────────── one-page fast paths ───────────────────────────
+
+  /** The level-0 table holding page `vpn`'s entry when it exists (cached), else -1. Never allocates. */
+  private leafTableOf(vpn: number): number {
+    const tag = Math.floor(vpn / 512);
+    if (tag === this.leafTag) return this.leafTable;
+    const { arch, memory } = this;
+    const s = this.scratch;
+    let table = this.root;
+    for (let level = this.levels - 1; level > 0; level--) {
+      memory.read64(table * PAGE_SIZE + arch.indexAt(vpn, level) * this.pteSize, s);
+      if (arch.kind(s.lo, s.hi, level) !== PteKind.Table) return -1;
+      table = arch.ppn(s.lo, s.hi);
+    }
+    const info = this.tables.get(table);
+    if (info === undefined) return -1;
+    this.leafTag = tag;
+    this.leafTable = table;
+    this.leafInfo = info;
+    return table;
+  }
+
+  /**
+   * Maps one 4 KiB page whose leaf table exists, without a transaction (nothing to undo: the only failure point,
+   * the frame allocation, comes before any write). {@link FALLBACK} sends the caller to the general path.
+   */
+  private fastMap(vpn: number, pfn: number, flags: PteFlags): number {
+    if (
+      !(vpn >= 0 && vpn < this.vpnCount && Number.isInteger(vpn)) ||
+      this.root < 0 ||
+      (this.sharesKernel && vpn >= this.kernelStartVpn) ||
+      !this.flagsOk(flags, vpn)
+    ) {
+      return FALLBACK;
+    }
+    const table = this.leafTableOf(vpn);
+    if (table < 0) return FALLBACK;
+    const { arch, memory } = this;
+    const addr = table * PAGE_SIZE + (vpn % 512) * this.pteSize;
+    const s = this.scratch;
+    memory.read64(addr, s);
+    if (arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid) {
+      return this.fail(MapperError.PageAlreadyMapped, vpn, 0, 'page is already mapped');
+    }
+    if (Number.isNaN(pfn)) {
+      pfn = this.allocator.alloc();
+      if (pfn === NO_FRAME)
+        return this.fail(MapperError.FrameAllocationFailed, vpn, 0, 'no frame for the page');
+      memory.zeroFrame(pfn);
+    }
+    const pte = this.pte;
+    arch.encodeLeaf(pfn, flags | this.forcedFlags, pte);
+    memory.write64(addr, pte.lo, pte.hi);
+    (this.leafInfo as TableInfo).count++;
+    return pfn;
+  }
+
+  /** Unmaps one 4 KiB leaf whose table keeps other entries, without a transaction; else {@link FALLBACK}. */
+  private fastUnmap(vpn: number, release: FrameRelease | undefined): number {
+    if (
+      !(vpn >= 0 && vpn < this.vpnCount && Number.isInteger(vpn)) ||
+      this.root < 0 ||
+      (this.sharesKernel && vpn >= this.kernelStartVpn)
+    ) {
+      return FALLBACK;
+    }
+    const table = this.leafTableOf(vpn);
+    if (table < 0) return FALLBACK;
+    const info = this.leafInfo as TableInfo;
+    if (info.count <= 1 && this.reclaim) return FALLBACK; // the table empties: the general path reclaims it
+    const { arch, memory } = this;
+    const addr = table * PAGE_SIZE + (vpn % 512) * this.pteSize;
+    const s = this.scratch;
+    memory.read64(addr, s);
+    if (arch.kind(s.lo, s.hi, 0) !== PteKind.Leaf) return FALLBACK;
+    const pfn = arch.ppn(s.lo, s.hi);
+    memory.write64(addr, 0, 0);
+    info.count--;
+    const f = this.flusher;
+    f.flushPage(vpn);
+    if (release) f.deferFree(pfn, release);
+    if (f !== this.lastFlusher) {
+      this.usedFlushers.add(f);
+      this.lastFlusher = f;
+    }
+    return pfn;
+  }
+
+  /** Forgets the cached leaf table (a table was freed or the tree rebuilt). */
+  private dropLeafCache(): void {
+    this.leafTag = -1;
+    this.leafTable = -1;
+    this.leafInfo = null;
   }
 
   // ─────────────────────────── engines ───────────────────────────
@@ -710,7 +829,7 @@ export class PageMapper {
           if (this.collecting) this.collected.push(eStart, pfn, level, arch.flags(s.lo, s.hi));
           this.setEntry(table, i, level, 0, 0);
           // One flush per leaf at its first page, as Linux flushes a huge PMD with a PMD_SIZE stride.
-          this.txFlushPages.push(eStart);
+          this.txFlushPages[this.txFlushLen++] = eStart;
           if (release) {
             this.txFrees.push(pfn, level);
             this.txFreeFns.push(release);
@@ -770,7 +889,7 @@ export class PageMapper {
         if (eStart >= start && eStart + span <= end) {
           arch.withFlags(s.lo, s.hi, next, pte);
           this.setEntry(table, i, level, pte.lo, pte.hi);
-          this.txFlushPages.push(eStart);
+          this.txFlushPages[this.txFlushLen++] = eStart;
           n += span;
           continue;
         }
@@ -827,7 +946,7 @@ export class PageMapper {
             srcFlags = flags & ~PteFlag.Write;
             arch.withFlags(lo, hi, srcFlags, pte);
             src.setEntry(table, i, level, pte.lo, pte.hi);
-            src.txFlushPages.push(eStart);
+            src.txFlushPages[src.txFlushLen++] = eStart;
           }
           let childFlags = srcFlags;
           if (clearA) childFlags &= ~PteFlag.Accessed;
@@ -945,7 +1064,14 @@ export class PageMapper {
     const was = arch.kind(old.lo, old.hi, level) !== PteKind.Invalid;
     const now = arch.kind(lo, hi, level) !== PteKind.Invalid;
     memory.write64(addr, lo, hi);
-    this.undoLog.push(table, index, level, old.lo, old.hi);
+    const log = this.undoLog;
+    const u = this.undoLen;
+    log[u] = table;
+    log[u + 1] = index;
+    log[u + 2] = level;
+    log[u + 3] = old.lo;
+    log[u + 4] = old.hi;
+    this.undoLen = u + 5;
     if (was !== now) {
       const info = this.tables.get(table);
       if (!info) throw new PageTableCorruption(`table 0x${table.toString(16)} is not owned by this mapper`);
@@ -964,7 +1090,7 @@ export class PageMapper {
   private rollback(): void {
     const log = this.undoLog;
     const { memory, arch } = this;
-    for (let k = log.length - 5; k >= 0; k -= 5) {
+    for (let k = this.undoLen - 5; k >= 0; k -= 5) {
       const table = log[k] as number;
       const index = log[k + 1] as number;
       const level = log[k + 2] as number;
@@ -980,7 +1106,8 @@ export class PageMapper {
         if (info) info.count += now ? 1 : -1;
       }
     }
-    log.length = 0;
+    this.undoLen = 0;
+    if (this.txTables.length !== 0) this.dropLeafCache();
     for (const t of this.txTables) {
       this.tables.delete(t);
       this.allocator.free(t, 0);
@@ -996,9 +1123,9 @@ export class PageMapper {
     if (this.reclaim) this.reclaimEmptyTables();
     const pages = this.txFlushPages;
     const frees = this.txFrees;
-    const changed = pages.length > 0 || this.txFlushAll;
+    const changed = this.txFlushLen > 0 || this.txFlushAll;
     if (this.txFlushAll) flusher.flushAll();
-    else for (let k = 0; k < pages.length; k++) flusher.flushPage(pages[k] as number);
+    else for (let k = 0; k < this.txFlushLen; k++) flusher.flushPage(pages[k] as number);
     for (let k = 0; k < frees.length; k += 2) {
       const pfn = frees[k] as number;
       const level = frees[k + 1] as number;
@@ -1011,7 +1138,6 @@ export class PageMapper {
       this.usedFlushers.add(flusher);
       this.lastFlusher = flusher;
     }
-    this.undoLog.length = 0;
     this.clearTx();
   }
 
@@ -1023,6 +1149,7 @@ export class PageMapper {
       if (info === undefined || info.count !== 0 || info.pinned || info.parent < 0) continue;
       this.setEntry(info.parent, info.index, info.level + 1, 0, 0);
       this.tables.delete(t);
+      this.dropLeafCache();
       this.freedTables.push(t);
       // A table was freed: flush the whole address space, as Linux's RISC-V tlb_flush() does when
       // mmu_gather.freed_tables is set (arch/riscv/include/asm/tlb.h); the spec asks rs1 = x0 for non-leaf changes.
@@ -1031,15 +1158,18 @@ export class PageMapper {
   }
 
   private clearTx(): void {
-    this.txTables.length = 0;
-    this.txData.length = 0;
-    this.txFlushPages.length = 0;
+    // Only touch `length` when needed: setting it costs more than the rest of a one-page operation.
+    if (this.txTables.length !== 0) this.txTables.length = 0;
+    if (this.txData.length !== 0) this.txData.length = 0;
+    this.txFlushLen = 0;
     this.txFlushAll = false;
-    this.txFrees.length = 0;
-    this.txFreeFns.length = 0;
-    this.maybeEmpty.length = 0;
-    this.freedTables.length = 0;
-    this.undoLog.length = 0;
+    if (this.txFrees.length !== 0) {
+      this.txFrees.length = 0;
+      this.txFreeFns.length = 0;
+    }
+    if (this.maybeEmpty.length !== 0) this.maybeEmpty.length = 0;
+    if (this.freedTables.length !== 0) this.freedTables.length = 0;
+    this.undoLen = 0;
   }
 
   // ─────────────────────────── validation ───────────────────────────
