@@ -16,8 +16,18 @@ describe.each(EXPERIMENTS.map((e) => [e.name, e] as const))('experiment %s', (_n
     });
     const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
     expect(lines.length).toBeGreaterThan(2);
-    const width = lines[0]?.split(',').length;
-    expect(lines.every((l) => l.split(',').length === width)).toBe(true);
+    // Fields: plain, or double-quoted with "" inside (RFC 4180).
+    const fields = (line: string) => {
+      let n = 1;
+      let quoted = false;
+      for (const c of line) {
+        if (c === '"') quoted = !quoted;
+        else if (c === ',' && !quoted) n++;
+      }
+      return n;
+    };
+    const width = fields(lines[0] ?? '');
+    expect(lines.every((l) => fields(l) === width)).toBe(true);
     expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>$/);
     expect(text).toContain(experiment.name);
   });

@@ -31,7 +31,7 @@ interface Strategy {
 const STRATEGIES: readonly Strategy[] = [
   { name: 'per-page', threshold: Number.POSITIVE_INFINITY, perPage: true },
   { name: 'batched', threshold: Number.POSITIVE_INFINITY, perPage: false },
-  { name: 'batched, full past 32', threshold: 32, perPage: false },
+  { name: 'batched (full past 32)', threshold: 32, perPage: false },
   { name: 'full', threshold: 0, perPage: false },
 ];
 
