@@ -1,7 +1,32 @@
 /**
- * `@pagewright/process-vm`: a process address space that answers exactly as Linux does: system calls, faults, fork/COW, stacks, /proc.
+ * `@pagewright/process-vm`: a process address space that answers exactly as Linux does: system calls, faults,
+ * fork/COW, stacks, /proc.
  *
  * @packageDocumentation
  */
 
-export {};
+export * from './address-space.js';
+export * from './brk.js';
+export * from './exec.js';
+export * from './fork.js';
+export * from './frame-refs.js';
+export * from './init-stack.js';
+export * from './invariants.js';
+export * from './machine.js';
+export * from './madvise.js';
+export * from './mincore.js';
+export * from './mlock.js';
+export * from './mmap.js';
+export * from './mprotect.js';
+export * from './mremap.js';
+export * from './msync.js';
+export * from './munmap.js';
+export * from './page-table.js';
+export * from './placement.js';
+export * from './proc-views.js';
+export * from './process.js';
+export * from './program-image.js';
+export * from './scenario.js';
+export * from './shared-memory.js';
+export * from './signals.js';
+export * from './u64.js';

@@ -1,0 +1,440 @@
+/**
+ * `AddressSpace`: one process's memory (Linux `mm_struct`, DragonOS `InnerAddressSpace`, Asterinas `ProcessVm`) —
+ * its VMAs (the intent), its page table (the effect), its break and stack, and the page-fault handler that turns
+ * intent into effect: demand-zero pages, the shared zero page, copy-on-write, shared anonymous pages and stack growth.
+ *
+ * The system calls live one per file (`mmap.ts`, `mprotect.ts`, ...) and work on an `AddressSpace` through the
+ * methods marked *internal* here; {@link Process} is the public face that exposes them.
+ *
+ * Invariants (checked by `checkInvariants`):
+ * - VMAs are ordered, disjoint and inside `[0, taskSize)`;
+ * - every present PTE lies inside a VMA and grants no right the VMA lacks; a writable PTE of a private VMA maps a
+ *   frame nobody else maps;
+ * - every data frame's reference count equals the PTEs that map it plus the shared objects that hold it.
+ *
+ * @module
+ */
+
+import type { FrameAllocator, PagingArch, PhysicalMemory } from '@pagewright/core';
+import {
+  Access,
+  type EventSink,
+  PAGE_SIZE,
+  PteFlag,
+  VM_EXEC,
+  VM_GROWSDOWN,
+  VM_LOCKED,
+  VM_MAYSHARE,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
+  type VmFlags,
+} from '@pagewright/core';
+import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
+import type { FrameRefs } from './frame-refs.js';
+import { type FlushTarget, NOT_MAPPED, PageTable } from './page-table.js';
+import type { SharedMemory } from './shared-memory.js';
+import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR, SEGV_MAPERR } from './signals.js';
+
+/** The fixed parameters of an address space's layout, in bytes (Linux's sysctls and rlimits). */
+export interface AddressSpaceLimits {
+  /** One past the highest user address (Linux `TASK_SIZE`). */
+  taskSize: number;
+  /** Lowest address a mapping may use (`vm.mmap_min_addr`, default 0x10000). */
+  mmapMinAddr: number;
+  /** Gap kept below a `VM_GROWSDOWN` VMA, in pages (`stack_guard_gap`, default 256). */
+  stackGuardGapPages: number;
+  /** `RLIMIT_STACK` in bytes (default 8 MiB). */
+  stackLimit: number;
+  /** `RLIMIT_MEMLOCK` in bytes (default unlimited: the reference runs had `CAP_IPC_LOCK`). */
+  memlockLimit: number;
+  /** `vm.max_map_count` (default 65530). */
+  maxMapCount: number;
+  /**
+   * Bytes a single accounted (private writable) mapping may not exceed under `vm.overcommit_memory = 0` (Linux's
+   * heuristic compares with RAM + swap; default 16 GiB, a typical reference machine).
+   */
+  overcommitBytes: number;
+}
+
+/** What an address space needs from its machine. */
+export interface MachineServices {
+  readonly memory: PhysicalMemory;
+  readonly allocator: FrameAllocator;
+  readonly arch: PagingArch;
+  readonly refs: FrameRefs;
+  readonly shared: SharedMemory;
+  readonly anonVmas: AnonVmaAllocator;
+  readonly sink: EventSink;
+  /** The frame of the shared zero page. */
+  readonly zeroPfn: number;
+  /** Every hart (TLB shootdowns go to all of them). */
+  readonly harts: readonly FlushTarget[];
+  /** A new empty VMA index of the configured kind. */
+  newVmaIndex(): VmaIndex;
+  /** A fresh empty address space with the given limits, or null when out of memory. */
+  newAddressSpaceFor(pid: number, limits: AddressSpaceLimits): AddressSpace | null;
+  /** A free ASID. */
+  allocAsid(): number;
+  /** Returns an ASID. */
+  freeAsid(asid: number): void;
+  /** Releases shared objects no VMA maps any more. */
+  collectSharedObjects(): void;
+}
+
+/** Result of {@link AddressSpace.handleFault}: 0 when the access can be retried, or a negative signal sentinel. */
+export type FaultResult = number;
+
+/**
+ * A process's address space.
+ */
+export class AddressSpace {
+  /** The VMAs. */
+  readonly vmas: VmaSet;
+  /** The page table. */
+  readonly pageTable: PageTable;
+  /** Layout limits. */
+  readonly limits: AddressSpaceLimits;
+  /** Start of the heap (`mm->start_brk`). */
+  startBrk = 0;
+  /** Current break (`mm->brk`); may be unaligned. */
+  brk = 0;
+  /** Start and end of the program's code (`mm->start_code`, `end_code`). */
+  startCode = 0;
+  endCode = 0;
+  /** Start and end of the program's data (`mm->start_data`, `end_data`). */
+  startData = 0;
+  endData = 0;
+  /** Top of the initial stack as set up by exec (`mm->start_stack`): the VMA containing it is `[stack]`. */
+  startStack = 0;
+  /** Argument and environment strings (`mm->arg_start` ...). */
+  argStart = 0;
+  argEnd = 0;
+  envStart = 0;
+  envEnd = 0;
+  /** Highest address of the top-down mmap area (`mm->mmap_base`). */
+  mmapBase = 0;
+  /** Flags added to every new VMA (`mm->def_flags`: `VM_LOCKED` after `mlockall(MCL_FUTURE)`). */
+  defFlags: VmFlags = 0;
+  /** `'topdown'` (Linux's default layout) or `'bottomup'` (legacy / DragonOS). */
+  placement: 'topdown' | 'bottomup' = 'topdown';
+  /** Highest resident-set size seen, in pages (`VmHWM`). */
+  hiwaterRss = 0;
+  /** Highest total size seen, in pages (`VmPeak`). */
+  hiwaterVm = 0;
+  /** Set once {@link AddressSpace.destroy} has run. */
+  destroyed = false;
+
+  /** @internal */
+  readonly m: MachineServices;
+  private readonly pid: number;
+
+  /**
+   * @param machine - the machine's shared services
+   * @param limits - layout limits
+   * @param pid - the owner's pid (for events)
+   */
+  constructor(machine: MachineServices, limits: AddressSpaceLimits, pid: number) {
+    this.m = machine;
+    this.limits = limits;
+    this.pid = pid;
+    this.vmas = new VmaSet({
+      index: machine.newVmaIndex(),
+      sink: machine.sink,
+      pid,
+      anonVmas: machine.anonVmas,
+    });
+    this.pageTable = new PageTable(
+      machine.arch,
+      machine.memory,
+      machine.allocator,
+      machine.allocAsid(),
+      machine.harts,
+    );
+  }
+
+  // ---- accounting -------------------------------------------------------------------------------------------------
+
+  /** Total mapped pages (`total_vm`). */
+  totalPages(): number {
+    let n = 0;
+    for (const v of this.vmas) n += v.pages;
+    return n;
+  }
+
+  /** Locked pages (`locked_vm`). */
+  lockedPages(): number {
+    let n = 0;
+    for (const v of this.vmas) if (v.flags & VM_LOCKED) n += v.pages;
+    return n;
+  }
+
+  /** Resident pages: present PTEs mapping a normal frame (the zero page does not count, as in Linux). */
+  residentPages(): number {
+    let n = 0;
+    const zero = this.m.zeroPfn;
+    this.pageTable.forEach(0, this.limits.taskSize / PAGE_SIZE, (_v, pfn) => {
+      if (pfn !== zero) n++;
+    });
+    return n;
+  }
+
+  /** Updates the high-water marks (called after operations that grow the space). @internal */
+  updateHiwater(): void {
+    const vm = this.totalPages();
+    if (vm > this.hiwaterVm) this.hiwaterVm = vm;
+  }
+
+  // ---- page-level operations (internal) ---------------------------------------------------------------------------
+
+  /**
+   * Removes every PTE of `[start, end)` (pages) and drops the frames' references after the TLB flush (Linux
+   * `zap_page_range`). @internal
+   */
+  zap(start: number, end: number): void {
+    const freed: number[] = [];
+    const pt = this.pageTable;
+    pt.forEach(start, end, (vpn, pfn) => {
+      pt.unmap(vpn);
+      freed.push(pfn);
+    });
+    pt.flush();
+    this.releaseFrames(freed);
+  }
+
+  /** Drops one reference of each frame (the zero page is skipped). @internal */
+  releaseFrames(frames: readonly number[]): void {
+    const zero = this.m.zeroPfn;
+    for (const pfn of frames) if (pfn !== zero) this.m.refs.put(pfn);
+  }
+
+  /**
+   * Unmaps `[start, end)` (pages): removes the VMAs (splitting at the ends) and their pages (Linux
+   * `do_vmi_align_munmap`). Returns the removed VMAs.
+   * @internal
+   */
+  unmapRange(start: number, end: number): Vma[] {
+    const removed = this.vmas.removeRange(start, end);
+    if (removed.length > 0) {
+      this.zap(start, end);
+      if (removed.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
+    }
+    return removed;
+  }
+
+  /**
+   * Prefaults `[start, end)` (pages) as `__mm_populate` does: write faults on private writable VMAs, read faults
+   * otherwise; `VM_LOCKONFAULT` VMAs and inaccessible ones are skipped (the latter is an error unless
+   * `ignoreErrors`). Returns 0 or a negative errno-like code (`-14` EFAULT, `-12` ENOMEM).
+   * @internal
+   */
+  populate(start: number, end: number, ignoreErrors: boolean): number {
+    let cur = start;
+    while (cur < end) {
+      const v = this.vmas.findFrom(cur);
+      if (v === undefined || v.start >= end) break;
+      const s = Math.max(v.start, cur);
+      const e = Math.min(v.end, end);
+      cur = e;
+      if (v.flags & 0x80000) continue; // VM_LOCKONFAULT: populate_vma_page_range returns early
+      if ((v.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) {
+        if (ignoreErrors) continue;
+        return -14;
+      }
+      const write = (v.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+      for (let vpn = s; vpn < e; vpn++) {
+        const r = this.faultPage(vpn, write ? Access.Store : Access.Load);
+        if (r < 0) {
+          if (ignoreErrors) break;
+          return r === OOM_KILL ? -12 : -14;
+        }
+      }
+    }
+    return 0;
+  }
+
+  // ---- the page-fault handler --------------------------------------------------------------------------------------
+
+  /**
+   * Handles a page fault at `va` for `access` (Linux `handle_mm_fault` after `lock_mm_and_find_vma`). Returns 0 when
+   * the access may be retried, or {@link SEGV_MAPERR}, {@link SEGV_ACCERR}, {@link BUS_ADRERR}, {@link OOM_KILL}.
+   */
+  handleFault(va: number, access: number): FaultResult {
+    if (!(va >= 0 && va < this.limits.taskSize)) return SEGV_MAPERR;
+    const r = this.faultPage(Math.floor(va / PAGE_SIZE), access);
+    if (this.m.sink.enabled)
+      this.m.sink.emit('fault', {
+        pid: this.pid,
+        va,
+        access,
+        cause: access === Access.Store ? 15 : access === Access.Fetch ? 12 : 13,
+        outcome:
+          r === 0
+            ? 'handled'
+            : r === SEGV_MAPERR
+              ? 'SEGV_MAPERR'
+              : r === SEGV_ACCERR
+                ? 'SEGV_ACCERR'
+                : 'SIGBUS',
+      });
+    return r;
+  }
+
+  /**
+   * Faults page `vpn` in for `access` (the part of the fault handler after the address check).
+   * @internal
+   */
+  faultPage(vpn: number, access: number): FaultResult {
+    let vma = this.vmas.find(vpn);
+    if (vma === undefined) {
+      vma = this.vmas.findFrom(vpn);
+      if (vma === undefined || (vma.flags & VM_GROWSDOWN) === 0 || !this.expandStack(vma, vpn))
+        return SEGV_MAPERR;
+    }
+    const f = vma.flags;
+    const write = access === Access.Store;
+    // Linux access_error(): a store needs VM_WRITE, a fetch VM_EXEC, a load any access right (x86 semantics: write
+    // and exec imply read, as on the reference kernel).
+    if (
+      write
+        ? !(f & VM_WRITE)
+        : access === Access.Fetch
+          ? !(f & VM_EXEC)
+          : !(f & (VM_READ | VM_WRITE | VM_EXEC))
+    )
+      return SEGV_ACCERR;
+    const pt = this.pageTable;
+    const pfn = pt.lookup(vpn);
+    if (pfn !== NOT_MAPPED) {
+      const flags = pt.lastFlags;
+      if (write && !(flags & PteFlag.Write)) return this.writeProtectFault(vma, vpn, pfn, flags);
+      // Present and allowed: only A/D were missing (Svade), or a stale TLB entry was refreshed.
+      const want = flags | PteFlag.Accessed | (write ? PteFlag.Dirty : 0);
+      if (want !== flags) {
+        pt.setFlags(vpn, want);
+        pt.flush();
+      }
+      return 0;
+    }
+    if (vma.backing.kind === 'anon-shared') return this.sharedFault(vma, vpn, write);
+    if (!write) {
+      // do_anonymous_page, read: map the shared zero page read-only (no anon_vma is needed).
+      if (!pt.map(vpn, this.m.zeroPfn, this.pteFlagsFor(f, false) | PteFlag.Accessed)) return OOM_KILL;
+      return 0;
+    }
+    this.vmas.prepareAnonVma(vma);
+    const frame = this.newZeroFrame();
+    if (frame < 0) return OOM_KILL;
+    if (!pt.map(vpn, frame, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
+      this.m.refs.put(frame);
+      return OOM_KILL;
+    }
+    return 0;
+  }
+
+  /** The arch-neutral PTE flags for a VMA's rights (`vm_get_page_prot`); `writable` false write-protects. @internal */
+  pteFlagsFor(vmFlags: VmFlags, writable: boolean): number {
+    let p = PteFlag.User;
+    if (vmFlags & (VM_READ | VM_WRITE | VM_EXEC)) p |= PteFlag.Read;
+    if (writable && vmFlags & VM_WRITE) p |= PteFlag.Write;
+    if (vmFlags & VM_EXEC) p |= PteFlag.Exec;
+    return p;
+  }
+
+  /** A zero-filled frame with one reference, or -1. @internal */
+  newZeroFrame(): number {
+    const pfn = this.m.allocator.alloc();
+    if (pfn < 0) return -1;
+    this.m.memory.zeroFrame(pfn);
+    this.m.refs.get(pfn);
+    if (this.m.sink.enabled) this.m.sink.emit('frame.alloc', { pfn, order: 0 });
+    return pfn;
+  }
+
+  /** `do_wp_page`: a store to a present read-only PTE of a writable VMA. */
+  private writeProtectFault(vma: Vma, vpn: number, pfn: number, flags: number): FaultResult {
+    const pt = this.pageTable;
+    const full = flags | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty;
+    if (vma.flags & VM_MAYSHARE) {
+      pt.setFlags(vpn, full);
+      pt.flush();
+      return 0;
+    }
+    this.vmas.prepareAnonVma(vma);
+    if (pfn !== this.m.zeroPfn && this.m.refs.count(pfn) === 1) {
+      // The page has no other owner: reuse it (wp_page_reuse).
+      pt.setFlags(vpn, full);
+      pt.flush();
+      if (this.m.sink.enabled)
+        this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: pfn, reused: true });
+      return 0;
+    }
+    const copy = this.m.allocator.alloc();
+    if (copy < 0) return OOM_KILL;
+    if (pfn === this.m.zeroPfn) this.m.memory.zeroFrame(copy);
+    else this.m.memory.copyFrame(copy, pfn);
+    this.m.refs.get(copy);
+    pt.map(vpn, copy, this.pteFlagsFor(vma.flags, true) | PteFlag.Accessed | PteFlag.Dirty);
+    pt.flush();
+    this.releaseFrames([pfn]);
+    if (this.m.sink.enabled)
+      this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: copy, reused: false });
+    return 0;
+  }
+
+  /** A fault on a shared anonymous VMA: map the object's page, creating it zero-filled; SIGBUS past the object. */
+  private sharedFault(vma: Vma, vpn: number, write: boolean): FaultResult {
+    const object = (vma.backing as { object: SharedObject }).object;
+    const pgoff = vma.pgoffAt(vpn);
+    if (pgoff >= object.sizePages) return BUS_ADRERR;
+    let pfn = this.m.shared.frameOf(object, pgoff);
+    if (pfn < 0) {
+      pfn = this.newZeroFrame();
+      if (pfn < 0) return OOM_KILL;
+      this.m.shared.setFrame(object, pgoff, pfn);
+    }
+    const flags =
+      this.pteFlagsFor(vma.flags, write) |
+      PteFlag.Accessed |
+      (write && vma.flags & VM_WRITE ? PteFlag.Dirty : 0);
+    if (!this.pageTable.map(vpn, pfn, flags)) return OOM_KILL;
+    this.m.refs.get(pfn);
+    return 0;
+  }
+
+  /**
+   * Linux `expand_downwards`: grows the `VM_GROWSDOWN` VMA `vma` down to page `vpn` when the stack guard gap to the
+   * accessible VMA below stays intact and the stack stays within `RLIMIT_STACK`.
+   */
+  private expandStack(vma: Vma, vpn: number): boolean {
+    const addr = vpn * PAGE_SIZE;
+    if (addr < this.limits.mmapMinAddr) return false;
+    const prev = this.vmas.index.prevOf(vma);
+    if (
+      prev !== undefined &&
+      !(prev.flags & VM_GROWSDOWN) &&
+      prev.flags & (VM_READ | VM_WRITE | VM_EXEC) &&
+      vpn - prev.end < this.limits.stackGuardGapPages
+    )
+      return false;
+    if (prev !== undefined && prev.end > vpn) return false;
+    if ((vma.end - vpn) * PAGE_SIZE > this.limits.stackLimit) return false;
+    if (vma.pgoff < vma.start - vpn) return false;
+    this.vmas.growDown(vma, vpn);
+    this.updateHiwater();
+    return true;
+  }
+
+  // ---- teardown -----------------------------------------------------------------------------------------------------
+
+  /** Frees every page, every page-table frame and the ASID (Linux `exit_mmap`). Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    const all = this.vmas.removeRange(0, this.limits.taskSize / PAGE_SIZE);
+    this.zap(0, this.limits.taskSize / PAGE_SIZE);
+    this.pageTable.destroy();
+    this.m.freeAsid(this.pageTable.asid);
+    this.destroyed = true;
+    if (all.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
+  }
+}

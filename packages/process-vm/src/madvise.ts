@@ -1,0 +1,250 @@
+/**
+ * `madvise(addr, len, advice)` (mm/madvise.c, Linux 6.18): argument checks, then the advice applied VMA by VMA;
+ * unmapped parts of the range are skipped and reported as ENOMEM at the end ("apply then ENOMEM").
+ *
+ * @module
+ */
+
+import {
+  Access,
+  MADV_COLD,
+  MADV_DODUMP,
+  MADV_DOFORK,
+  MADV_DONTDUMP,
+  MADV_DONTFORK,
+  MADV_DONTNEED,
+  MADV_DONTNEED_LOCKED,
+  MADV_FREE,
+  MADV_HUGEPAGE,
+  MADV_HWPOISON,
+  MADV_KEEPONFORK,
+  MADV_MERGEABLE,
+  MADV_NOHUGEPAGE,
+  MADV_NORMAL,
+  MADV_PAGEOUT,
+  MADV_POPULATE_READ,
+  MADV_POPULATE_WRITE,
+  MADV_RANDOM,
+  MADV_REMOVE,
+  MADV_SEQUENTIAL,
+  MADV_SOFT_OFFLINE,
+  MADV_UNMERGEABLE,
+  MADV_WILLNEED,
+  MADV_WIPEONFORK,
+  MmError,
+  PAGE_SIZE,
+  toNegErrno,
+  VM_DONTCOPY,
+  VM_DONTDUMP,
+  VM_HUGEPAGE,
+  VM_HUGETLB,
+  VM_IO,
+  VM_LOCKED,
+  VM_MAYSHARE,
+  VM_MERGEABLE,
+  VM_NOHUGEPAGE,
+  VM_PFNMAP,
+  VM_RAND_READ,
+  VM_READ,
+  VM_SEQ_READ,
+  VM_SHARED,
+  VM_WIPEONFORK,
+  VM_WRITE,
+  type VmFlags,
+} from '@pagewright/core';
+import type { SharedObject, Vma } from '@pagewright/vma';
+import type { AddressSpace } from './address-space.js';
+import { OOM_KILL } from './signals.js';
+import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
+
+/** `MADV_GUARD_INSTALL` / `MADV_GUARD_REMOVE` are valid advice on 6.18 but not modelled (see README). */
+const ADVICE_VALID = new Set<number>([
+  MADV_NORMAL,
+  MADV_RANDOM,
+  MADV_SEQUENTIAL,
+  MADV_WILLNEED,
+  MADV_DONTNEED,
+  MADV_FREE,
+  MADV_REMOVE,
+  MADV_DONTFORK,
+  MADV_DOFORK,
+  MADV_MERGEABLE,
+  MADV_UNMERGEABLE,
+  MADV_HUGEPAGE,
+  MADV_NOHUGEPAGE,
+  MADV_DONTDUMP,
+  MADV_DODUMP,
+  MADV_WIPEONFORK,
+  MADV_KEEPONFORK,
+  MADV_COLD,
+  MADV_PAGEOUT,
+  MADV_POPULATE_READ,
+  MADV_POPULATE_WRITE,
+  MADV_DONTNEED_LOCKED,
+  25, // MADV_COLLAPSE
+  MADV_HWPOISON,
+  MADV_SOFT_OFFLINE,
+]);
+
+/** The system call. Returns 0 or `-errno`. */
+export function sysMadvise(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, adviceArg: U64Arg): number {
+  const start0 = toU64(addrArg);
+  const lenIn = toU64(lenArg);
+  const advice = toInt32(adviceArg);
+  if (start0 === BAD_ARG || lenIn === BAD_ARG || advice === undefined) return toNegErrno('EINVAL');
+  if (!ADVICE_VALID.has(advice)) return toNegErrno('EINVAL');
+  if (start0 & 0xfffn) return toNegErrno('EINVAL');
+  const len = pageAlign64(lenIn);
+  if (lenIn !== 0n && len === 0n) return toNegErrno('EINVAL');
+  if (start0 + len > (1n << 64n) - 1n) return toNegErrno('EINVAL');
+  if (len === 0n) return 0;
+  if (advice === MADV_HWPOISON || advice === MADV_SOFT_OFFLINE) return toNegErrno('EPERM');
+  const taskSize = BigInt(as.limits.taskSize);
+  if (start0 >= taskSize) return toNegErrno('ENOMEM');
+  const start = Number(start0) / PAGE_SIZE;
+  const endAddr = start0 + len > taskSize ? taskSize : start0 + len;
+  const end = Number(endAddr) / PAGE_SIZE;
+  const tail = start0 + len > taskSize; // the part above TASK_SIZE is a hole
+  if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE)
+    return populate(as, start, end, advice === MADV_POPULATE_WRITE, tail);
+  if (advice === 25) return toNegErrno('EINVAL'); // MADV_COLLAPSE: no transparent huge pages here
+  // Flag-changing advice goes through vma_modify (split/merge); the others visit each VMA's part.
+  const flagUpdate = flagAdvice(advice);
+  if (flagUpdate !== null) {
+    let failure = 0;
+    let hole = false;
+    try {
+      const r = as.vmas.modifyRange(
+        start,
+        end,
+        (v) => {
+          const f = flagUpdate(v);
+          return f === v.flags ? null : { flags: f };
+        },
+        false,
+      );
+      hole = r.holeAt >= 0;
+    } catch (e) {
+      if (!(e instanceof MmError)) throw e;
+      failure = e.toReturnValue();
+    }
+    if (failure !== 0) return failure;
+    return hole || tail ? toNegErrno('ENOMEM') : 0;
+  }
+  let cur = start;
+  let hole = false;
+  while (cur < end) {
+    const v = as.vmas.findFrom(cur);
+    if (v === undefined || v.start >= end) {
+      hole = true;
+      break;
+    }
+    if (v.start > cur) hole = true;
+    const s = Math.max(v.start, cur);
+    const e = Math.min(v.end, end);
+    const err = visit(as, v, s, e, advice);
+    if (err !== 0) return err;
+    cur = e;
+  }
+  return hole || tail ? toNegErrno('ENOMEM') : 0;
+}
+
+/** The new flags for advice that only changes VMA flags, or null for other advice. May throw MmError. */
+function flagAdvice(advice: number): ((v: Vma) => VmFlags) | null {
+  switch (advice) {
+    case MADV_NORMAL:
+      return (v) => (v.flags & ~(VM_RAND_READ | VM_SEQ_READ)) >>> 0;
+    case MADV_SEQUENTIAL:
+      return (v) => ((v.flags & ~VM_RAND_READ) | VM_SEQ_READ) >>> 0;
+    case MADV_RANDOM:
+      return (v) => ((v.flags & ~VM_SEQ_READ) | VM_RAND_READ) >>> 0;
+    case MADV_DONTFORK:
+      return (v) => (v.flags | VM_DONTCOPY) >>> 0;
+    case MADV_DOFORK:
+      return (v) => {
+        if (v.flags & VM_IO) throw new MmError('EINVAL');
+        return (v.flags & ~VM_DONTCOPY) >>> 0;
+      };
+    case MADV_WIPEONFORK:
+      return (v) => {
+        if (v.backing.kind !== 'anon-private' || v.flags & VM_SHARED) throw new MmError('EINVAL');
+        return (v.flags | VM_WIPEONFORK) >>> 0;
+      };
+    case MADV_KEEPONFORK:
+      return (v) => (v.flags & ~VM_WIPEONFORK) >>> 0;
+    case MADV_DONTDUMP:
+      return (v) => (v.flags | VM_DONTDUMP) >>> 0;
+    case MADV_DODUMP:
+      return (v) => {
+        if (v.flags & (VM_IO | VM_PFNMAP | 0x40000 | 0x10000000)) throw new MmError('EINVAL');
+        return (v.flags & ~VM_DONTDUMP) >>> 0;
+      };
+    case MADV_HUGEPAGE:
+      return (v) => ((v.flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE) >>> 0;
+    case MADV_NOHUGEPAGE:
+      return (v) => ((v.flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE) >>> 0;
+    case MADV_MERGEABLE:
+      return (v) =>
+        v.flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_HUGETLB)
+          ? v.flags
+          : (v.flags | VM_MERGEABLE) >>> 0;
+    case MADV_UNMERGEABLE:
+      return (v) => (v.flags & ~VM_MERGEABLE) >>> 0;
+    default:
+      return null;
+  }
+}
+
+/** One VMA's part `[s, e)` of page-level advice. Returns 0 or `-errno`. */
+function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): number {
+  switch (advice) {
+    case MADV_WILLNEED:
+      return 0;
+    case MADV_DONTNEED:
+    case MADV_DONTNEED_LOCKED:
+    case MADV_FREE:
+      if (v.flags & VM_PFNMAP || (advice !== MADV_DONTNEED_LOCKED && v.flags & VM_LOCKED))
+        return toNegErrno('EINVAL');
+      if (advice === MADV_FREE && v.backing.kind !== 'anon-private') return toNegErrno('EINVAL');
+      if (advice === MADV_FREE) {
+        // Lazy free: the pages may be reclaimed under pressure; this model has none, so they keep their content
+        // until rewritten (linux-behaviours #150), but clean: a later DONTNEED or reclaim would drop them.
+        return 0;
+      }
+      as.zap(s, e);
+      return 0;
+    case MADV_REMOVE: {
+      if (v.flags & VM_LOCKED) return toNegErrno('EINVAL');
+      if (v.backing.kind !== 'anon-shared') return toNegErrno('EINVAL');
+      if (!(v.flags & VM_SHARED) || !(v.flags & VM_WRITE)) return toNegErrno('EACCES');
+      const object: SharedObject = v.backing.object;
+      as.zap(s, e);
+      for (let vpn = s; vpn < e; vpn++) as.m.shared.removePage(object, v.pgoffAt(vpn));
+      return 0;
+    }
+    case MADV_COLD:
+    case MADV_PAGEOUT:
+      if (v.flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) return toNegErrno('EINVAL');
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+/** `madvise_populate`: prefault readable/writable up to the first hole (ENOMEM) or refused VMA (EINVAL). */
+function populate(as: AddressSpace, start: number, end: number, write: boolean, tail: boolean): number {
+  let cur = start;
+  while (cur < end) {
+    const v = as.vmas.find(cur);
+    if (v === undefined) return toNegErrno('ENOMEM');
+    if (v.flags & (VM_IO | VM_PFNMAP)) return toNegErrno('EINVAL');
+    if (write ? !(v.flags & VM_WRITE) : !(v.flags & VM_READ)) return toNegErrno('EINVAL');
+    const e = Math.min(v.end, end);
+    for (let vpn = cur; vpn < e; vpn++) {
+      const r = as.faultPage(vpn, write ? Access.Store : Access.Load);
+      if (r < 0) return r === OOM_KILL ? toNegErrno('ENOMEM') : toNegErrno('EFAULT');
+    }
+    cur = e;
+  }
+  return tail ? toNegErrno('ENOMEM') : 0;
+}

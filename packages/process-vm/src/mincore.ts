@@ -1,0 +1,52 @@
+/**
+ * `mincore(addr, len, vec)` (mm/mincore.c): one byte per page, bit 0 set when the page is resident — a present PTE
+ * (the shared zero page included) or, for a shared anonymous mapping, a page its object holds.
+ *
+ * @module
+ */
+
+import { PAGE_SIZE, toNegErrno } from '@pagewright/core';
+import type { AddressSpace } from './address-space.js';
+import { NOT_MAPPED } from './page-table.js';
+import { BAD_ARG, toU64, type U64Arg } from './u64.js';
+
+/**
+ * The system call. `vec` receives one byte per page: a `Uint8Array` (kernel-side buffer; too short → EFAULT), or a
+ * user address written through {@link AddressSpace} copy-out (`writeUser`). Returns 0 or `-errno`; on ENOMEM the
+ * bytes for the pages before the hole have been written, as in Linux.
+ */
+export function sysMincore(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  vec: Uint8Array | ((offset: number, bytes: Uint8Array) => boolean),
+): number {
+  const start0 = toU64(addrArg);
+  const len = toU64(lenArg);
+  if (start0 === BAD_ARG || len === BAD_ARG) return toNegErrno('EINVAL');
+  if (start0 & 0xfffn) return toNegErrno('EINVAL');
+  const taskSize = BigInt(as.limits.taskSize);
+  if (start0 + len > taskSize) return toNegErrno('ENOMEM');
+  const pages = Number(len >> 12n) + (len & 0xfffn ? 1 : 0);
+  if (vec instanceof Uint8Array && vec.length < pages) return toNegErrno('EFAULT');
+  let vpn = Number(start0) / PAGE_SIZE;
+  let done = 0;
+  while (done < pages) {
+    const v = as.vmas.find(vpn);
+    if (v === undefined) return toNegErrno('ENOMEM');
+    const n = Math.min(v.end - vpn, pages - done);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = resident(as, v, vpn + i) ? 1 : 0;
+    if (vec instanceof Uint8Array) vec.set(out, done);
+    else if (!vec(done, out)) return toNegErrno('EFAULT');
+    done += n;
+    vpn += n;
+  }
+  return 0;
+}
+
+function resident(as: AddressSpace, v: import('@pagewright/vma').Vma, vpn: number): boolean {
+  if (as.pageTable.lookup(vpn) !== NOT_MAPPED) return true;
+  if (v.backing.kind === 'anon-shared') return as.m.shared.frameOf(v.backing.object, v.pgoffAt(vpn)) >= 0;
+  return false;
+}

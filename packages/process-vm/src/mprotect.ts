@@ -1,0 +1,107 @@
+/**
+ * `mprotect(addr, len, prot)` (mm/mprotect.c `do_mprotect_pkey`, `mprotect_fixup`).
+ *
+ * Linux applies the change VMA by VMA from the start: when the range has a hole, the part before it has already
+ * changed when the call fails with ENOMEM; a refusal (EACCES) likewise leaves earlier VMAs changed.
+ *
+ * @module
+ */
+
+import {
+  MmError,
+  PAGE_SIZE,
+  PROT_EXEC,
+  PROT_GROWSDOWN,
+  PROT_GROWSUP,
+  PROT_READ,
+  PROT_SEM,
+  PROT_WRITE,
+  PteFlag,
+  toNegErrno,
+  VM_ACCOUNT,
+  VM_GROWSDOWN,
+  VM_HUGETLB,
+  VM_NORESERVE,
+  VM_SHARED,
+  VM_WRITE,
+  type VmFlags,
+} from '@pagewright/core';
+import type { Vma } from '@pagewright/vma';
+import type { AddressSpace } from './address-space.js';
+import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
+
+/** The system call. Returns 0 or `-errno`. */
+export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, protArg: U64Arg): number {
+  const start0 = toU64(addrArg);
+  const len0 = toU64(lenArg);
+  let prot = toInt32(protArg);
+  if (start0 === BAD_ARG || len0 === BAD_ARG || prot === undefined) return toNegErrno('EINVAL');
+  const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+  prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return toNegErrno('EINVAL');
+  if (start0 & 0xfffn) return toNegErrno('EINVAL');
+  if (len0 === 0n) return 0;
+  const len = pageAlign64(len0);
+  const end0 = (start0 + len) & ((1n << 64n) - 1n);
+  if (end0 <= start0) return toNegErrno('ENOMEM');
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return toNegErrno('EINVAL');
+  const taskPages = as.limits.taskSize / PAGE_SIZE;
+  if (start0 >= BigInt(as.limits.taskSize)) return toNegErrno('ENOMEM');
+  let start = Number(start0) / PAGE_SIZE;
+  const end = end0 >= BigInt(as.limits.taskSize) ? taskPages : Number(end0) / PAGE_SIZE;
+  const first = as.vmas.findFrom(start);
+  if (first === undefined || first.start >= end) return toNegErrno('ENOMEM');
+  if (grows & PROT_GROWSDOWN) {
+    start = first.start;
+    if (!(first.flags & VM_GROWSDOWN)) return toNegErrno('EINVAL');
+  } else {
+    if (first.start > start) return toNegErrno('ENOMEM');
+    if (grows & PROT_GROWSUP) return toNegErrno('EINVAL'); // no VM_GROWSUP VMAs on this architecture
+  }
+  const newAccess = (prot & PROT_READ ? 1 : 0) | (prot & PROT_WRITE ? 2 : 0) | (prot & PROT_EXEC ? 4 : 0);
+  const changed: Vma[] = [];
+  let failure = 0;
+  try {
+    const r = as.vmas.modifyRange(start, end, (v) => {
+      let newFlags: VmFlags = ((v.flags & ~0x7) | newAccess) >>> 0;
+      // newflags >> 4 puts VM_MAY* in place of VM_*: a right the VMA may not have.
+      if (newFlags & ~(newFlags >>> 4) & 0x7) throw new MmError('EACCES');
+      const old = v.flags;
+      if (newFlags === old) return null;
+      if (newFlags & VM_WRITE) {
+        if (!(old & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) newFlags |= VM_ACCOUNT;
+      } else if (old & VM_ACCOUNT && v.backing.kind === 'anon-private' && v.anonVma === null) {
+        newFlags &= ~VM_ACCOUNT;
+      }
+      return { flags: newFlags >>> 0 };
+    });
+    changed.push(...r.vmas);
+    if (r.holeAt >= 0) failure = toNegErrno('ENOMEM');
+  } catch (e) {
+    if (!(e instanceof MmError)) throw e;
+    failure = e.toReturnValue();
+  }
+  // change_protection: bring the PTEs of the range in line with the VMAs' new rights.
+  applyProtection(as, start, end);
+  return failure;
+}
+
+/**
+ * Rewrites the rights of every present PTE in `[start, end)` (pages) from its VMA (Linux `change_protection`):
+ * rights the VMA lost are removed; write permission is only granted where the page is not shared copy-on-write (a
+ * private page with a single owner, or any page of a shared mapping that was already writable stays writable).
+ * @internal
+ */
+export function applyProtection(as: AddressSpace, start: number, end: number): void {
+  const pt = as.pageTable;
+  pt.forEach(start, end, (vpn, pfn, flags) => {
+    const v = as.vmas.find(vpn);
+    if (v === undefined) return;
+    const keepWrite = (flags & PteFlag.Write) !== 0 && (v.flags & VM_WRITE) !== 0;
+    const want =
+      as.pteFlagsFor(v.flags, keepWrite) | (flags & (PteFlag.Accessed | PteFlag.Dirty | PteFlag.Global));
+    if (want !== flags) pt.setFlags(vpn, want);
+    void pfn;
+  });
+  pt.flush();
+}

@@ -1,0 +1,273 @@
+/**
+ * `mremap(old_address, old_size, new_size, flags, new_address)` (mm/mremap.c, Linux 6.18): shrink in place, grow in
+ * place, move (`MREMAP_MAYMOVE`), move to a fixed address (`MREMAP_FIXED`, also across several VMAs when the size
+ * does not change), keep the source (`MREMAP_DONTUNMAP`), and `old_size = 0` aliasing of a shared mapping.
+ *
+ * A move carries the page-table entries to the new place (`move_page_tables`); no data is copied.
+ *
+ * @module
+ */
+
+import {
+  MREMAP_DONTUNMAP,
+  MREMAP_FIXED,
+  MREMAP_MAYMOVE,
+  PAGE_SIZE,
+  toNegErrno,
+  VM_ACCOUNT,
+  VM_DONTEXPAND,
+  VM_LOCKED,
+  VM_LOCKED_MASK,
+  VM_LOCKONFAULT,
+  VM_MAYSHARE,
+  VM_PFNMAP,
+  VM_SHARED,
+} from '@pagewright/core';
+import type { Vma } from '@pagewright/vma';
+import type { AddressSpace } from './address-space.js';
+import { getUnmappedArea } from './placement.js';
+import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
+
+/** The parameters of one mremap, in bytes (Linux `struct vma_remap_struct`). */
+interface Remap {
+  addr: number;
+  oldLen: number;
+  newLen: number;
+  newAddr: number;
+  flags: number;
+}
+
+/** The system call. Returns the (new) address, or `-errno`. */
+export function sysMremap(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  oldLenArg: U64Arg,
+  newLenArg: U64Arg,
+  flagsArg: U64Arg,
+  newAddrArg: U64Arg = 0,
+): number {
+  const addr = toU64(addrArg);
+  const oldLen0 = toU64(oldLenArg);
+  const newLen0 = toU64(newLenArg);
+  const newAddr = toU64(newAddrArg);
+  const flags = toInt32(flagsArg);
+  if (
+    addr === BAD_ARG ||
+    oldLen0 === BAD_ARG ||
+    newLen0 === BAD_ARG ||
+    newAddr === BAD_ARG ||
+    flags === undefined
+  )
+    return toNegErrno('EINVAL');
+  const oldLen = pageAlign64(oldLen0);
+  const newLen = pageAlign64(newLen0);
+  const taskSize = BigInt(as.limits.taskSize);
+  // check_mremap_params
+  if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) return toNegErrno('EINVAL');
+  if (addr & 0xfffn) return toNegErrno('EINVAL');
+  if (newLen === 0n) return toNegErrno('EINVAL');
+  if (newLen > taskSize) return toNegErrno('EINVAL');
+  const impliesNewAddr = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
+  if (impliesNewAddr) {
+    if (newAddr > taskSize - newLen) return toNegErrno('EINVAL');
+    if (newAddr & 0xfffn) return toNegErrno('EINVAL');
+    if (!(flags & MREMAP_MAYMOVE)) return toNegErrno('EINVAL');
+    if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) return toNegErrno('EINVAL');
+    if (addr + oldLen > newAddr && newAddr + newLen > addr) return toNegErrno('EINVAL');
+    if (as.vmas.size + 2 >= as.limits.maxMapCount - 3) return toNegErrno('ENOMEM');
+  }
+  // Nothing can be mapped at or above TASK_SIZE: such a source is simply not found.
+  if (addr >= taskSize || oldLen > taskSize - addr) return toNegErrno('EFAULT');
+  const r: Remap = {
+    addr: Number(addr),
+    oldLen: Number(oldLen),
+    newLen: Number(newLen),
+    newAddr: Number(newAddr),
+    flags,
+  };
+  if (flags & MREMAP_FIXED && oldLen === newLen) return remapMove(as, r);
+  const vma = as.vmas.find(r.addr / PAGE_SIZE);
+  const err = checkPrepVma(as, vma, r);
+  if (err !== 0) return err;
+  return impliesNewAddr ? remapTo(as, vma as Vma, r) : remapAt(as, vma as Vma, r);
+}
+
+/** `check_prep_vma`. Returns 0 or `-errno`. */
+function checkPrepVma(as: AddressSpace, vma: Vma | undefined, r: Remap): number {
+  if (vma === undefined) return toNegErrno('EFAULT');
+  const impliesNewAddr = (r.flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
+  if (!impliesNewAddr) r.newAddr = r.addr;
+  const expand = r.newLen > r.oldLen;
+  if (!expand && !impliesNewAddr) return 0;
+  let oldLen = r.oldLen;
+  if (oldLen === 0 && !(vma.flags & (VM_SHARED | VM_MAYSHARE))) return toNegErrno('EINVAL');
+  if (r.flags & MREMAP_DONTUNMAP && vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return toNegErrno('EINVAL');
+  if (r.newLen < r.oldLen) oldLen = r.newLen;
+  if (oldLen > vma.end * PAGE_SIZE - r.addr) return toNegErrno('EFAULT');
+  if (r.newLen === oldLen) return 0;
+  if (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return toNegErrno('EFAULT');
+  const delta = r.newLen - r.oldLen;
+  if (vma.flags & VM_LOCKED && as.lockedPages() * PAGE_SIZE + delta > as.limits.memlockLimit)
+    return toNegErrno('EAGAIN');
+  return 0;
+}
+
+/** `mremap_at`: no new address — no-op, shrink in place, or expand (in place or, with MAYMOVE, elsewhere). */
+function remapAt(as: AddressSpace, vma: Vma, r: Remap): number {
+  if (r.newLen === r.oldLen) return r.addr;
+  if (r.newLen < r.oldLen) {
+    as.unmapRange((r.addr + r.newLen) / PAGE_SIZE, (r.addr + r.oldLen) / PAGE_SIZE);
+    return r.addr;
+  }
+  // expand_vma
+  const delta = r.newLen - r.oldLen;
+  if (vma.end * PAGE_SIZE - r.addr === r.oldLen && expandable(as, vma, delta)) {
+    if (vma.flags & VM_ACCOUNT && delta > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
+    const locked = (vma.flags & VM_LOCKED) !== 0 && !(vma.flags & VM_LOCKONFAULT);
+    const oldEnd = vma.end;
+    as.vmas.extendAndMerge(vma, vma.end + delta / PAGE_SIZE);
+    as.updateHiwater();
+    if (locked) as.populate(oldEnd, oldEnd + delta / PAGE_SIZE, true);
+    return r.addr;
+  }
+  if (!(r.flags & MREMAP_MAYMOVE)) return toNegErrno('ENOMEM');
+  const a = newAddress(as, vma, r);
+  if (a < 0) return a;
+  return moveVma(as, vma, r);
+}
+
+/** `vma_expandable`: `[end, end + delta)` is free and inside the user range. */
+function expandable(as: AddressSpace, vma: Vma, delta: number): boolean {
+  const end = vma.end * PAGE_SIZE + delta;
+  if (end > as.limits.taskSize) return false;
+  return !as.vmas.index.conflicts(vma.end, end / PAGE_SIZE);
+}
+
+/** `vrm_set_new_addr`: a fixed destination, a hint (DONTUNMAP alone), or any free place. */
+function newAddress(as: AddressSpace, vma: Vma, r: Remap): number {
+  if (r.flags & MREMAP_FIXED) return r.newAddr;
+  const hint = r.flags & MREMAP_DONTUNMAP ? r.newAddr : 0;
+  const a = getUnmappedArea(as, hint >= as.limits.mmapMinAddr || hint === 0 ? hint : 0, r.newLen);
+  void vma;
+  if (a < 0) return toNegErrno('ENOMEM');
+  r.newAddr = a;
+  return a;
+}
+
+/** `mremap_to`: MREMAP_FIXED and/or MREMAP_DONTUNMAP. */
+function remapTo(as: AddressSpace, vma: Vma, r: Remap): number {
+  if (r.flags & MREMAP_FIXED) {
+    if (r.newAddr < as.limits.mmapMinAddr) return toNegErrno('EPERM');
+    as.unmapRange(r.newAddr / PAGE_SIZE, (r.newAddr + r.newLen) / PAGE_SIZE);
+  }
+  if (r.newLen < r.oldLen) {
+    as.unmapRange((r.addr + r.newLen) / PAGE_SIZE, (r.addr + r.oldLen) / PAGE_SIZE);
+    r.oldLen = r.newLen;
+  }
+  const v = as.vmas.find(r.addr / PAGE_SIZE);
+  if (v === undefined) return toNegErrno('EFAULT');
+  const a = newAddress(as, v, r);
+  if (a < 0) return a;
+  void vma;
+  return moveVma(as, v, r);
+}
+
+/**
+ * `remap_move` (6.17+): MREMAP_FIXED with an unchanged size moves every VMA of `[addr, addr + len)`, keeping the
+ * gaps between them; a gap at the start is EFAULT. A failure on a later VMA leaves the earlier ones moved.
+ */
+function remapMove(as: AddressSpace, r: Remap): number {
+  const start = r.addr / PAGE_SIZE;
+  const end = (r.addr + r.oldLen) / PAGE_SIZE;
+  let res = toNegErrno('EFAULT');
+  let seen = false;
+  let target = r.newAddr;
+  let lastEnd = 0;
+  let cur = start;
+  while (cur < end) {
+    const v = as.vmas.findFrom(cur);
+    if (v === undefined || v.start >= end) break;
+    if (!seen && start < v.start) return toNegErrno('EFAULT');
+    const s = Math.max(v.start, start);
+    const e = Math.min(end, v.end);
+    const offset = seen ? (v.start - lastEnd) * PAGE_SIZE : 0;
+    lastEnd = v.end;
+    const sub: Remap = {
+      addr: s * PAGE_SIZE,
+      oldLen: (e - s) * PAGE_SIZE,
+      newLen: (e - s) * PAGE_SIZE,
+      newAddr: target + offset,
+      flags: r.flags,
+    };
+    let one = checkPrepVma(as, v, sub);
+    if (one === 0) one = remapTo(as, v, sub);
+    if (one < 0 && one >= -4095) return one;
+    if (!seen) res = one;
+    seen = true;
+    target = one + sub.newLen;
+    cur = e;
+  }
+  return res;
+}
+
+/**
+ * `move_vma`: a copy of the source part of `vma` at `r.newAddr` (merging there when Linux would), the page-table
+ * entries moved over, then the source unmapped — or, with DONTUNMAP, kept empty and unlocked.
+ */
+function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
+  const srcStart = r.addr / PAGE_SIZE;
+  const oldPages = r.oldLen / PAGE_SIZE;
+  const newPages = r.newLen / PAGE_SIZE;
+  const dst = r.newAddr / PAGE_SIZE;
+  const dontUnmap = (r.flags & MREMAP_DONTUNMAP) !== 0;
+  // The new VMA covers new_len; its pgoff follows the source (copy_vma).
+  const copy = as.vmas.copyVma(
+    vma,
+    srcStart,
+    srcStart + Math.max(1, Math.min(oldPages, vma.end - srcStart)),
+    dst,
+  );
+  let target = copy.vma;
+  const copiedPages = Math.max(1, Math.min(oldPages, vma.end - srcStart));
+  if (newPages !== copiedPages) {
+    // Adjust the copy to new_len: grow (expand+move) or, for old_len 0, grow from the single page placeholder.
+    const want = dst + newPages;
+    const have = dst + copiedPages;
+    if (want > have) target = as.vmas.extendAndMerge(target, want).vma;
+    else if (want < have) as.vmas.removeRange(want, have);
+  }
+  if (oldPages > 0) {
+    // move_page_tables: carry each present PTE to its new page.
+    const pt = as.pageTable;
+    const moves: [number, number, number][] = [];
+    pt.forEach(srcStart, srcStart + oldPages, (vpn, pfn, flags) => {
+      moves.push([vpn, pfn, flags]);
+    });
+    for (const [vpn] of moves) pt.unmap(vpn);
+    pt.flush();
+    for (const [vpn, pfn, flags] of moves) pt.map(dst + (vpn - srcStart), pfn, flags);
+  }
+  const src = as.vmas.find(srcStart);
+  if (dontUnmap) {
+    if (src !== undefined) {
+      const whole = src.start === srcStart && src.end === srcStart + oldPages && src !== target;
+      as.vmas.modifyRange(srcStart, srcStart + oldPages, (v) => ({
+        flags: (v.flags & ~VM_LOCKED_MASK) >>> 0,
+      }));
+      if (whole) {
+        const s = as.vmas.find(srcStart);
+        if (s !== undefined && s.anonVma !== null && s.start === srcStart && s.end === srcStart + oldPages) {
+          as.vmas.removeRange(s.start, s.end);
+          as.vmas.insertNoMerge(s.with({ anonVma: null, anonChain: [] }));
+        }
+      }
+    }
+  } else if (oldPages > 0) {
+    as.vmas.removeRange(srcStart, srcStart + oldPages);
+    if (vma.backing.kind === 'anon-shared') as.m.collectSharedObjects();
+  }
+  as.updateHiwater();
+  const locked = (target.flags & VM_LOCKED) !== 0 && !(target.flags & VM_LOCKONFAULT);
+  if (locked && newPages > oldPages) as.populate(dst + oldPages, dst + newPages, true);
+  return r.newAddr;
+}

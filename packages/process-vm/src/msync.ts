@@ -1,0 +1,44 @@
+/**
+ * `msync(addr, len, flags)` (mm/msync.c). Anonymous memory has nothing to write back, so only the checks and the
+ * range walk matter: holes give ENOMEM (at once for a plain `MS_ASYNC`), `MS_INVALIDATE` on a locked VMA EBUSY.
+ *
+ * @module
+ */
+
+import { MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SIZE, toNegErrno, VM_LOCKED } from '@pagewright/core';
+import type { AddressSpace } from './address-space.js';
+import { BAD_ARG, toInt32, toU64, U64_MAX, type U64Arg } from './u64.js';
+
+/** The system call. Returns 0 or `-errno`. */
+export function sysMsync(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, flagsArg: U64Arg): number {
+  const start0 = toU64(addrArg);
+  const len0 = toU64(lenArg);
+  const flags = toInt32(flagsArg);
+  if (start0 === BAD_ARG || len0 === BAD_ARG || flags === undefined) return toNegErrno('EINVAL');
+  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return toNegErrno('EINVAL');
+  if (start0 & 0xfffn) return toNegErrno('EINVAL');
+  if (flags & MS_ASYNC && flags & MS_SYNC) return toNegErrno('EINVAL');
+  const len = (len0 + 0xfffn) & U64_MAX & ~0xfffn;
+  const end0 = start0 + len;
+  if (end0 > U64_MAX) return toNegErrno('ENOMEM');
+  if (end0 === start0) return 0;
+  const taskSize = BigInt(as.limits.taskSize);
+  if (start0 >= taskSize) return toNegErrno('ENOMEM');
+  let start = Number(start0) / PAGE_SIZE;
+  const end = end0 > taskSize ? Number(taskSize) / PAGE_SIZE : Number(end0) / PAGE_SIZE;
+  const beyond = end0 > taskSize;
+  let unmapped = 0;
+  for (;;) {
+    const v = as.vmas.findFrom(start);
+    if (v === undefined) return toNegErrno('ENOMEM');
+    if (start < v.start) {
+      if (flags === MS_ASYNC) return toNegErrno('ENOMEM');
+      start = v.start;
+      if (start >= end) return toNegErrno('ENOMEM');
+      unmapped = toNegErrno('ENOMEM');
+    }
+    if (flags & MS_INVALIDATE && v.flags & VM_LOCKED) return toNegErrno('EBUSY');
+    start = v.end;
+    if (start >= end) return beyond ? toNegErrno('ENOMEM') : unmapped;
+  }
+}
