@@ -11,6 +11,7 @@ export * from './placement.js';
 export * from './reverse-map.js';
 export * from './virt-region.js';
 export { type MutableVma, Vma, VmaError, type VmaInit } from './vma.js';
+export * from './vma-btree.js';
 export * from './vma-index.js';
 export * from './vma-list.js';
 export * from './vma-set.js';

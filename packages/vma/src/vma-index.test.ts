@@ -1,6 +1,7 @@
 import { VM_GROWSDOWN, VM_READ, VM_WRITE } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
 import { Vma } from './vma.js';
+import { VmaBTree } from './vma-btree.js';
 import { type GapQuery, type VmaIndex, VmaIndexError } from './vma-index.js';
 import { VmaList } from './vma-list.js';
 import { VmaTree } from './vma-tree.js';
@@ -18,6 +19,7 @@ const q = (length: number, low: number, high: number, alignMask = 0, alignOffset
 describe.each<[string, (g?: number) => VmaIndex]>([
   ['tree', (g) => new VmaTree({ stackGuardGap: g })],
   ['list', (g) => new VmaList({ stackGuardGap: g })],
+  ['btree', (g) => new VmaBTree({ stackGuardGap: g })],
 ])('VmaIndex conformance: %s', (_n, make) => {
   it('finds containing VMAs, find_vma successors, intersections and neighbours', () => {
     const idx = make();
@@ -117,6 +119,48 @@ describe.each<[string, (g?: number) => VmaIndex]>([
     idx.updated(a);
     expect(idx.findGapBottomUp(q(90, 105, 1000))).toBe(210);
     expect(idx.findGapBottomUp(q(50, 105, 1000))).toBe(150);
-    if (idx instanceof VmaTree) idx.checkInvariants();
+    if (idx instanceof VmaTree || idx instanceof VmaBTree) idx.checkInvariants();
+  });
+});
+
+describe.each<[string, () => VmaTree | VmaBTree]>([
+  ['tree', () => new VmaTree()],
+  ['btree', () => new VmaBTree()],
+])('%s under many inserts and removes', (_n, make) => {
+  it('keeps its invariants and agrees with the list on lookups and gap searches', () => {
+    const idx = make();
+    const ref = new VmaList();
+    let x = 12345;
+    const rnd = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % n;
+    };
+    const live: [Vma, Vma][] = [];
+    for (let step = 0; step < 3000; step++) {
+      if (live.length > 0 && rnd(3) === 0) {
+        const [a, b] = live.splice(rnd(live.length), 1)[0] as [Vma, Vma];
+        idx.remove(a);
+        ref.remove(b);
+      } else {
+        const s = rnd(4000);
+        const e = s + 1 + rnd(6);
+        const flags = rnd(10) === 0 ? RW | VM_GROWSDOWN : RW;
+        if (ref.conflicts(s, e)) continue;
+        const a = vma(s, e, flags);
+        const b = vma(s, e, flags);
+        idx.insert(a);
+        ref.insert(b);
+        live.push([a, b]);
+      }
+      if (step % 100 === 0) idx.checkInvariants();
+      const p = rnd(4100);
+      expect(idx.find(p)?.start).toBe(ref.find(p)?.start);
+      expect(idx.findFrom(p)?.start).toBe(ref.findFrom(p)?.start);
+      const query = q(1 + rnd(12), rnd(2000), 2000 + rnd(2200), rnd(2) ? 0 : 3, rnd(4));
+      expect(idx.findGapTopDown(query)).toBe(ref.findGapTopDown(query));
+      expect(idx.findGapBottomUp(query)).toBe(ref.findGapBottomUp(query));
+    }
+    idx.checkInvariants();
+    expect([...idx].map((v) => v.start)).toEqual([...ref].map((v) => v.start));
   });
 });

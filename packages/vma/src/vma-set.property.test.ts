@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { anonShared, SharedObject } from './backing.js';
 import { ReverseMap } from './reverse-map.js';
 import { Vma } from './vma.js';
+import { VmaBTree } from './vma-btree.js';
 import { VmaList } from './vma-list.js';
 import { VmaSet } from './vma-set.js';
 import { VmaTree } from './vma-tree.js';
@@ -141,18 +142,23 @@ function shape(set: VmaSet) {
 }
 
 describe('VmaSet properties', () => {
-  it('tree and list agree exactly; VMAs never overlap; holes + VMAs partition the range as the page model says', () => {
+  it('tree, btree and list agree exactly; VMAs never overlap; holes + VMAs partition the range as the page model says', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
         const tree = new VmaSet({ index: new VmaTree({ seed: 5 }) });
         const list = new VmaSet({ index: new VmaList() });
+        const btree = new VmaSet({ index: new VmaBTree() });
         const objT = new Map<number, SharedObject>();
         const objL = new Map<number, SharedObject>();
+        const objB = new Map<number, SharedObject>();
         const model: (PageModel | null)[] = new Array(PAGES).fill(null);
         for (const op of ops) {
           apply(tree, op, objT, model);
           apply(list, op, objL, null);
+          apply(btree, op, objB, null);
           (tree.index as VmaTree).checkInvariants();
+          (btree.index as VmaBTree).checkInvariants();
+          expect(shape(btree)).toEqual(shape(list));
           tree.checkInvariants();
           list.checkInvariants();
           expect(shape(tree)).toEqual(shape(list));

@@ -16,6 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { anonShared, SharedObject } from './backing.js';
 import { Vma } from './vma.js';
+import { VmaBTree } from './vma-btree.js';
 import type { VmaIndex } from './vma-index.js';
 import { VmaList } from './vma-list.js';
 import { VmaSet } from './vma-set.js';
@@ -31,6 +32,7 @@ const B = 0x2000000;
 const indexes: [string, () => VmaIndex][] = [
   ['tree', () => new VmaTree()],
   ['list', () => new VmaList()],
+  ['btree', () => new VmaBTree()],
 ];
 
 /** `[start, end, pgoff]` of every VMA, relative to B. */
