@@ -21,6 +21,10 @@ const MAKERS: [string, () => FrameAllocator][] = [
   ['bitmap', () => new BitmapFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES })],
   ['buddy', () => new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES })],
   [
+    'buddy (no cache)',
+    () => new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES, cacheSize: 0 }),
+  ],
+  [
     'failing(buddy)',
     () => new FailingAllocator(new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES })),
   ],

@@ -105,13 +105,16 @@ export class BuddyFrameAllocator implements FrameAllocator {
     this.prev = new Int32Array(this.hi);
     this.heads = new Int32Array(maxOrder + 1).fill(-1);
     this.blocks = new Int32Array(maxOrder + 1);
-    let i = this.lo;
-    while (i < this.hi) {
+    // Carve the range into maximal aligned blocks; push them top-down so that low frames are handed out first.
+    const carved: number[] = [];
+    for (let i = this.lo; i < this.hi; ) {
       let k = maxOrder;
       while (k > 0 && ((i & ((1 << k) - 1)) !== 0 || i + (1 << k) > this.hi)) k--;
-      this.pushFree(i, k);
+      carved.push(i, k);
       i += 1 << k;
     }
+    for (let j = carved.length - 2; j >= 0; j -= 2)
+      this.pushFree(carved[j] as number, carved[j + 1] as number);
     this.free_ = frameCount;
   }
 
