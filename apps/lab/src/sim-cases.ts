@@ -5,9 +5,10 @@
  * @module
  */
 
-import { createRng, type FrameAllocator } from '@pagewright/core';
-import { BuddyFrameAllocator, StackFrameAllocator } from '@pagewright/frames';
-import { NoTlb, SetAssociativeTlb } from '@pagewright/sv39';
+import { createRng, type FrameAllocator, PteFlag } from '@pagewright/core';
+import { BuddyFrameAllocator, SparsePhysicalMemory, StackFrameAllocator } from '@pagewright/frames';
+import { PageMapper } from '@pagewright/mapper';
+import { NoTlb, SetAssociativeTlb, Sv39 } from '@pagewright/sv39';
 import { VmaTree } from '@pagewright/vma';
 import type { BenchmarkName } from './bench-format.js';
 import type { BenchSizes } from './bench-sizes.js';
@@ -93,6 +94,30 @@ export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
           layout.index.insert(v);
           layout.index.remove(v);
         }
+      },
+    };
+  },
+  // Map a page to a fresh zeroed frame and unmap it (the frame freed after the flush), 256 pages per call, then
+  // dispatch the queued flush: tables stay populated, as in a live address space.
+  'mapper/map-unmap': () => {
+    const memory = new SparsePhysicalMemory({ size: 2 ** 30 });
+    const allocator = new BuddyFrameAllocator({
+      firstFrame: memory.baseFrame,
+      frameCount: memory.frameCount,
+    });
+    const mapper = new PageMapper({ arch: Sv39, memory, allocator });
+    const urw = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
+    const base = 0x40000;
+    if (mapper.map(base + 511, urw) < 0) throw new Error('map failed');
+    const release = (pfn: number) => allocator.free(pfn);
+    return {
+      opsPerCall: 256,
+      run() {
+        for (let i = 0; i < 256; i++) {
+          if (mapper.map(base + i, urw) < 0) throw new Error('map failed');
+          if (mapper.unmap(base + i, release) < 0) throw new Error('unmap failed');
+        }
+        mapper.flush();
       },
     };
   },
