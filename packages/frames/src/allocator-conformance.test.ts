@@ -52,6 +52,11 @@ const FACTORIES: Factory[] = [
     exactContiguous: true,
   },
   {
+    name: 'failing(bitmap)',
+    make: (f, n) => new FailingAllocator(new BitmapFrameAllocator({ firstFrame: f, frameCount: n })),
+    exactContiguous: true,
+  },
+  {
     name: 'failing(stack)',
     make: (f, n) => new FailingAllocator(new StackFrameAllocator({ firstFrame: f, frameCount: n })),
     exactContiguous: false,

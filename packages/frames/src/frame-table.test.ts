@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FrameFlag, FrameTable, FrameTableError, MAX_FRAME_COUNT_VALUE, NO_RMAP } from './frame-table.js';
 
@@ -124,5 +125,41 @@ describe('FrameTable', () => {
     expect(t.incRef(last)).toBe(1);
     expect(t.refCount(last)).toBe(1);
     expect(t.refCount(last - 1)).toBe(0);
+  });
+
+  it('matches a map model under random count updates', () => {
+    type Op = { frame: number; field: 'ref' | 'map'; up: boolean };
+    const op = fc.record({
+      frame: fc.integer({ min: 0, max: 2100 }),
+      field: fc.constantFrom<'ref' | 'map'>('ref', 'map'),
+      up: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops: Op[]) => {
+        const t = new FrameTable({ firstFrame: FIRST, frameCount: 2101 });
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          const key = `${o.field}${o.frame}`;
+          const cur = model.get(key) ?? 0;
+          const p = FIRST + o.frame;
+          if (o.up) {
+            expect(o.field === 'ref' ? t.incRef(p) : t.incMap(p)).toBe(cur + 1);
+            model.set(key, cur + 1);
+          } else if (cur === 0) {
+            expect(kindOf(() => (o.field === 'ref' ? t.decRef(p) : t.decMap(p)))).toBe(
+              `${o.field}-underflow`,
+            );
+          } else {
+            expect(o.field === 'ref' ? t.decRef(p) : t.decMap(p)).toBe(cur - 1);
+            model.set(key, cur - 1);
+          }
+        }
+        for (let f = 0; f <= 2100; f += 7) {
+          expect(t.refCount(FIRST + f)).toBe(model.get(`ref${f}`) ?? 0);
+          expect(t.mapCount(FIRST + f)).toBe(model.get(`map${f}`) ?? 0);
+        }
+      }),
+      { numRuns: 50, seed: 3 },
+    );
   });
 });

@@ -62,6 +62,10 @@ describe('FrameTracker', () => {
   it('refuses to track a frame that is not allocated, and reports a free refused by the allocator', () => {
     const a = allocator();
     expect(() => new FrameTracker(a, FIRST)).toThrow(RangeError);
+    const held = a.alloc();
+    expect(() => new FrameTracker(a, held, -1)).toThrow(RangeError);
+    expect(() => new FrameTracker(a, held, a.maxOrder + 1)).toThrow(RangeError);
+    a.free(held);
     const p = a.alloc();
     const t = new FrameTracker(a, p);
     a.free(p);

@@ -32,9 +32,14 @@ export class FrameTracker implements Disposable {
 
   /**
    * Takes ownership of a block already allocated from `allocator`.
-   * @throws RangeError when `pfn` is not an allocated frame of `allocator`
+   * @throws RangeError when `pfn` is not an allocated frame of `allocator`, or `order` is not in `[0, maxOrder]`
    */
   constructor(allocator: FrameAllocator, pfn: number, order = 0) {
+    if (!(Number.isInteger(order) && order >= 0 && order <= allocator.maxOrder)) {
+      throw new RangeError(
+        `FrameTracker: order must be an integer in [0, ${allocator.maxOrder}], got ${order}`,
+      );
+    }
     if (!allocator.isAllocated(pfn)) {
       throw new RangeError(`FrameTracker: frame ${pfn} is not allocated from ${allocator.name}`);
     }
