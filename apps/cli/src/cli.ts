@@ -5,12 +5,14 @@
  * @module
  */
 import { parseTlbSpec } from '@pagewright/sv39';
+import { conformCommand } from './conform.js';
 import type { CliIo } from './io.js';
 import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
 
 /** Every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
+  conform: conformCommand,
   mmu: mmuCommand,
 };
 

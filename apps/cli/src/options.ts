@@ -1,6 +1,6 @@
 /**
  * The global plug-in options every command shares (`--allocator`, `--arch`, `--tlb`, `--vma`, `--placement`,
- * `--ad`, `--seed`, `--harts`, `--memory`), with the names and values the library uses, and their validation.
+ * `--ad`, `--flush`, `--seed`, `--aslr`, `--harts`, `--memory`), with the names and values the library uses, and their validation.
  *
  * @module
  */
@@ -16,6 +16,8 @@ export const VMA_INDEXES = ['tree', 'list'] as const;
 export const PLACEMENTS = ['topdown', 'bottomup'] as const;
 /** A/D-bit policies. */
 export const AD_POLICIES = ['svade', 'hardware'] as const;
+/** TLB flush strategies after a page-table change. */
+export const FLUSH_STRATEGIES = ['batched', 'page', 'asid'] as const;
 
 /** The plug-in choices given on the command line, already validated (absent = the library's default). */
 export interface PlugInOptions {
@@ -25,7 +27,9 @@ export interface PlugInOptions {
   vma?: (typeof VMA_INDEXES)[number];
   placement?: (typeof PLACEMENTS)[number];
   ad?: (typeof AD_POLICIES)[number];
+  flush?: (typeof FLUSH_STRATEGIES)[number];
   seed?: number;
+  aslr?: boolean;
   harts?: number;
   memory?: number;
 }
@@ -72,16 +76,32 @@ export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
     new Option('--vma <index>', 'VMA index').choices(VMA_INDEXES),
     new Option('--placement <policy>', 'free-area placement policy').choices(PLACEMENTS),
     new Option('--ad <policy>', 'accessed/dirty-bit policy').choices(AD_POLICIES),
+    new Option('--flush <strategy>', 'TLB flush strategy after a page-table change').choices(
+      FLUSH_STRATEGIES,
+    ),
     new Option('--seed <n>', 'seed of every random choice').argParser((v: string) => parseInteger(v, 'seed')),
     new Option('--harts <n>', 'number of harts').argParser((v: string) => parseInteger(v, 'harts', 1, 64)),
     new Option('--memory <size>', 'physical memory (256, 64M, 1G)').argParser(parseMemorySize),
+    new Option('--aslr', 'randomise the stack, mmap base and heap (from the seed)'),
   ];
 }
 
 /** Picks the plug-in options out of commander's merged option record. */
 export function pickPlugInOptions(all: Record<string, unknown>): PlugInOptions {
   const out: Record<string, unknown> = {};
-  for (const k of ['allocator', 'arch', 'tlb', 'vma', 'placement', 'ad', 'seed', 'harts', 'memory'])
+  for (const k of [
+    'allocator',
+    'arch',
+    'tlb',
+    'vma',
+    'placement',
+    'ad',
+    'flush',
+    'seed',
+    'aslr',
+    'harts',
+    'memory',
+  ])
     if (all[k] !== undefined) out[k] = all[k];
   return out as PlugInOptions;
 }
