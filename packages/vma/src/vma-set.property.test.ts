@@ -50,8 +50,9 @@ function apply(
   op: Op,
   objects: Map<number, SharedObject>,
   model: (PageModel | null)[] | null,
+  pages = PAGES,
 ): void {
-  const end = (s: number, n: number) => Math.min(PAGES, s + n);
+  const end = (s: number, n: number) => Math.min(pages, s + n);
   switch (op.k) {
     case 'mmap': {
       const e = end(op.s, op.n);
@@ -110,7 +111,7 @@ function apply(
       const v = set.find(op.p);
       if (!v) return;
       const n = v.pages;
-      if (op.d + n > PAGES || set.index.conflicts(op.d, op.d + n)) return;
+      if (op.d + n > pages || set.index.conflicts(op.d, op.d + n)) return;
       const srcStart = v.start;
       const moved: (PageModel | null)[] = [];
       const unfaultedPrivate = v.backing.kind === 'anon-private' && v.anonVma === null;
@@ -181,6 +182,41 @@ describe('VmaSet properties', () => {
         expect(covered).toBe(model.filter((m) => m !== null).length);
       }),
       { numRuns: 150, seed: 42 },
+    );
+  });
+
+  it('at scale (hundreds of VMAs, many B+tree leaves) the btree and treap sets agree with the list', () => {
+    const BIG = 1500;
+    const bigPage = fc.integer({ min: 0, max: BIG - 1 });
+    const bigOp: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ k: fc.constant('mmap' as const), s: bigPage, n: len, f: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({
+        k: fc.constant('protect' as const),
+        s: bigPage,
+        n: len,
+        f: fc.integer({ min: 0, max: 1 }),
+      }),
+      fc.record({ k: fc.constant('munmap' as const), s: bigPage, n: len }),
+      fc.record({ k: fc.constant('fault' as const), p: bigPage }),
+      fc.record({ k: fc.constant('split' as const), p: bigPage }),
+      fc.record({ k: fc.constant('move' as const), p: bigPage, d: bigPage }),
+    );
+    fc.assert(
+      fc.property(fc.array(bigOp, { minLength: 300, maxLength: 600 }), (ops) => {
+        const sets = [new VmaTree({ seed: 9 }), new VmaBTree(), new VmaList()].map(
+          (index) => new VmaSet({ index }),
+        );
+        const objs = sets.map(() => new Map<number, SharedObject>());
+        for (const op of ops)
+          sets.forEach((set, i) => apply(set, op, objs[i] as Map<number, SharedObject>, null, BIG));
+        (sets[0]?.index as VmaTree).checkInvariants();
+        (sets[1]?.index as VmaBTree).checkInvariants();
+        const ref = shape(sets[2] as VmaSet);
+        expect(shape(sets[0] as VmaSet)).toEqual(ref);
+        expect(shape(sets[1] as VmaSet)).toEqual(ref);
+        for (let p = 0; p < BIG; p += 7) expect(sets[1]?.find(p)?.start).toBe(sets[2]?.find(p)?.start);
+      }),
+      { numRuns: 8, seed: 3 },
     );
   });
 
