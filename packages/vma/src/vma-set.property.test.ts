@@ -203,18 +203,27 @@ describe('VmaSet properties', () => {
     );
     fc.assert(
       fc.property(fc.array(bigOp, { minLength: 300, maxLength: 600 }), (ops) => {
-        const sets = [new VmaTree({ seed: 9 }), new VmaBTree(), new VmaList()].map(
-          (index) => new VmaSet({ index }),
-        );
-        const objs = sets.map(() => new Map<number, SharedObject>());
-        for (const op of ops)
-          sets.forEach((set, i) => apply(set, op, objs[i] as Map<number, SharedObject>, null, BIG));
-        (sets[0]?.index as VmaTree).checkInvariants();
-        (sets[1]?.index as VmaBTree).checkInvariants();
-        const ref = shape(sets[2] as VmaSet);
-        expect(shape(sets[0] as VmaSet)).toEqual(ref);
-        expect(shape(sets[1] as VmaSet)).toEqual(ref);
-        for (let p = 0; p < BIG; p += 7) expect(sets[1]?.find(p)?.start).toBe(sets[2]?.find(p)?.start);
+        const treeIdx = new VmaTree({ seed: 9 });
+        const btreeIdx = new VmaBTree();
+        const tree = new VmaSet({ index: treeIdx });
+        const btree = new VmaSet({ index: btreeIdx });
+        const list = new VmaSet({ index: new VmaList() });
+        const objs = [
+          new Map<number, SharedObject>(),
+          new Map<number, SharedObject>(),
+          new Map<number, SharedObject>(),
+        ];
+        for (const op of ops) {
+          apply(tree, op, objs[0] as Map<number, SharedObject>, null, BIG);
+          apply(btree, op, objs[1] as Map<number, SharedObject>, null, BIG);
+          apply(list, op, objs[2] as Map<number, SharedObject>, null, BIG);
+        }
+        treeIdx.checkInvariants();
+        btreeIdx.checkInvariants();
+        const ref = shape(list);
+        expect(shape(tree)).toEqual(ref);
+        expect(shape(btree)).toEqual(ref);
+        for (let p = 0; p < BIG; p += 7) expect(btree.find(p)?.start).toBe(list.find(p)?.start);
       }),
       { numRuns: 8, seed: 3 },
     );
