@@ -12,6 +12,7 @@ import {
   addrOfPage,
   type EventSink,
   NULL_SINK,
+  VM_DONTCOPY,
   VM_GROWSDOWN,
   VM_LOCKED_MASK,
   VM_SOFTDIRTY,
@@ -375,7 +376,7 @@ export class VmaSet implements Iterable<Vma> {
     if (child.size !== 0) throw new VmaSetError('the child set must be empty');
     const pairs: [Vma, Vma][] = [];
     for (const v of this) {
-      if ((v.flags & 0x20000) !== 0) continue; // VM_DONTCOPY
+      if ((v.flags & VM_DONTCOPY) !== 0) continue;
       const flags = vmFlags(v.flags & ~VM_LOCKED_MASK);
       let anonVma: AnonVma | null = null;
       let anonChain: readonly AnonVma[] = [];
