@@ -6,12 +6,14 @@
  */
 import { parseTlbSpec } from '@pagewright/sv39';
 import { conformCommand } from './conform.js';
+import { demoCommand } from './demo.js';
 import type { CliIo } from './io.js';
 import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
 
 /** Every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
+  demo: demoCommand,
   conform: conformCommand,
   mmu: mmuCommand,
 };
