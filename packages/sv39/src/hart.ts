@@ -5,8 +5,9 @@
  * @module
  */
 
-import { type AccessContext, type PhysicalMemory, PteFlag, type Tlb, type U64Pair } from '@pagewright/core';
-import { createSv39, leafAllowsNeutral, type RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
+import type { AccessContext, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
+import { cachedRightsBit, cachedRightsOf } from './cached-rights.js';
+import { createSv39, type RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
 import { SetAssociativeTlb } from './set-associative-tlb.js';
 import {
   type AdPolicy,
@@ -105,8 +106,14 @@ export class Hart implements AccessContext {
   private priv = 1;
   private sumBit = false;
   private mxrBit = false;
-  /** `perm[access << 7 | cachedFlags]` = 1 when a cached entry allows the access without a walk. */
-  private readonly perm = new Uint8Array(3 << 7);
+  /** `tlb` when it is exactly a {@link SetAssociativeTlb} (the one-call hit path), else null. */
+  private readonly setTlb: SetAssociativeTlb | null;
+  /** True when translations happen (satp not Bare, privilege not M): then a VA in `[0, 2^32)` takes the fast path. */
+  private translating = false;
+  /** `cachedRightsBit(privilege, SUM, MXR, access)` for loads, stores and fetches, recomputed on each change. */
+  private loadBit = 0;
+  private storeBit = 0;
+  private fetchBit = 0;
 
   /** @throws RangeError on bad options (cold). */
   constructor(options: HartOptions) {
@@ -115,7 +122,10 @@ export class Hart implements AccessContext {
     if (options.memory === undefined) throw new RangeError('Hart needs a PhysicalMemory');
     this.id = options.id;
     this.memory = options.memory;
-    this.tlb = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
+    const tlb = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
+    this.tlb = tlb;
+    // Exactly the class, not a subclass: a subclass may change what lookup/translate/flagsOf mean.
+    this.setTlb = tlb.constructor === SetAssociativeTlb ? (tlb as SetAssociativeTlb) : null;
     this.arch = options.arch ?? Sv39;
     this.sv39 = this.arch.levels === 3 ? this.arch : createSv39(this.arch.options);
     this.sv48 = this.arch.levels === 4 ? this.arch : null;
@@ -193,6 +203,7 @@ export class Hart implements AccessContext {
     this.active = m === SatpMode.Sv48 && this.sv48 !== null ? this.sv48 : this.sv39;
     this.asid = asid;
     this.rootPpn = ppn;
+    this.recomputePermissions();
     return true;
   }
 
@@ -222,15 +233,30 @@ export class Hart implements AccessContext {
    */
   translate(va: number, access: number): number {
     this.translations++;
-    if (this.mode === SatpMode.Bare || this.priv === 3) return this.untranslated(va, access);
-    const arch = this.active;
-    if (!(va >= arch.vaMin && va < arch.vaMax)) return this.slowPath(va, access, -1);
-    const v = va < 0 ? va + arch.vaSpan : va;
-    const off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
-    const vpn = (v - off) / 4096;
+    let vpn: number;
+    let off: number;
+    const u = va >>> 0;
+    if (u === va && this.translating) {
+      // An integer VA in [0, 2^32): canonical in Sv39 and Sv48, and 32-bit shifts are exact.
+      vpn = u >>> 12;
+      off = u & 0xfff;
+    } else {
+      if (this.mode === SatpMode.Bare || this.priv === 3) return this.untranslated(va, access);
+      const arch = this.active;
+      if (!(va >= arch.vaMin && va < arch.vaMax)) return this.slowPath(va, access, -1);
+      const v = va < 0 ? va + arch.vaSpan : va;
+      off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
+      vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
+    }
+    const bit = access === 0 ? this.loadBit : access === 1 ? this.storeBit : access === 2 ? this.fetchBit : 0;
+    const setTlb = this.setTlb;
+    if (setTlb !== null) {
+      const ppn = setTlb.lookupPpn(vpn, this.asid, bit);
+      return ppn >= 0 ? ppn * 4096 + off : this.slowPath(va, access, vpn);
+    }
     const tlb = this.tlb;
     const slot = tlb.lookup(vpn, this.asid);
-    if (slot >= 0 && this.perm[(access << 7) | tlb.flagsOf(slot)] === 1)
+    if (slot >= 0 && (cachedRightsOf(tlb.flagsOf(slot)) & bit) !== 0)
       return tlb.translate(slot, vpn) * 4096 + off;
     return this.slowPath(va, access, vpn);
   }
@@ -264,16 +290,12 @@ export class Hart implements AccessContext {
     return r;
   }
 
+  /** Recomputes what depends on privilege, SUM, MXR and satp.MODE: the fast-path switch and the rights bits. */
   private recomputePermissions(): void {
-    for (let access = 0; access < 3; access++) {
-      for (let flags = 0; flags < 128; flags++) {
-        let ok = leafAllowsNeutral(flags, access, this.priv, this.sumBit, this.mxrBit);
-        // Cached entries always have A = 1; a store also needs D = 1, or the walker must set it.
-        if ((flags & PteFlag.Accessed) === 0) ok = false;
-        if (access === 1 && (flags & PteFlag.Dirty) === 0) ok = false;
-        this.perm[(access << 7) | flags] = ok ? 1 : 0;
-      }
-    }
+    this.translating = this.mode !== SatpMode.Bare && this.priv !== 3;
+    this.loadBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 0);
+    this.storeBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 1);
+    this.fetchBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 2);
   }
 
   // ---- translated accesses -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import {
   type TlbEntryView,
   type TlbStats,
 } from '@pagewright/core';
+import { cachedRightsOf } from './cached-rights.js';
 import { createReplacementPolicy, type ReplacementPolicy } from './replacement.js';
 
 /** 512^level: 4 KiB frames per page of a level (levels 0..4). */
@@ -44,7 +45,8 @@ export interface SetAssociativeTlbOptions {
  *
  * Invariants: a non-global entry matches only its ASID; a global entry matches every ASID; `flushAsid` and
  * `flushVaAsid` never remove global entries; at most one entry per (first page, level, ASID-or-global).
- * `lookup`, `translate`, `flagsOf`, `setFlags` and `insert` never allocate or throw.
+ * `rights[s]` is always `cachedRightsOf(flags[s])`. `lookup`, `lookupPpn`, `translate`, `flagsOf`, `setFlags`
+ * and `insert` never allocate or throw.
  */
 export class SetAssociativeTlb implements Tlb {
   readonly capacity: number;
@@ -64,6 +66,8 @@ export class SetAssociativeTlb implements Tlb {
   private readonly asids: Int32Array;
   private readonly levels: Uint8Array;
   private readonly flags: Uint8Array;
+  /** {@link cachedRightsOf} each slot's flags, computed at fill time (the hit test of {@link lookupPpn}). */
+  private readonly rights: Int32Array;
   /** Valid entries per level; lookup skips levels with none. */
   private readonly perLevel = new Int32Array(MAX_LEVEL + 1);
   private superEntries = 0;
@@ -92,6 +96,7 @@ export class SetAssociativeTlb implements Tlb {
     this.asids = new Int32Array(this.capacity);
     this.levels = new Uint8Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
+    this.rights = new Int32Array(this.capacity);
   }
 
   lookup(vpn: number, asid: number): number {
@@ -138,6 +143,18 @@ export class SetAssociativeTlb implements Tlb {
     return TLB_MISS;
   }
 
+  /**
+   * One-call hit path (used by `Hart`): looks up `vpn` for `asid` exactly as {@link lookup} does (same statistics
+   * and policy updates) and returns the frame backing the page (≥ 0) when an entry matches and its cached rights
+   * include `rightsBit` (a `cachedRightsBit`); -1 on a miss, or on a hit whose rights lack the bit (the caller
+   * walks). Never allocates or throws.
+   */
+  lookupPpn(vpn: number, asid: number, rightsBit: number): number {
+    const s = this.lookup(vpn, asid);
+    if (s < 0 || ((this.rights[s] as number) & rightsBit) === 0) return -1;
+    return (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
+  }
+
   translate(slot: number, vpn: number): number {
     return (this.ppns[slot] as number) + (vpn - (this.tags[slot] as number));
   }
@@ -150,6 +167,7 @@ export class SetAssociativeTlb implements Tlb {
     if (slot >= 0 && slot < this.capacity && this.tags[slot] !== INVALID) {
       // The global tag is part of the entry's identity: keep it.
       this.flags[slot] = (flags & ~PteFlag.Global & 0x7f) | ((this.flags[slot] as number) & PteFlag.Global);
+      this.rights[slot] = cachedRightsOf(this.flags[slot] as number);
     }
   }
 
@@ -198,6 +216,7 @@ export class SetAssociativeTlb implements Tlb {
     this.asids[s] = asid;
     this.levels[s] = level;
     this.flags[s] = cached;
+    this.rights[s] = cachedRightsOf(cached);
     this.perLevel[level] = (this.perLevel[level] as number) + 1;
     if (level > 0) this.superEntries++;
     this.policy.fill(set, way);
