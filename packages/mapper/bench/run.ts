@@ -1,32 +1,166 @@
 /**
  * Mapper benchmarks: map+unmap pairs per second, a cursor visit over 1 GiB of 4 KiB mappings, and the page-table
  * half of fork (copy-on-write copy of 65 536 mapped pages). Run with `pnpm --filter @pagewright/mapper bench`
- * (`--json` prints machine-readable results).
+ * (`--json` prints machine-readable results, `--rounds N` sets the number of rounds, default 3).
+ *
+ * Fairness: both architectures are built first and every case is warmed up on both before anything is measured
+ * (the mapper's code is shared, so the first architecture measured would otherwise pay the JIT warm-up for both).
+ * Each round is one tinybench run (with its own warm-up) whose tasks interleave Sv39 and Sv48; the order of the
+ * architectures alternates between rounds. The reported value is the median over rounds of each task's median.
+ *
+ * Configuration: the default flusher (an `InactiveFlusher` without context: dispatch only runs deferred frees) and
+ * no stale-TLB detector (the detector is on in the tests; it walks every TLB at each flush).
  */
 
 import { PteFlag } from '@pagewright/core';
 import { BuddyFrameAllocator, SparsePhysicalMemory } from '@pagewright/frames';
 import { Sv39, Sv48 } from '@pagewright/sv39';
+import { Bench } from 'tinybench';
 import { PageMapper } from '../src/index.js';
 
 const URW = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
 const json = process.argv.includes('--json');
-const results: { name: string; arch: string; value: number; unit: string }[] = [];
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Number(process.argv[roundsArg + 1]) : 3;
 
-function machine() {
+/** Pairs per task call (tinybench times each call; a batch keeps the timer's cost out of the result). */
+const BATCH = 512;
+const GIB = 262_144;
+const COW = 65_536;
+const BASE = 512 * 512 * 4;
+
+interface Setup {
+  arch: string;
+  pm: PageMapper;
+  frame: number;
+  child: PageMapper | null;
+  memory: SparsePhysicalMemory;
+  allocator: BuddyFrameAllocator;
+}
+
+function setup(arch: typeof Sv39): Setup {
   const memory = new SparsePhysicalMemory({ size: 2 ** 32 });
   const allocator = new BuddyFrameAllocator({
     firstFrame: memory.baseFrame,
     frameCount: memory.frameCount,
     maxOrder: 18,
   });
-  return { memory, allocator };
+  const pm = new PageMapper({ arch, memory, allocator });
+  pm.map(0, URW); // keeps the tables of the hot pages alive, as a populated address space does
+  const c = pm.cursor(BASE, BASE + GIB);
+  if (c.mapPhys(memory.baseFrame, URW) < 0) throw new Error(pm.describeError());
+  c.close();
+  return { arch: arch.name, pm, frame: memory.baseFrame + 12345, child: null, memory, allocator };
 }
 
-function time(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
+const setups = [setup(Sv39), setup(Sv48)];
+
+interface Case {
+  name: string;
+  /** Operations per call (pairs), or 0 for a case reported in milliseconds per call. */
+  ops: number;
+  fn: (s: Setup) => void;
+  before?: (s: Setup) => void;
+  after?: (s: Setup) => void;
+}
+
+let sink = 0;
+const cases: Case[] = [
+  {
+    name: 'mapPhys+unmap pairs',
+    ops: BATCH,
+    fn: ({ pm, frame }) => {
+      for (let i = 0; i < BATCH; i++) {
+        const v = 1 + (i & 255);
+        pm.mapPhys(v, frame, URW);
+        pm.unmap(v);
+      }
+      pm.flush();
+    },
+  },
+  {
+    name: 'map+unmap pairs (alloc + zero + free)',
+    ops: BATCH,
+    fn: ({ pm }) => {
+      for (let i = 0; i < BATCH; i++) {
+        const v = 1 + (i & 255);
+        pm.map(v, URW);
+        pm.unmap(v, pm.freeDataFrame);
+      }
+      pm.flush();
+    },
+  },
+  {
+    name: 'cursor visit of 1 GiB (262 144 leaves)',
+    ops: 0,
+    fn: ({ pm }) => {
+      let sum = 0;
+      const n = pm.visit(BASE, BASE + GIB, (_v, p) => {
+        sum += p;
+      });
+      if (n !== GIB || sum === 0) throw new Error('visit saw the wrong leaves');
+      sink += sum;
+    },
+  },
+  {
+    name: 'COW copy of 65 536 pages',
+    ops: 0,
+    before: (s) => {
+      s.child = new PageMapper({ arch: s.pm.arch, memory: s.memory, allocator: s.allocator });
+    },
+    fn: (s) => {
+      const n = (s.child as PageMapper).copyRangeForCow(s.pm, BASE, BASE + COW);
+      if (n !== COW) throw new Error(`COW copied ${n}`);
+    },
+    after: (s) => {
+      s.pm.flush();
+      s.pm.protectRange(BASE, BASE + COW, URW);
+      s.pm.flush();
+      s.child?.destroy();
+      s.child = null;
+    },
+  },
+];
+
+/** Global warm-up: every case on both architectures, before any measurement. */
+for (let k = 0; k < 3; k++) {
+  for (const c of cases) {
+    for (const s of setups) {
+      c.before?.(s);
+      c.fn(s);
+      c.after?.(s);
+    }
+  }
+}
+
+const samples = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? setups : [...setups].reverse();
+  for (const c of cases) {
+    const slow = c.ops === 0;
+    const bench = new Bench({
+      time: slow ? 200 : 300,
+      iterations: slow ? 6 : 64,
+      warmupTime: slow ? 0 : 100,
+      warmupIterations: slow ? 1 : 16,
+      throws: true,
+    });
+    for (const s of order) {
+      const { before, after } = c;
+      bench.add(`${s.arch}\t${c.name}`, () => c.fn(s), {
+        ...(before ? { beforeEach: () => before(s) } : {}),
+        ...(after ? { afterEach: () => after(s) } : {}),
+      });
+    }
+    await bench.run();
+    for (const t of bench.tasks) {
+      const r = t.result as { latency?: { p50: number } } | undefined;
+      const ms = r?.latency?.p50 ?? Number.NaN;
+      const list = samples.get(t.name) ?? [];
+      list.push(slow ? ms : (c.ops / ms) * 1e3);
+      samples.set(t.name, list);
+    }
+  }
 }
 
 function median(xs: number[]): number {
@@ -34,88 +168,27 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-for (const arch of [Sv39, Sv48]) {
-  const { memory, allocator } = machine();
-  const pm = new PageMapper({ arch, memory, allocator });
-  pm.map(0, URW); // keeps the tables of the hot page alive, as a populated address space does
-  const frame = memory.baseFrame + 12345;
-
-  // 1. mapPhys + unmap pairs (one page, tables present), and map (allocating a zeroed frame) + unmap + free.
-  const N = 500_000;
-  const phys: number[] = [];
-  const alloc: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    phys.push(
-      N /
-        time(() => {
-          for (let i = 0; i < N; i++) {
-            pm.mapPhys(1 + (i & 255), frame, URW);
-            pm.unmap(1 + (i & 255));
-          }
-          pm.flush();
-        }),
-    );
-    alloc.push(
-      N /
-        time(() => {
-          for (let i = 0; i < N; i++) {
-            pm.map(1 + (i & 255), URW);
-            pm.unmap(1 + (i & 255), pm.freeDataFrame);
-          }
-          pm.flush();
-        }),
-    );
+const results: { name: string; arch: string; value: number; unit: string; rounds: number[] }[] = [];
+for (const c of cases) {
+  for (const s of setups) {
+    const xs = samples.get(`${s.arch}\t${c.name}`) ?? [];
+    results.push({
+      name: c.name,
+      arch: s.arch,
+      value: median(xs),
+      unit: c.ops === 0 ? 'ms' : 'pairs/s',
+      rounds: xs,
+    });
   }
-  results.push({ name: 'mapPhys+unmap pairs', arch: arch.name, value: median(phys), unit: 'pairs/s' });
-  results.push({
-    name: 'map+unmap pairs (alloc + zero + free)',
-    arch: arch.name,
-    value: median(alloc),
-    unit: 'pairs/s',
-  });
-
-  // 2. A cursor visit over 1 GiB of 4 KiB mappings (262 144 leaves).
-  const GIB = 262_144;
-  const base = 512 * 512 * 4;
-  const c = pm.cursor(base, base + GIB);
-  c.mapPhys(memory.baseFrame, URW);
-  c.close();
-  const visits: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    let sum = 0;
-    visits.push(
-      time(() => {
-        pm.visit(base, base + GIB, (_v, p) => {
-          sum += p;
-        });
-      }) * 1e3,
-    );
-    if (sum === 0) throw new Error('visit saw nothing');
-  }
-  results.push({
-    name: 'cursor visit of 1 GiB (262 144 leaves)',
-    arch: arch.name,
-    value: median(visits),
-    unit: 'ms',
-  });
-
-  // 3. COW copy of 65 536 mapped pages (the page-table half of fork).
-  const COW = 65_536;
-  const copies: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const child = new PageMapper({ arch, memory, allocator });
-    copies.push(time(() => child.copyRangeForCow(pm, base, base + COW)) * 1e3);
-    pm.flush();
-    pm.protectRange(base, base + COW, URW);
-    pm.flush();
-    child.destroy();
-  }
-  results.push({ name: 'COW copy of 65 536 pages', arch: arch.name, value: median(copies), unit: 'ms' });
 }
 
 if (json) console.log(JSON.stringify(results, null, 2));
-else
-  for (const r of results)
+else {
+  for (const r of results) {
+    const fmt = (v: number) => (r.unit === 'ms' ? v.toFixed(1) : `${(v / 1e6).toFixed(2)} M`);
     console.log(
-      `${r.arch}  ${r.name.padEnd(40)} ${r.value.toFixed(r.unit === 'ms' ? 1 : 0).padStart(12)} ${r.unit}`,
+      `${r.arch}  ${r.name.padEnd(40)} ${fmt(r.value).padStart(9)} ${r.unit === 'ms' ? 'ms' : 'pairs/s'}   (rounds: ${r.rounds.map(fmt).join(', ')})`,
     );
+  }
+}
+if (sink === 0) console.log('');

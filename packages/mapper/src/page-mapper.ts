@@ -105,6 +105,16 @@ const AD = PteFlag.Accessed | PteFlag.Dirty;
 const FALLBACK = -100;
 const ALL_FLAGS = 0x7f;
 
+/**
+ * `LEAF_FLAGS_OK[f]` is 1 when `f` (< 128) is a valid set of leaf flags: R or X, and W only with R. One table load
+ * replaces the checks of {@link PageMapper} `flagsOk` on the one-page fast paths.
+ */
+const LEAF_FLAGS_OK = new Uint8Array(ALL_FLAGS + 1);
+for (let f = 0; f <= ALL_FLAGS; f++) {
+  const rwx = f & 7;
+  LEAF_FLAGS_OK[f] = rwx !== 0 && (rwx & (PteFlag.Write | PteFlag.Read)) !== PteFlag.Write ? 1 : 0;
+}
+
 /** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
 export class PageTableCorruption extends Error {
   constructor(message: string) {
@@ -163,6 +173,8 @@ export class PageMapper {
   private readonly maxPfn: number;
   /** True when the kernel half of the root is borrowed from a kernel template. */
   private readonly sharesKernel: boolean;
+  /** End (exclusive) of the pages the one-page fast paths may edit (the kernel half is excluded when shared). */
+  private readonly fastEnd: number;
   /** Flags every leaf gets (Global for a kernel space). */
   protected forcedFlags = 0;
   private readonly tables = new Map<number, TableInfo>();
@@ -185,10 +197,20 @@ export class PageMapper {
   private readonly collected: number[] = [];
   private collecting = false;
   private lastPfn = 0;
-  /** One-entry cache of the last leaf (level-0) table: it covers pages `[leafTag * 512, leafTag * 512 + 512)`. */
+  /** One-entry cache of the last leaf (level-0) table: it covers pages `[leafTag · entries, (leafTag + 1) · entries)`. */
   private leafTag = -1;
   private leafTable = -1;
   private leafInfo: TableInfo | null = null;
+  /** `arch.kind(0, 0, 0)` is Invalid: an all-zero level-0 entry (what unmapping writes) needs no `kind` call. */
+  private readonly zeroIsInvalid: boolean;
+  /**
+   * The last leaf written by the one-page map path: the entry `(memoLo, memoHi)` is a level-0 leaf of frame
+   * `memoPfn` (`encodeLeaf`'s contract), so an unmap that reads exactly these words skips `kind` and `ppn`.
+   * -1 (no 32-bit half is -1 after `>>> 0` normalisation by the memory): empty.
+   */
+  private memoLo = -1;
+  private memoHi = -1;
+  private memoPfn = -1;
 
   private readonly scratch: U64Pair = { lo: 0, hi: 0 };
   private readonly old: U64Pair = { lo: 0, hi: 0 };
@@ -224,6 +246,8 @@ export class PageMapper {
     this.spans = spans;
     this.detector = options.detector ?? null;
     this.sharesKernel = options.kernel !== undefined;
+    this.fastEnd = this.sharesKernel ? this.kernelStartVpn : this.vpnCount;
+    this.zeroIsInvalid = arch.kind(0, 0, 0) === PteKind.Invalid;
 
     if (options.rootPpn !== undefined) {
       this.root = options.rootPpn;
@@ -606,10 +630,11 @@ export class PageMapper {
 
   // ─────────────────────────── one-page fast paths ───────────────────────────
 
-  /** The level-0 table holding page `vpn`'s entry when it exists (cached), else -1. Never allocates. */
-  private leafTableOf(vpn: number): number {
-    const tag = Math.floor(vpn / 512);
-    if (tag === this.leafTag) return this.leafTable;
+  /**
+   * The level-0 table holding page `vpn`'s entry when it exists, else -1 (walks from the root and fills the
+   * one-entry cache; callers test the cache first). Never allocates.
+   */
+  private leafTableOf(vpn: number, tag: number): number {
     const { arch, memory } = this;
     const s = this.scratch;
     let table = this.root;
@@ -628,27 +653,34 @@ export class PageMapper {
 
   /**
    * Maps one 4 KiB page whose leaf table exists, without a transaction (nothing to undo: the only failure point,
-   * the frame allocation, comes before any write). {@link FALLBACK} sends the caller to the general path.
+   * the frame allocation, comes before any write). {@link FALLBACK} sends the caller to the general path, which
+   * also produces the error details of bad arguments. `pfn` NaN: allocate a zeroed frame.
+   *
+   * Kept small on purpose, so that V8 inlines the memory accesses into it.
    */
   private fastMap(vpn: number, pfn: number, flags: PteFlags): number {
+    // Integer VPN inside the editable half, integer flags < 128 that make a valid leaf, a live mapper.
     if (
-      !(vpn >= 0 && vpn < this.vpnCount && Number.isInteger(vpn)) ||
-      this.root < 0 ||
-      (this.sharesKernel && vpn >= this.kernelStartVpn) ||
-      !this.flagsOk(flags, vpn)
+      !(vpn >= 0 && vpn < this.fastEnd && Number.isInteger(vpn)) ||
+      (flags & ALL_FLAGS) !== flags ||
+      LEAF_FLAGS_OK[flags] === 0 ||
+      this.root < 0
     ) {
       return FALLBACK;
     }
-    const table = this.leafTableOf(vpn);
+    const entries = this.entries;
+    const tag = Math.floor(vpn / entries);
+    const table = tag === this.leafTag ? this.leafTable : this.leafTableOf(vpn, tag);
     if (table < 0) return FALLBACK;
     const { arch, memory } = this;
-    const addr = table * PAGE_SIZE + (vpn % 512) * this.pteSize;
+    const addr = table * PAGE_SIZE + (vpn - tag * entries) * this.pteSize;
     const s = this.scratch;
     memory.read64(addr, s);
-    if (arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid) {
+    if (!(s.lo === 0 && s.hi === 0 && this.zeroIsInvalid) && arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid) {
       return this.fail(MapperError.PageAlreadyMapped, vpn, 0, 'page is already mapped');
     }
-    if (Number.isNaN(pfn)) {
+    if (pfn !== pfn) {
+      // NaN: allocate (the general path's `allocData` without the transaction record).
       pfn = this.allocator.alloc();
       if (pfn === NO_FRAME)
         return this.fail(MapperError.FrameAllocationFailed, vpn, 0, 'no frame for the page');
@@ -658,38 +690,44 @@ export class PageMapper {
     arch.encodeLeaf(pfn, flags | this.forcedFlags, pte);
     memory.write64(addr, pte.lo, pte.hi);
     (this.leafInfo as TableInfo).count++;
+    this.memoLo = pte.lo >>> 0;
+    this.memoHi = pte.hi >>> 0;
+    this.memoPfn = pfn;
     return pfn;
   }
 
   /** Unmaps one 4 KiB leaf whose table keeps other entries, without a transaction; else {@link FALLBACK}. */
   private fastUnmap(vpn: number, release: FrameRelease | undefined): number {
-    if (
-      !(vpn >= 0 && vpn < this.vpnCount && Number.isInteger(vpn)) ||
-      this.root < 0 ||
-      (this.sharesKernel && vpn >= this.kernelStartVpn)
-    ) {
-      return FALLBACK;
-    }
-    const table = this.leafTableOf(vpn);
+    if (!(vpn >= 0 && vpn < this.fastEnd && Number.isInteger(vpn)) || this.root < 0) return FALLBACK;
+    const entries = this.entries;
+    const tag = Math.floor(vpn / entries);
+    const table = tag === this.leafTag ? this.leafTable : this.leafTableOf(vpn, tag);
     if (table < 0) return FALLBACK;
     const info = this.leafInfo as TableInfo;
     if (info.count <= 1 && this.reclaim) return FALLBACK; // the table empties: the general path reclaims it
     const { arch, memory } = this;
-    const addr = table * PAGE_SIZE + (vpn % 512) * this.pteSize;
+    const addr = table * PAGE_SIZE + (vpn - tag * entries) * this.pteSize;
     const s = this.scratch;
     memory.read64(addr, s);
-    if (arch.kind(s.lo, s.hi, 0) !== PteKind.Leaf) return FALLBACK;
-    const pfn = arch.ppn(s.lo, s.hi);
+    let pfn: number;
+    if (s.lo === this.memoLo && s.hi === this.memoHi) pfn = this.memoPfn;
+    else {
+      if (arch.kind(s.lo, s.hi, 0) !== PteKind.Leaf) return FALLBACK;
+      pfn = arch.ppn(s.lo, s.hi);
+    }
     memory.write64(addr, 0, 0);
     info.count--;
     const f = this.flusher;
     f.flushPage(vpn);
-    if (release) f.deferFree(pfn, release);
-    if (f !== this.lastFlusher) {
-      this.usedFlushers.add(f);
-      this.lastFlusher = f;
-    }
+    if (release !== undefined) f.deferFree(pfn, release);
+    if (f !== this.lastFlusher) this.noteFlusher(f);
     return pfn;
+  }
+
+  /** Records that `f` received changes (for {@link PageMapper.pendingChanges}); out of line, rarely taken. */
+  private noteFlusher(f: TlbFlusher): void {
+    this.usedFlushers.add(f);
+    this.lastFlusher = f;
   }
 
   /** Forgets the cached leaf table (a table was freed or the tree rebuilt). */
