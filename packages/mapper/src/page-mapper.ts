@@ -679,7 +679,7 @@ export class PageMapper {
     if (!(s.lo === 0 && s.hi === 0 && this.zeroIsInvalid) && arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid) {
       return this.fail(MapperError.PageAlreadyMapped, vpn, 0, 'page is already mapped');
     }
-    if (pfn !== pfn) {
+    if (Number.isNaN(pfn)) {
       // NaN: allocate (the general path's `allocData` without the transaction record).
       pfn = this.allocator.alloc();
       if (pfn === NO_FRAME)
