@@ -196,6 +196,12 @@ export class PageMapper {
   private readonly freedTables: number[] = [];
   private readonly collected: number[] = [];
   private collecting = false;
+  /** During {@link PageMapper.copyRangeForCow}: record each copied leaf in `collected` (only when asked for). */
+  private collectShared = false;
+  /** Leaves copied by the running {@link PageMapper.copyRangeForCow}. */
+  private copied = 0;
+  /** Set by `ensureTable`: the table it returned was created by that call (all its entries are zero). */
+  private ensuredFresh = false;
   private lastPfn = 0;
   /** One-entry cache of the last leaf (level-0) table: it covers pages `[leafTag · entries, (leafTag + 1) · entries)`. */
   private leafTag = -1;
@@ -506,7 +512,10 @@ export class PageMapper {
     const clearA = options.clearAccessed ?? true;
     const out = this.collected;
     out.length = 0;
+    this.collectShared = onShared !== undefined;
+    this.copied = 0;
     const r = this.copyIn(src, src.root, this.levels - 1, 0, start, end, keepWrite, clearA);
+    this.collectShared = false;
     if (r < 0) {
       src.rollback();
       this.rollback();
@@ -515,7 +524,7 @@ export class PageMapper {
     }
     src.commit(src.flusher);
     this.commit(this.flusher);
-    const n = out.length / 4;
+    const n = this.copied;
     if (onShared) {
       for (let i = 0; i < out.length; i += 4) {
         onShared(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number);
@@ -966,6 +975,9 @@ export class PageMapper {
     const pte = this.pte;
     const span = this.spans[level] as number;
     let dstTable = -1;
+    // A destination table created by this copy is all zeros: its entries need no check, and no undo record (a
+    // rollback frees it whole, after restoring the parent entry that points to it).
+    let dstInfo: TableInfo | undefined;
     for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
       const eStart = base + i * span;
       if (eStart >= end) break;
@@ -983,7 +995,8 @@ export class PageMapper {
           if (!keepWrite && flags & PteFlag.Write) {
             srcFlags = flags & ~PteFlag.Write;
             arch.withFlags(lo, hi, srcFlags, pte);
-            src.setEntry(table, i, level, pte.lo, pte.hi);
+            // A valid leaf stays a valid leaf: no count change, and the old words are the ones just read.
+            src.replaceEntry(table, i, level, lo, hi, pte.lo, pte.hi);
             src.txFlushPages[src.txFlushLen++] = eStart;
           }
           let childFlags = srcFlags;
@@ -992,20 +1005,27 @@ export class PageMapper {
           if (dstTable < 0) {
             dstTable = this.ensureTable(eStart, level);
             if (dstTable < 0) return dstTable;
+            if (this.ensuredFresh) dstInfo = this.tables.get(dstTable);
           }
           const at = dstTable * PAGE_SIZE + i * this.pteSize;
-          memory.read64(at, this.old);
-          if (arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid) {
-            return this.fail(
-              MapperError.PageAlreadyMapped,
-              eStart,
-              level,
-              'destination page is already mapped',
-            );
-          }
           arch.encodeLeaf(pfn, childFlags | this.forcedFlags, pte);
-          this.setEntry(dstTable, i, level, pte.lo, pte.hi);
-          this.collected.push(eStart, pfn, level, childFlags);
+          if (dstInfo !== undefined) {
+            memory.write64(at, pte.lo, pte.hi);
+            dstInfo.count++;
+          } else {
+            memory.read64(at, this.old);
+            if (arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid) {
+              return this.fail(
+                MapperError.PageAlreadyMapped,
+                eStart,
+                level,
+                'destination page is already mapped',
+              );
+            }
+            this.setEntry(dstTable, i, level, pte.lo, pte.hi);
+          }
+          this.copied++;
+          if (this.collectShared) this.collected.push(eStart, pfn, level, childFlags);
           continue;
         }
         child = src.splitLeaf(table, i, level, s.lo, s.hi);
@@ -1034,6 +1054,7 @@ export class PageMapper {
     const { arch, memory } = this;
     const s = this.scratch;
     let table = this.root;
+    this.ensuredFresh = false;
     for (let l = this.levels - 1; l > level; l--) {
       const idx = arch.indexAt(vpn, l);
       memory.read64(table * PAGE_SIZE + idx * this.pteSize, s);
@@ -1043,6 +1064,8 @@ export class PageMapper {
         const t = this.newTable(table, idx, l);
         if (t < 0) return this.fail(MapperError.FrameAllocationFailed, vpn, l, 'no frame for a table');
         table = t;
+        // Every table below a new one is new too, so the returned table is fresh exactly when this happened.
+        this.ensuredFresh = true;
       } else if (kind === PteKind.Leaf) {
         return this.fail(MapperError.ParentEntryHugePage, vpn, l, 'a huge page covers it');
       } else throw new PageTableCorruption(`malformed entry at level ${l} for vpn 0x${vpn.toString(16)}`);
@@ -1116,6 +1139,30 @@ export class PageMapper {
       if (now) info.count++;
       else if (--info.count === 0 && !info.pinned && info.parent >= 0) this.maybeEmpty.push(table);
     }
+  }
+
+  /**
+   * Replaces a valid entry whose current words `(oldLo, oldHi)` the caller has just read with another valid one
+   * (`withFlags` of a leaf): no read back, no count change; the undo log keeps the old words.
+   */
+  private replaceEntry(
+    table: number,
+    index: number,
+    level: number,
+    oldLo: number,
+    oldHi: number,
+    lo: number,
+    hi: number,
+  ): void {
+    this.memory.write64(table * PAGE_SIZE + index * this.pteSize, lo, hi);
+    const log = this.undoLog;
+    const u = this.undoLen;
+    log[u] = table;
+    log[u + 1] = index;
+    log[u + 2] = level;
+    log[u + 3] = oldLo;
+    log[u + 4] = oldHi;
+    this.undoLen = u + 5;
   }
 
   /** Ends an operation: commits when `r ≥ 0`, else rolls back. Returns `r`. */
