@@ -7,6 +7,7 @@
 import { parseTlbSpec } from '@pagewright/sv39';
 import { conformCommand } from './conform.js';
 import { demoCommand } from './demo.js';
+import { inspectCommand } from './inspect.js';
 import type { CliIo } from './io.js';
 import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
@@ -16,6 +17,7 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
   demo: demoCommand,
   conform: conformCommand,
   mmu: mmuCommand,
+  inspect: inspectCommand,
 };
 
 /** Validates a `--tlb` spec with the library's own parser (so the CLI accepts exactly what the library does). */

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { run } from './cli.js';
+import { Inspector } from './inspect.js';
+import { memoryIo } from './memory-io.js';
+
+/** Runs `pagewright inspect` with `script` on stdin; returns the exit code and output lines. */
+async function inspect(script: string, ...options: string[]) {
+  const io = memoryIo(script);
+  const code = await run(['inspect', ...options], io);
+  return { code, lines: io.out().trimEnd().split('\n'), err: io.err() };
+}
+
+describe('pagewright inspect driven through stdin', () => {
+  it('runs system calls and accesses against two processes and shows copy-on-write', async () => {
+    const { code, lines, err } = await inspect(
+      [
+        'mmap 0 0x4000 rw- PRIVATE|ANONYMOUS',
+        'w $ 0x41',
+        'fork',
+        'switch 2',
+        'w $ 0x42',
+        'r $',
+        'switch 1',
+        'r $',
+        'pt $ 1',
+        'check',
+      ].join('\n'),
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const addr = /^= (0x[0-9a-f]+)$/.exec(lines[0]!)?.[1];
+    expect(addr).toBeDefined();
+    expect(lines[1]).toBe('ok');
+    expect(lines[2]).toMatch(/^child pid 2$/);
+    expect(lines).toContain(`${addr}: 42`); // the child's byte after its COW break
+    expect(lines).toContain(`${addr}: 41`); // the parent still sees its own
+    expect(lines.find((l) => l.startsWith(`${addr} →`))).toMatch(/→ vr--u-ad → frame 0x[0-9a-f]+$/); // W dropped by fork
+    expect(lines).toContain('invariants hold');
+  });
+
+  it('reports errnos and signals as answers, not errors', async () => {
+    const { code, lines } = await inspect(
+      ['munmap 0x1001 0x1000', 'r 0x10', 'mmap 0 0x1000 r-- PRIVATE|ANONYMOUS', 'w $ 1'].join('\n'),
+    );
+    expect(code).toBe(0);
+    expect(lines[0]).toBe('= -1 EINVAL');
+    expect(lines[1]).toBe('SIGSEGV (SEGV_MAPERR) at 0x10');
+    expect(lines[3]).toMatch(/^SIGSEGV \(SEGV_ACCERR\) at 0x[0-9a-f]+$/);
+  });
+
+  it('exit returns every frame; a bad line is reported and makes the exit code 1', async () => {
+    const { code, lines } = await inspect(
+      [
+        'frames',
+        'mmap 0 0x8000 rw- PRIVATE|ANONYMOUS',
+        'w $ 9 0x8000',
+        'mmap 0',
+        'exit',
+        'frames',
+        'frobnicate',
+      ].join('\n'),
+    );
+    expect(code).toBe(1);
+    const inUse = (l: string) => Number(/^(\d+) in use/.exec(l)?.[1]);
+    const atStart = lines[0]!;
+    const atEnd = lines.find((l, i) => i > 0 && / in use, /.test(l))!;
+    // Process 1 itself (image, stack, page tables) goes too: fewer frames than at the start.
+    expect(inUse(atEnd)).toBeLessThan(inUse(atStart));
+    expect(inUse(atEnd)).toBe(1); // only the shared zero page
+    expect(lines).toContain("error: unknown command 'frobnicate' (type help)");
+    expect(lines).toContain('error: missing LEN');
+  });
+
+  it('uses the plug-in options and stops at quit', async () => {
+    const { lines } = await inspect(
+      'frames\ntlb\nquit\nframes\n',
+      '--allocator',
+      'bitmap',
+      '--tlb',
+      '8x2:fifo',
+    );
+    expect(lines[0]).toMatch(/\(bitmap allocator/);
+    expect(lines[1]).toMatch(/^hart 0: 16 entries;/);
+    expect(lines.filter((l) => / in use, /.test(l))).toHaveLength(1);
+  });
+
+  it('--echo prints each command before its output', async () => {
+    const { lines } = await inspect('brk\n', '--echo');
+    expect(lines[0]).toBe('pid 1> brk');
+    expect(lines[1]).toMatch(/^= 0x[0-9a-f]+$/);
+  });
+});
+
+describe('tab completion', () => {
+  const ins = new Inspector({}, () => {});
+  it('completes command names', () => {
+    expect(ins.complete('mp')).toEqual([['mprotect'], 'mp']);
+    expect(ins.complete('m')[0]).toEqual(expect.arrayContaining(['mmap', 'munmap', 'mremap', 'maps']));
+  });
+  it('completes flag names after the last |', () => {
+    expect(ins.complete('mmap 0 0x1000 rw- PRIVATE|ANON')).toEqual([['PRIVATE|ANONYMOUS'], 'PRIVATE|ANON']);
+    expect(ins.complete('madvise $ 0x1000 DONT')[0]).toEqual(
+      expect.arrayContaining(['DONTNEED', 'DONTFORK']),
+    );
+  });
+  it('completes pids after switch', () => {
+    expect(ins.complete('switch ')).toEqual([['1'], '']);
+  });
+});
