@@ -758,6 +758,7 @@ export class PageMapper {
   ): number {
     const { arch, memory } = this;
     const s = this.scratch;
+    if (level === 0) return this.visitLeafTable(table, base, start, end, fn);
     const span = this.spans[level] as number;
     let n = 0;
     for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
@@ -777,6 +778,24 @@ export class PageMapper {
           Math.min(end, eStart + span),
           fn,
         );
+      }
+    }
+    return n;
+  }
+
+  /** {@link PageMapper.visitIn} at level 0: one 4 KiB leaf per entry, addresses stepped instead of recomputed. */
+  private visitLeafTable(table: number, base: number, start: number, end: number, fn: LeafVisitor): number {
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const step = this.pteSize;
+    const last = Math.min(end, base + this.entries);
+    let n = 0;
+    let addr = table * PAGE_SIZE + (start - base) * step;
+    for (let vpn = start; vpn < last; vpn++, addr += step) {
+      memory.read64(addr, s);
+      if (arch.kind(s.lo, s.hi, 0) === PteKind.Leaf) {
+        n++;
+        fn(vpn, arch.ppn(s.lo, s.hi), 0, arch.flags(s.lo, s.hi));
       }
     }
     return n;
