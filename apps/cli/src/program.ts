@@ -96,25 +96,23 @@ export function buildProgram(
       .description(spec.description);
     spec.declare(cmd);
     if (spec.isDefault) {
-      // A hidden operand catches a stray word, so `pagewright foo` says "unknown command" (not "too many arguments").
-      cmd.argument('[command]');
-      cmd.usage('[options]');
+      // Stray words are checked in the action, so `pagewright foo` says "unknown command" (not "too many arguments").
+      cmd.allowExcessArguments(true);
     }
     cmd.action(async (...all: unknown[]) => {
       const self = all[all.length - 1] as Command;
-      let args = self.processedArgs as unknown[];
+      const args = self.processedArgs as unknown[];
       if (spec.isDefault) {
-        const stray = args[args.length - 1];
+        const stray = self.args[args.length];
         if (stray !== undefined) {
           const viaDefault = program.args[0] !== name;
           program.error(
             viaDefault
-              ? `unknown command '${String(stray)}'${suggest(String(stray), names)}`
-              : `too many arguments for '${name}': '${String(stray)}'`,
+              ? `unknown command '${stray}'${suggest(stray, names)}`
+              : `too many arguments for '${name}': '${stray}'`,
             { exitCode: EXIT_USAGE, code: 'pagewright.unknownCommand' },
           );
         }
-        args = args.slice(0, -1);
       }
       const merged = self.optsWithGlobals();
       const ctx: CommandContext = {
