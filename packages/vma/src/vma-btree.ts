@@ -1,10 +1,18 @@
 /**
  * `VmaBTree`: a B+tree {@link VmaIndex} — VMAs sorted in leaves of up to 32, inner nodes of up to 32 children —
  * augmented with the largest free gap of every subtree, the shape of Linux's maple tree (which stores gaps per
- * node). Height ~ log32(n): 4 levels hold a million VMAs, so lookups touch few cache lines.
+ * node). Height ~ log16..log32(n): 4 levels hold a million VMAs, so lookups touch few cache lines. It is the
+ * engine of the default {@link VmaTree}.
  *
  * Leaves may become under-full after removals (an empty node is dropped); the height never exceeds what the
  * largest size ever reached needs, so every operation stays O(log n) in that size.
+ *
+ * ## Performance notes
+ * One node class for leaves and inner nodes (a single hidden class, so property access stays monomorphic); keys,
+ * ends, start gaps and gaps live in fixed-capacity `Float64Array`s allocated with the node; `find`, `insert`,
+ * `remove`, `updated` and the gap searches allocate nothing (only a split allocates its new node). `insert` does one
+ * descent that both checks for overlap and finds the slot; `remove` starts at the VMA's leaf (its `indexSlot`);
+ * max-gap propagation stops at the first ancestor whose recorded value does not change.
  *
  * @module
  */
@@ -20,33 +28,40 @@ import {
   VmaIndexError,
 } from './vma-index.js';
 
+/** Most entries a node holds between operations (it holds CAP + 1 for an instant before it splits). */
 const CAP = 32;
+const EMPTY = new Float64Array(0);
 
-class Leaf {
-  readonly vmas: Vma[] = [];
-  readonly starts: number[] = [];
-  readonly ends: number[] = [];
-  /** `vm_start_gap` of each VMA. */
-  readonly sgs: number[] = [];
-  /** Free gap below each VMA: `max(0, sg - end of the VMA before it)`. */
-  readonly gaps: number[] = [];
+/**
+ * A leaf or an inner node (one class, one shape).
+ *
+ * Leaf: `items[i]` is the i-th VMA, `keys[i]` its start, `ends[i]` its end, `sgs[i]` its `vm_start_gap`, `gaps[i]` the
+ * free gap below it. Inner: `items[i]` is child i, `keys[i]` (i >= 1) separates child i-1 (all starts below) from
+ * child i (all starts at or above), `keys[0] = -Infinity`, `gaps[i]` the child's `maxGap`.
+ */
+class BNode {
+  count = 0;
   maxGap = 0;
-  parent: Inner | null = null;
-  prev: Leaf | null = null;
-  next: Leaf | null = null;
-  constructor(readonly owner: VmaBTree) {}
-}
+  parent: BNode | null = null;
+  prev: BNode | null = null;
+  next: BNode | null = null;
+  readonly keys = new Float64Array(CAP + 1);
+  readonly gaps = new Float64Array(CAP + 1);
+  readonly ends: Float64Array;
+  readonly sgs: Float64Array;
+  readonly items: (Vma | BNode | null)[];
 
-class Inner {
-  readonly children: (Leaf | Inner)[] = [];
-  /** `keys[i]` (i >= 1) separates child i-1 (all starts below) from child i (all starts at or above). */
-  readonly keys: number[] = [];
-  readonly maxGaps: number[] = [];
-  maxGap = 0;
-  parent: Inner | null = null;
+  constructor(
+    readonly owner: VmaBTree,
+    readonly leaf: boolean,
+  ) {
+    this.ends = leaf ? new Float64Array(CAP + 1) : EMPTY;
+    this.sgs = leaf ? new Float64Array(CAP + 1) : EMPTY;
+    const items: (Vma | BNode | null)[] = new Array(CAP + 1);
+    for (let i = 0; i <= CAP; i++) items[i] = null;
+    this.items = items;
+  }
 }
-
-type BNode = Leaf | Inner;
 
 /** Options of {@link VmaBTree}. */
 export interface VmaBTreeOptions {
@@ -54,10 +69,10 @@ export interface VmaBTreeOptions {
   stackGuardGap?: number | undefined;
 }
 
-/** Index of the last element `<= x` in ascending `a`, or -1. */
-function lastLE(a: readonly number[], x: number): number {
+/** Index of the last of `a[0..n)` (ascending) that is `<= x`, or -1. */
+function lastLE(a: Float64Array, n: number, x: number): number {
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((a[mid] as number) <= x) lo = mid + 1;
@@ -66,40 +81,127 @@ function lastLE(a: readonly number[], x: number): number {
   return lo - 1;
 }
 
-function leafMax(l: Leaf): number {
+function maxOf(a: Float64Array, n: number): number {
   let m = 0;
-  for (const g of l.gaps) if (g > m) m = g;
+  for (let i = 0; i < n; i++) {
+    const g = a[i] as number;
+    if (g > m) m = g;
+  }
   return m;
 }
 
-function innerMax(n: Inner): number {
-  let m = 0;
-  for (const g of n.maxGaps) if (g > m) m = g;
-  return m;
+function childIndex(p: BNode, child: BNode): number {
+  const items = p.items;
+  for (let i = 0; i < p.count; i++) if (items[i] === child) return i;
+  return -1;
 }
 
-/** Recomputes maxGap from `n` up to the root. */
+/** Recomputes `n.maxGap` and carries a change up, stopping at the first ancestor that already records it. */
 function pullUp(n: BNode): void {
-  n.maxGap = n instanceof Leaf ? leafMax(n) : innerMax(n);
-  let child: BNode = n;
+  let m = maxOf(n.gaps, n.count);
+  if (m === n.maxGap) return;
+  n.maxGap = m;
+  let child = n;
   for (let p = n.parent; p !== null; p = p.parent) {
-    const i = p.children.indexOf(child);
-    if (p.maxGaps[i] === child.maxGap) return;
-    p.maxGaps[i] = child.maxGap;
-    p.maxGap = innerMax(p);
+    const i = childIndex(p, child);
+    if (p.gaps[i] === m) return;
+    p.gaps[i] = m;
+    m = maxOf(p.gaps, p.count);
+    if (m === p.maxGap) return;
+    p.maxGap = m;
     child = p;
+  }
+}
+
+/** Opens slot `pos` of `n` (shifting `[pos, count)` right by one). */
+function openSlot(n: BNode, pos: number): void {
+  const c = n.count;
+  // Plain loops: the spans are short (at most CAP), where a builtin call costs more than the copy.
+  const { keys, gaps, items } = n;
+  for (let i = c; i > pos; i--) {
+    keys[i] = keys[i - 1] as number;
+    gaps[i] = gaps[i - 1] as number;
+    items[i] = items[i - 1] as Vma | BNode;
+  }
+  if (n.leaf) {
+    const { ends, sgs } = n;
+    for (let i = c; i > pos; i--) {
+      ends[i] = ends[i - 1] as number;
+      sgs[i] = sgs[i - 1] as number;
+    }
+  }
+  n.count = c + 1;
+}
+
+/** Closes slot `pos` of `n` (shifting `(pos, count)` left by one). */
+function closeSlot(n: BNode, pos: number): void {
+  const c = n.count - 1;
+  const { keys, gaps, items } = n;
+  for (let i = pos; i < c; i++) {
+    keys[i] = keys[i + 1] as number;
+    gaps[i] = gaps[i + 1] as number;
+    items[i] = items[i + 1] as Vma | BNode;
+  }
+  if (n.leaf) {
+    const { ends, sgs } = n;
+    for (let i = pos; i < c; i++) {
+      ends[i] = ends[i + 1] as number;
+      sgs[i] = sgs[i + 1] as number;
+    }
+  }
+  n.items[c] = null;
+  n.count = c;
+}
+
+/** Moves entries `[from, count)` of `src` to the empty node `dst`. */
+function moveTail(src: BNode, dst: BNode, from: number): void {
+  const c = src.count;
+  dst.keys.set(src.keys.subarray(from, c));
+  dst.gaps.set(src.gaps.subarray(from, c));
+  if (src.leaf) {
+    dst.ends.set(src.ends.subarray(from, c));
+    dst.sgs.set(src.sgs.subarray(from, c));
+  }
+  for (let i = from; i < c; i++) {
+    dst.items[i - from] = src.items[i] as Vma | BNode;
+    src.items[i] = null;
+  }
+  dst.count = c - from;
+  src.count = from;
+}
+
+/** Iterator over a leaf chain (no generator: a plain object with a fixed shape). */
+class LeafIterator implements IterableIterator<Vma> {
+  constructor(
+    private leaf: BNode | null,
+    private pos: number,
+  ) {}
+
+  next(): IteratorResult<Vma> {
+    let l = this.leaf;
+    while (l !== null && this.pos >= l.count) {
+      l = l.next;
+      this.pos = 0;
+    }
+    this.leaf = l;
+    if (l === null) return { done: true, value: undefined };
+    return { done: false, value: l.items[this.pos++] as Vma };
+  }
+
+  [Symbol.iterator](): IterableIterator<Vma> {
+    return this;
   }
 }
 
 /**
  * A gap-augmented B+tree of VMAs. See {@link VmaIndex} for the contract.
  *
- * Invariants: leaves in order hold the VMAs in ascending start, without overlap; `keys[i]` (i >= 1) is above every
- * start in child i-1 and at most every start in child i; `gaps`/`maxGap(s)` are exact; no node is empty (except
- * an empty root leaf).
+ * Invariants: leaves in order hold the VMAs in ascending start, without overlap; `keys[i]` (i >= 1) of an inner node
+ * is above every start in child i-1 and at most every start in child i; `gaps`/`maxGap` are exact; no node is empty
+ * (except an empty root leaf).
  */
 export class VmaBTree implements VmaIndex {
-  readonly name = 'btree';
+  readonly name: string = 'btree';
   readonly stackGuardGap: number;
   private root: BNode;
   private count = 0;
@@ -108,7 +210,7 @@ export class VmaBTree implements VmaIndex {
     const g = options.stackGuardGap ?? DEFAULT_STACK_GUARD_GAP;
     if (!Number.isInteger(g) || g < 0) throw new RangeError(`bad stack guard gap ${String(g)}`);
     this.stackGuardGap = g;
-    this.root = new Leaf(this);
+    this.root = new BNode(this, true);
   }
 
   get size(): number {
@@ -117,21 +219,23 @@ export class VmaBTree implements VmaIndex {
 
   find(vpn: number): Vma | undefined {
     const l = this.leafFor(vpn);
-    const i = lastLE(l.starts, vpn);
-    return i >= 0 && (l.ends[i] as number) > vpn ? l.vmas[i] : undefined;
+    const i = lastLE(l.keys, l.count, vpn);
+    return i >= 0 && (l.ends[i] as number) > vpn ? (l.items[i] as Vma) : undefined;
   }
 
   findFrom(vpn: number): Vma | undefined {
     const l = this.leafFor(vpn);
-    const i = lastLE(l.starts, vpn);
-    if (i >= 0 && (l.ends[i] as number) > vpn) return l.vmas[i];
-    if (i + 1 < l.vmas.length) return l.vmas[i + 1];
-    return l.next?.vmas[0];
+    const i = lastLE(l.keys, l.count, vpn);
+    if (i >= 0 && (l.ends[i] as number) > vpn) return l.items[i] as Vma;
+    if (i + 1 < l.count) return l.items[i + 1] as Vma;
+    const n = l.next;
+    return n === null ? undefined : (n.items[0] as Vma);
   }
 
   findFirstIntersecting(start: number, end: number): Vma | undefined {
+    if (!(start < end)) return undefined;
     const v = this.findFrom(start);
-    return v !== undefined && v.start < end && start < end ? v : undefined;
+    return v !== undefined && v.start < end ? v : undefined;
   }
 
   conflicts(start: number, end: number): boolean {
@@ -139,36 +243,37 @@ export class VmaBTree implements VmaIndex {
   }
 
   prevOf(vma: Vma): Vma | undefined {
-    const [l, i] = this.locate(vma);
-    if (i > 0) return l.vmas[i - 1];
+    const l = this.leafOf(vma);
+    const i = this.posIn(l, vma);
+    if (i > 0) return l.items[i - 1] as Vma;
     const p = l.prev;
-    return p === null ? undefined : p.vmas[p.vmas.length - 1];
+    return p === null ? undefined : (p.items[p.count - 1] as Vma);
   }
 
   nextOf(vma: Vma): Vma | undefined {
-    const [l, i] = this.locate(vma);
-    if (i + 1 < l.vmas.length) return l.vmas[i + 1];
-    return l.next?.vmas[0];
+    const l = this.leafOf(vma);
+    const i = this.posIn(l, vma);
+    if (i + 1 < l.count) return l.items[i + 1] as Vma;
+    const n = l.next;
+    return n === null ? undefined : (n.items[0] as Vma);
   }
 
   first(): Vma | undefined {
     let n = this.root;
-    while (n instanceof Inner) n = n.children[0] as BNode;
-    return n.vmas[0];
+    while (!n.leaf) n = n.items[0] as BNode;
+    return n.count > 0 ? (n.items[0] as Vma) : undefined;
   }
 
   last(): Vma | undefined {
     const l = this.lastLeaf();
-    return l.vmas[l.vmas.length - 1];
+    return l.count > 0 ? (l.items[l.count - 1] as Vma) : undefined;
   }
 
-  *iterateFrom(vpn: number): IterableIterator<Vma> {
-    const v = this.findFrom(vpn);
-    if (v === undefined) return;
-    const [l, start] = this.locate(v);
-    let i = start;
-    for (let leaf: Leaf | null = l; leaf !== null; leaf = leaf.next, i = 0)
-      for (; i < leaf.vmas.length; i++) yield leaf.vmas[i] as Vma;
+  iterateFrom(vpn: number): IterableIterator<Vma> {
+    const l = this.leafFor(vpn);
+    const i = lastLE(l.keys, l.count, vpn);
+    // The first VMA with end > vpn: entry i when it contains vpn, else entry i + 1 (possibly in the next leaf).
+    return new LeafIterator(l, i >= 0 && (l.ends[i] as number) > vpn ? i : i + 1);
   }
 
   [Symbol.iterator](): Iterator<Vma> {
@@ -177,67 +282,95 @@ export class VmaBTree implements VmaIndex {
 
   insert(vma: Vma): void {
     if (vma.indexSlot !== null) throw new VmaIndexError(`VMA ${vma} is already in an index`);
-    if (this.conflicts(vma.start, vma.end)) throw new VmaIndexError(`VMA ${vma} overlaps an existing VMA`);
-    const l = this.leafFor(vma.start);
-    const pos = lastLE(l.starts, vma.start) + 1;
+    const start = vma.start;
+    const end = vma.end;
+    const l = this.leafFor(start);
+    const pos = lastLE(l.keys, l.count, start) + 1;
+    // Overlap check on the neighbours found by the same descent: the VMA before (end > start) or after (start < end).
+    const p = l.prev;
+    const predEnd = pos > 0 ? (l.ends[pos - 1] as number) : p === null ? 0 : (p.ends[p.count - 1] as number);
+    let succLeaf: BNode | null = l;
+    let succPos = pos;
+    if (pos >= l.count) {
+      succLeaf = l.next;
+      succPos = 0;
+    }
+    if (predEnd > start || (succLeaf !== null && (succLeaf.keys[succPos] as number) < end))
+      throw new VmaIndexError(`VMA ${vma} overlaps an existing VMA`);
     const sg = this.startGapOf(vma);
-    l.vmas.splice(pos, 0, vma);
-    l.starts.splice(pos, 0, vma.start);
-    l.ends.splice(pos, 0, vma.end);
-    l.sgs.splice(pos, 0, sg);
-    l.gaps.splice(pos, 0, 0);
+    openSlot(l, pos);
+    l.keys[pos] = start;
+    l.ends[pos] = end;
+    l.sgs[pos] = sg;
+    l.gaps[pos] = sg > predEnd ? sg - predEnd : 0;
+    l.items[pos] = vma;
     vma.indexSlot = l;
     this.count++;
-    this.refreshGap(l, pos);
-    const succLeaf = this.refreshSuccessor(l, pos);
+    if (succLeaf === l) succPos++;
+    if (succLeaf !== null) {
+      const ssg = succLeaf.sgs[succPos] as number;
+      succLeaf.gaps[succPos] = ssg > end ? ssg - end : 0;
+      if (succLeaf !== l) pullUp(succLeaf);
+    }
     pullUp(l);
-    if (succLeaf !== l && succLeaf !== null) pullUp(succLeaf);
-    if (l.vmas.length > CAP) this.splitLeaf(l);
+    if (l.count > CAP) this.splitLeaf(l);
   }
 
   remove(vma: Vma): void {
-    const [l, pos] = this.locate(vma);
-    l.vmas.splice(pos, 1);
-    l.starts.splice(pos, 1);
-    l.ends.splice(pos, 1);
-    l.sgs.splice(pos, 1);
-    l.gaps.splice(pos, 1);
+    const l = this.leafOf(vma);
+    const pos = this.posIn(l, vma);
+    closeSlot(l, pos);
     vma.indexSlot = null;
     this.count--;
-    const nextLeaf = l.next;
-    if (l.vmas.length === 0 && l !== this.root) this.dropLeaf(l);
-    else if (pos < l.vmas.length) this.refreshGap(l, pos);
     // The successor now follows the predecessor: position pos here, or the next leaf's first.
-    if (pos >= l.vmas.length && nextLeaf !== null) {
-      this.refreshGap(nextLeaf, 0);
-      pullUp(nextLeaf);
+    let succLeaf: BNode | null = l;
+    let succPos = pos;
+    if (pos >= l.count) {
+      succLeaf = l.next;
+      succPos = 0;
     }
-    if (l.vmas.length > 0 || l === this.root) pullUp(l);
+    if (succLeaf !== null) {
+      const p = l.prev;
+      const predEnd =
+        pos > 0 ? (l.ends[pos - 1] as number) : p === null ? 0 : (p.ends[p.count - 1] as number);
+      const ssg = succLeaf.sgs[succPos] as number;
+      succLeaf.gaps[succPos] = ssg > predEnd ? ssg - predEnd : 0;
+      if (succLeaf !== l) pullUp(succLeaf);
+    }
+    if (l.count === 0 && l !== this.root) this.dropLeaf(l);
+    else pullUp(l);
   }
 
   updated(vma: Vma): void {
-    const [l, pos] = this.locate(vma);
-    const oldStart = l.starts[pos] as number;
-    l.starts[pos] = vma.start;
+    const l = this.leafOf(vma);
+    const pos = this.posIn(l, vma);
+    const oldStart = l.keys[pos] as number;
+    l.keys[pos] = vma.start;
     l.ends[pos] = vma.end;
     l.sgs[pos] = this.startGapOf(vma);
     this.refreshGap(l, pos);
-    const succLeaf = this.refreshSuccessor(l, pos);
+    let succLeaf: BNode | null = null;
+    if (pos + 1 < l.count) this.refreshGap(l, pos + 1);
+    else if (l.next !== null) {
+      succLeaf = l.next;
+      this.refreshGap(succLeaf, 0);
+    }
     if (vma.start < oldStart && pos === 0) this.lowerKeys(l, vma.start);
-    if (vma.start > oldStart && pos === l.vmas.length - 1) this.raiseKeys(l);
+    if (vma.start > oldStart && pos === l.count - 1) this.raiseKeys(l);
     pullUp(l);
-    if (succLeaf !== l && succLeaf !== null) pullUp(succLeaf);
+    if (succLeaf !== null) pullUp(succLeaf);
   }
 
   clear(): void {
-    for (const v of [...this]) v.indexSlot = null;
-    this.root = new Leaf(this);
+    for (let l: BNode | null = this.firstLeaf(); l !== null; l = l.next)
+      for (let i = 0; i < l.count; i++) (l.items[i] as Vma).indexSlot = null;
+    this.root = new BNode(this, true);
     this.count = 0;
   }
 
   findGapTopDown(q: GapQuery): number {
-    const lastV = this.last();
-    const a = fitTopDown(lastV === undefined ? 0 : lastV.end, Number.POSITIVE_INFINITY, q);
+    const l = this.lastLeaf();
+    const a = fitTopDown(l.count === 0 ? 0 : (l.ends[l.count - 1] as number), Number.POSITIVE_INFINITY, q);
     if (a >= 0) return a;
     return this.topDown(this.root, q, q.length + q.alignMask);
   }
@@ -245,8 +378,8 @@ export class VmaBTree implements VmaIndex {
   findGapBottomUp(q: GapQuery): number {
     const a = this.bottomUp(this.root, q, q.length + q.alignMask);
     if (a >= 0) return a;
-    const lastV = this.last();
-    return fitBottomUp(lastV === undefined ? 0 : lastV.end, Number.POSITIVE_INFINITY, q);
+    const l = this.lastLeaf();
+    return fitBottomUp(l.count === 0 ? 0 : (l.ends[l.count - 1] as number), Number.POSITIVE_INFINITY, q);
   }
 
   /** Checks every invariant; throws on the first broken one (tests; O(n)). */
@@ -254,18 +387,20 @@ export class VmaBTree implements VmaIndex {
     let prevEnd = 0;
     let prevStart = -1;
     let n = 0;
-    let prevLeaf: Leaf | null = null;
-    const walk = (node: BNode, parent: Inner | null, lo: number, hi: number): number => {
+    let prevLeaf: BNode | null = null;
+    const walk = (node: BNode, parent: BNode | null, lo: number, hi: number): number => {
       if (node.parent !== parent) throw new Error('bad parent link');
-      if (node instanceof Leaf) {
-        if (node.vmas.length === 0 && node !== this.root) throw new Error('empty leaf');
+      if (node.owner !== this) throw new Error('foreign node');
+      for (let i = node.count; i <= CAP; i++) if (node.items[i] !== null) throw new Error('stale slot');
+      if (node.leaf) {
+        if (node.count === 0 && node !== this.root) throw new Error('empty leaf');
         if (node.prev !== prevLeaf) throw new Error('bad leaf list');
         if (prevLeaf !== null && prevLeaf.next !== node) throw new Error('bad leaf list');
         prevLeaf = node;
-        for (let i = 0; i < node.vmas.length; i++) {
-          const v = node.vmas[i] as Vma;
+        for (let i = 0; i < node.count; i++) {
+          const v = node.items[i] as Vma;
           if (v.indexSlot !== node) throw new Error(`bad slot at ${v}`);
-          if (node.starts[i] !== v.start || node.ends[i] !== v.end) throw new Error(`stale bounds at ${v}`);
+          if (node.keys[i] !== v.start || node.ends[i] !== v.end) throw new Error(`stale bounds at ${v}`);
           if (v.start <= prevStart || v.start < prevEnd) throw new Error(`order/overlap at ${v}`);
           if (v.start < lo || v.start >= hi) throw new Error(`separator broken at ${v}`);
           if (node.sgs[i] !== this.startGapOf(v)) throw new Error(`stale start gap at ${v}`);
@@ -275,21 +410,21 @@ export class VmaBTree implements VmaIndex {
           prevStart = v.start;
           n++;
         }
-        if (node.maxGap !== leafMax(node)) throw new Error('stale leaf maxGap');
-        return node.maxGap;
+      } else {
+        if (node.count === 0) throw new Error('empty inner node');
+        if (node.keys[0] !== Number.NEGATIVE_INFINITY) throw new Error('bad first key');
+        for (let i = 0; i < node.count; i++) {
+          const clo = i === 0 ? lo : (node.keys[i] as number);
+          const chi = i + 1 < node.count ? (node.keys[i + 1] as number) : hi;
+          const m = walk(node.items[i] as BNode, node, clo, chi);
+          if (node.gaps[i] !== m) throw new Error('stale child maxGap');
+        }
       }
-      if (node.children.length === 0) throw new Error('empty inner node');
-      for (let i = 0; i < node.children.length; i++) {
-        const clo = i === 0 ? lo : (node.keys[i] as number);
-        const chi = i + 1 < node.children.length ? (node.keys[i + 1] as number) : hi;
-        const m = walk(node.children[i] as BNode, node, clo, chi);
-        if (node.maxGaps[i] !== m) throw new Error('stale child maxGap');
-      }
-      if (node.maxGap !== innerMax(node)) throw new Error('stale inner maxGap');
+      if (node.maxGap !== maxOf(node.gaps, node.count)) throw new Error('stale maxGap');
       return node.maxGap;
     };
     walk(this.root, null, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    if (prevLeaf !== null && (prevLeaf as Leaf).next !== null) throw new Error('bad leaf list end');
+    if (prevLeaf !== null && (prevLeaf as BNode).next !== null) throw new Error('bad leaf list end');
     if (n !== this.count) throw new Error('size mismatch');
   }
 
@@ -297,62 +432,61 @@ export class VmaBTree implements VmaIndex {
 
   private startGapOf(vma: Vma): number {
     if ((vma.flags & VM_GROWSDOWN) === 0) return vma.start;
-    return Math.max(0, vma.start - this.stackGuardGap);
+    const s = vma.start - this.stackGuardGap;
+    return Math.max(s, 0);
   }
 
-  private leafFor(vpn: number): Leaf {
+  /** The leaf whose range holds `vpn` (inner `keys[0]` is -Infinity, so the search never falls off the left). */
+  private leafFor(vpn: number): BNode {
     let n = this.root;
-    while (n instanceof Inner) {
-      const i = lastLE(n.keys, vpn);
-      n = n.children[Math.max(i, 0)] as BNode;
-    }
+    while (!n.leaf) n = n.items[lastLE(n.keys, n.count, vpn)] as BNode;
     return n;
   }
 
-  private lastLeaf(): Leaf {
+  private firstLeaf(): BNode {
     let n = this.root;
-    while (n instanceof Inner) n = n.children[n.children.length - 1] as BNode;
+    while (!n.leaf) n = n.items[0] as BNode;
     return n;
   }
 
-  private locate(vma: Vma): [Leaf, number] {
+  private lastLeaf(): BNode {
+    let n = this.root;
+    while (!n.leaf) n = n.items[n.count - 1] as BNode;
+    return n;
+  }
+
+  private leafOf(vma: Vma): BNode {
     const l = vma.indexSlot;
-    if (!(l instanceof Leaf) || l.owner !== this) throw new VmaIndexError(`VMA ${vma} is not in this tree`);
-    let i = lastLE(l.starts, vma.start);
-    if (l.vmas[i] !== vma) i = l.vmas.indexOf(vma); // during updated(), starts[] may still hold the old start
-    if (i < 0) throw new VmaIndexError(`VMA ${vma} is not in this tree`);
-    return [l, i];
+    if (!(l instanceof BNode) || l.owner !== this) throw new VmaIndexError(`VMA ${vma} is not in this tree`);
+    return l;
+  }
+
+  /** Position of `vma` in its leaf `l`. */
+  private posIn(l: BNode, vma: Vma): number {
+    const i = lastLE(l.keys, l.count, vma.start);
+    if (i >= 0 && l.items[i] === vma) return i;
+    // During updated(), keys[] may still hold the old start.
+    for (let j = 0; j < l.count; j++) if (l.items[j] === vma) return j;
+    throw new VmaIndexError(`VMA ${vma} is not in this tree`);
   }
 
   /** End of the VMA just below position `pos` of `l` (0 when none). */
-  private predEnd(l: Leaf, pos: number): number {
+  private predEnd(l: BNode, pos: number): number {
     if (pos > 0) return l.ends[pos - 1] as number;
     const p = l.prev;
-    return p === null ? 0 : (p.ends[p.ends.length - 1] as number);
+    return p === null ? 0 : (p.ends[p.count - 1] as number);
   }
 
-  private refreshGap(l: Leaf, pos: number): void {
-    l.gaps[pos] = Math.max(0, (l.sgs[pos] as number) - this.predEnd(l, pos));
-  }
-
-  /** Refreshes the gap of the VMA after position `pos`; returns its leaf (or null). */
-  private refreshSuccessor(l: Leaf, pos: number): Leaf | null {
-    if (pos + 1 < l.vmas.length) {
-      this.refreshGap(l, pos + 1);
-      return l;
-    }
-    if (l.next !== null) {
-      this.refreshGap(l.next, 0);
-      return l.next;
-    }
-    return null;
+  private refreshGap(l: BNode, pos: number): void {
+    const g = (l.sgs[pos] as number) - this.predEnd(l, pos);
+    l.gaps[pos] = Math.max(g, 0);
   }
 
   /** A start at position 0 of `l` moved down to `start`: lower the separators above it. */
-  private lowerKeys(l: Leaf, start: number): void {
-    let child: BNode = l;
+  private lowerKeys(l: BNode, start: number): void {
+    let child = l;
     for (let p = l.parent; p !== null; p = p.parent) {
-      const i = p.children.indexOf(child);
+      const i = childIndex(p, child);
       if (i > 0) {
         if ((p.keys[i] as number) > start) p.keys[i] = start;
         return;
@@ -365,81 +499,80 @@ export class VmaBTree implements VmaIndex {
    * The last start of `l` moved up: make the separator between `l` and the next leaf exact (the next leaf's first
    * start), so it stays above every start on the left.
    */
-  private raiseKeys(l: Leaf): void {
+  private raiseKeys(l: BNode): void {
     const nxt = l.next;
     if (nxt === null) return;
-    let child: BNode = l;
+    let child = l;
     for (let p = l.parent; p !== null; p = p.parent) {
-      const i = p.children.indexOf(child);
-      if (i + 1 < p.children.length) {
-        p.keys[i + 1] = nxt.starts[0] as number;
+      const i = childIndex(p, child);
+      if (i + 1 < p.count) {
+        p.keys[i + 1] = nxt.keys[0] as number;
         return;
       }
       child = p;
     }
   }
 
-  private splitLeaf(l: Leaf): void {
-    const half = l.vmas.length >>> 1;
-    const r = new Leaf(this);
-    r.vmas.push(...l.vmas.splice(half));
-    r.starts.push(...l.starts.splice(half));
-    r.ends.push(...l.ends.splice(half));
-    r.sgs.push(...l.sgs.splice(half));
-    r.gaps.push(...l.gaps.splice(half));
-    for (const v of r.vmas) v.indexSlot = r;
+  private splitLeaf(l: BNode): void {
+    const r = new BNode(this, true);
+    moveTail(l, r, l.count >>> 1);
+    for (let i = 0; i < r.count; i++) (r.items[i] as Vma).indexSlot = r;
     r.next = l.next;
     if (r.next !== null) r.next.prev = r;
     r.prev = l;
     l.next = r;
-    l.maxGap = leafMax(l);
-    r.maxGap = leafMax(r);
-    this.insertChild(l, r, r.starts[0] as number);
+    l.maxGap = maxOf(l.gaps, l.count);
+    r.maxGap = maxOf(r.gaps, r.count);
+    this.insertChild(l, r, r.keys[0] as number);
   }
 
   /** Puts `right` just after `left` in `left`'s parent (making a new root if needed), splitting upward. */
   private insertChild(left: BNode, right: BNode, key: number): void {
     let p = left.parent;
     if (p === null) {
-      p = new Inner();
-      p.children.push(left);
-      p.keys.push(Number.NEGATIVE_INFINITY);
-      p.maxGaps.push(left.maxGap);
+      p = new BNode(this, false);
+      p.items[0] = left;
+      p.keys[0] = Number.NEGATIVE_INFINITY;
+      p.gaps[0] = left.maxGap;
+      p.count = 1;
       left.parent = p;
       this.root = p;
     }
-    const i = p.children.indexOf(left);
-    p.children.splice(i + 1, 0, right);
-    p.keys.splice(i + 1, 0, key);
-    p.maxGaps[i] = left.maxGap;
-    p.maxGaps.splice(i + 1, 0, right.maxGap);
+    const i = childIndex(p, left);
+    openSlot(p, i + 1);
+    p.items[i + 1] = right;
+    p.keys[i + 1] = key;
+    p.gaps[i] = left.maxGap;
+    p.gaps[i + 1] = right.maxGap;
     right.parent = p;
-    if (p.children.length > CAP) {
-      const half = p.children.length >>> 1;
-      const q = new Inner();
-      q.children.push(...p.children.splice(half));
-      q.keys.push(...p.keys.splice(half));
-      q.maxGaps.push(...p.maxGaps.splice(half));
-      for (const c of q.children) c.parent = q;
-      p.maxGap = innerMax(p);
-      q.maxGap = innerMax(q);
-      this.insertChild(p, q, q.keys[0] as number);
-    } else pullUp(p);
+    if (p.count > CAP) {
+      const q = new BNode(this, false);
+      moveTail(p, q, p.count >>> 1);
+      const qKey = q.keys[0] as number;
+      q.keys[0] = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < q.count; j++) (q.items[j] as BNode).parent = q;
+      p.maxGap = maxOf(p.gaps, p.count);
+      q.maxGap = maxOf(q.gaps, q.count);
+      this.insertChild(p, q, qKey);
+    } else {
+      p.maxGap = -1; // force pullUp to record and carry the new maximum
+      pullUp(p);
+    }
   }
 
   /** Removes an empty leaf from the leaf list and its parent, dropping emptied ancestors. */
-  private dropLeaf(l: Leaf): void {
+  private dropLeaf(l: BNode): void {
     if (l.prev !== null) l.prev.next = l.next;
     if (l.next !== null) l.next.prev = l.prev;
-    let child: BNode = l;
+    l.prev = null;
+    l.next = null;
+    let child = l;
     let p = l.parent;
     while (p !== null) {
-      const i = p.children.indexOf(child);
-      p.children.splice(i, 1);
-      p.keys.splice(i, 1);
-      p.maxGaps.splice(i, 1);
+      const i = childIndex(p, child);
+      closeSlot(p, i);
       child.parent = null;
-      if (p.children.length > 0) {
+      if (p.count > 0) {
         if (i === 0) p.keys[0] = Number.NEGATIVE_INFINITY;
         pullUp(p);
         break;
@@ -448,33 +581,33 @@ export class VmaBTree implements VmaIndex {
       p = p.parent;
     }
     // Collapse a root with a single child.
-    while (this.root instanceof Inner && this.root.children.length === 1) {
-      const c = this.root.children[0] as BNode;
+    while (!this.root.leaf && this.root.count === 1) {
+      const c = this.root.items[0] as BNode;
       c.parent = null;
       this.root = c;
     }
-    if (this.root instanceof Inner && this.root.children.length === 0) this.root = new Leaf(this);
+    if (!this.root.leaf && this.root.count === 0) this.root = new BNode(this, true);
   }
 
   private topDown(n: BNode, q: GapQuery, need: number): number {
     if (n.maxGap < need) return -1;
-    if (n instanceof Leaf) {
-      for (let i = n.vmas.length - 1; i >= 0; i--) {
+    if (n.leaf) {
+      for (let i = n.count - 1; i >= 0; i--) {
         // Gaps end at or below their VMA's start (starts ascend; start gaps may not).
-        if ((n.starts[i] as number) <= q.low) break;
-        const sg = n.sgs[i] as number;
+        if ((n.keys[i] as number) <= q.low) break;
         const g = n.gaps[i] as number;
         if (g < need) continue;
+        const sg = n.sgs[i] as number;
         const a = fitTopDown(sg - g, sg, q);
         if (a >= 0) return a;
       }
       return -1;
     }
-    for (let i = n.children.length - 1; i >= 0; i--) {
-      if ((n.maxGaps[i] as number) < need) continue;
+    for (let i = n.count - 1; i >= 0; i--) {
+      if ((n.gaps[i] as number) < need) continue;
       if (i >= 2 && (n.keys[i - 1] as number) >= q.high) continue;
-      if (i + 1 < n.children.length && (n.keys[i + 1] as number) <= q.low) break;
-      const a = this.topDown(n.children[i] as BNode, q, need);
+      if (i + 1 < n.count && (n.keys[i + 1] as number) <= q.low) break;
+      const a = this.topDown(n.items[i] as BNode, q, need);
       if (a >= 0) return a;
     }
     return -1;
@@ -482,23 +615,23 @@ export class VmaBTree implements VmaIndex {
 
   private bottomUp(n: BNode, q: GapQuery, need: number): number {
     if (n.maxGap < need) return -1;
-    if (n instanceof Leaf) {
-      for (let i = 0; i < n.vmas.length; i++) {
+    if (n.leaf) {
+      for (let i = 0; i < n.count; i++) {
         // Gaps start at the previous VMA's end (ascending).
         if (i > 0 && (n.ends[i - 1] as number) >= q.high) break;
-        const sg = n.sgs[i] as number;
         const g = n.gaps[i] as number;
+        const sg = n.sgs[i] as number;
         if (g < need || sg <= q.low) continue;
         const a = fitBottomUp(sg - g, sg, q);
         if (a >= 0) return a;
       }
       return -1;
     }
-    for (let i = 0; i < n.children.length; i++) {
-      if ((n.maxGaps[i] as number) < need) continue;
-      if (i + 1 < n.children.length && (n.keys[i + 1] as number) <= q.low) continue;
+    for (let i = 0; i < n.count; i++) {
+      if ((n.gaps[i] as number) < need) continue;
+      if (i + 1 < n.count && (n.keys[i + 1] as number) <= q.low) continue;
       if (i >= 2 && (n.keys[i - 1] as number) >= q.high) break;
-      const a = this.bottomUp(n.children[i] as BNode, q, need);
+      const a = this.bottomUp(n.items[i] as BNode, q, need);
       if (a >= 0) return a;
     }
     return -1;
