@@ -4,7 +4,8 @@
  * @module
  */
 
-import { Command, InvalidArgumentError } from 'commander';
+import { execFileSync } from 'node:child_process';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import {
   BENCHMARK_NAMES,
@@ -13,8 +14,8 @@ import {
   meetsTarget,
   toJsonLine,
 } from './bench-format.js';
-import { runBenchmarks } from './bench-run.js';
-import { FULL_SIZES, QUICK_SIZES } from './bench-sizes.js';
+import { measureSim, runBenchmarks } from './bench-run.js';
+import { type BenchSizes, FULL_SIZES, QUICK_SIZES } from './bench-sizes.js';
 import { createProgress } from './progress.js';
 import { renderTable } from './table.js';
 
@@ -26,6 +27,27 @@ function parseNames(value: string, previous: BenchmarkName[] = []): BenchmarkNam
     }
   }
   return [...previous, ...(names as BenchmarkName[])];
+}
+
+/**
+ * Measures one benchmark in a fresh Node process running this same script with `--worker NAME`; it prints
+ * `{"ops_per_s": N}` or `{"error": "..."}`.
+ */
+export function measureInWorker(script: string): (name: BenchmarkName, sizes: BenchSizes) => number {
+  return (name, sizes) => {
+    const out = execFileSync(
+      process.execPath,
+      [script, '--worker', name, ...(sizes.quick ? ['--quick'] : [])],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 20,
+      },
+    );
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ops_per_s?: number; error?: string };
+    if (typeof result.ops_per_s !== 'number') throw new Error(result.error ?? 'the worker printed no number');
+    return result.ops_per_s;
+  };
 }
 
 /** Renders the records as the human summary table. */
@@ -56,27 +78,56 @@ export function benchProgram(write: (text: string) => void = (t) => process.stdo
     .option('--quick', 'tiny sizes and iteration counts (for tests; the numbers mean nothing)')
     .option('--only <names>', 'comma-separated benchmark names', parseNames)
     .option('--no-native', 'skip the native program (native numbers are null)')
-    .action((opts: { json?: boolean; quick?: boolean; only?: BenchmarkName[]; native: boolean }) => {
-      const sizes = opts.quick ? QUICK_SIZES : FULL_SIZES;
-      const total = (opts.only ?? BENCHMARK_NAMES).length + 1;
-      const progress = createProgress('bench', total, !opts.json || process.stderr.isTTY);
-      const started = Date.now();
-      const result = runBenchmarks({ sizes, only: opts.only, native: opts.native, progress });
-      progress.stop();
-      if (opts.json) {
-        for (const r of result.records) write(`${toJsonLine(r)}\n`);
-        return;
-      }
-      write(`${benchTable(result.records)}\n`);
-      if (result.native.ok) write(`native: ${result.native.results.kernel}, compiled with cc -O2\n`);
-      else write(`native: ${result.native.reason}\n`);
-      if (result.limitOpsPerSecond) {
-        write(
-          `bare typed-array TLB loop: ${Math.round(result.limitOpsPerSecond).toLocaleString('en-US')} lookups/s\n`,
-        );
-      }
-      for (const [name, why] of Object.entries(result.skipped))
-        write(`${name}: no simulator number: ${why}\n`);
-      write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    });
+    .option('--no-isolate', 'measure every benchmark in this process instead of one fresh process each')
+    .addOption(
+      new Option('--worker <name>', 'internal: measure one benchmark, print its ops/s as JSON').hideHelp(),
+    )
+    .action(
+      (opts: {
+        json?: boolean;
+        quick?: boolean;
+        only?: BenchmarkName[];
+        native: boolean;
+        isolate: boolean;
+        worker?: string;
+      }) => {
+        const sizes = opts.quick ? QUICK_SIZES : FULL_SIZES;
+        if (opts.worker !== undefined) {
+          try {
+            write(`${JSON.stringify({ ops_per_s: measureSim(opts.worker as BenchmarkName, sizes) })}\n`);
+          } catch (error) {
+            write(`${JSON.stringify({ error: (error as Error).message })}\n`);
+          }
+          return;
+        }
+        const script = process.argv[1];
+        const isolate = opts.isolate && script !== undefined && /bench\.(js|ts)$/.test(script);
+        const total = (opts.only ?? BENCHMARK_NAMES).length + 1;
+        const progress = createProgress('bench', total, !opts.json || process.stderr.isTTY);
+        const started = Date.now();
+        const result = runBenchmarks({
+          sizes,
+          only: opts.only,
+          native: opts.native,
+          progress,
+          measure: isolate && script ? measureInWorker(script) : measureSim,
+        });
+        progress.stop();
+        if (opts.json) {
+          for (const r of result.records) write(`${toJsonLine(r)}\n`);
+          return;
+        }
+        write(`${benchTable(result.records)}\n`);
+        if (result.native.ok) write(`native: ${result.native.results.kernel}, compiled with cc -O2\n`);
+        else write(`native: ${result.native.reason}\n`);
+        if (result.limitOpsPerSecond) {
+          write(
+            `bare typed-array TLB loop: ${Math.round(result.limitOpsPerSecond).toLocaleString('en-US')} lookups/s\n`,
+          );
+        }
+        for (const [name, why] of Object.entries(result.skipped))
+          write(`${name}: no simulator number: ${why}\n`);
+        write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      },
+    );
 }

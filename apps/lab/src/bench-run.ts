@@ -31,6 +31,11 @@ export interface RunOptions {
   progress?: Progress | undefined;
   /** Where diagnostics go (default: stderr). */
   log?: ((message: string) => void) | undefined;
+  /**
+   * Measures one simulator benchmark (default {@link measureSim}, in this process). The CLI runs each in a fresh
+   * Node process instead, so that one benchmark's heap and JIT type feedback cannot slow the next.
+   */
+  measure?: ((name: BenchmarkName, sizes: BenchSizes) => number) | undefined;
 }
 
 /** Everything one run produced. */
@@ -61,6 +66,21 @@ export function measureBareTlb(sizes: BenchSizes): number {
   return ops;
 }
 
+/** Measures the simulator side of `name` in this process: ops/s. Throws when it has no case or it fails. */
+export function measureSim(name: BenchmarkName, sizes: BenchSizes): number {
+  const factory = SIM_CASES[name];
+  if (!factory) throw new Error('no simulator case');
+  const c = factory(sizes);
+  try {
+    return measureOps(c.run, c.opsPerCall, c.measure ?? sizes.measure, {
+      ...(c.beforeEach ? { beforeEach: c.beforeEach } : {}),
+      ...(c.afterEach ? { afterEach: c.afterEach } : {}),
+    });
+  } finally {
+    c.dispose?.();
+  }
+}
+
 /** Runs the benchmarks. Never throws for one failing benchmark: its number is null and the reason in `skipped`. */
 export function runBenchmarks(options: RunOptions): RunResult {
   const names = options.only ?? BENCHMARK_NAMES;
@@ -81,24 +101,11 @@ export function runBenchmarks(options: RunOptions): RunResult {
     if (!names.includes(name)) continue;
     progress.tick(name);
     let sim: number | null = null;
-    const factory = SIM_CASES[name];
-    if (!factory) {
-      skipped[name] = 'no simulator case (its package has not landed)';
-    } else {
-      try {
-        const c = factory(options.sizes);
-        try {
-          sim = measureOps(c.run, c.opsPerCall, c.measure ?? options.sizes.measure, {
-            ...(c.beforeEach ? { beforeEach: c.beforeEach } : {}),
-            ...(c.afterEach ? { afterEach: c.afterEach } : {}),
-          });
-        } finally {
-          c.dispose?.();
-        }
-      } catch (error) {
-        skipped[name] = (error as Error).message;
-        log(`pagewright bench: ${name} failed: ${(error as Error).stack ?? error}`);
-      }
+    try {
+      sim = (options.measure ?? measureSim)(name, options.sizes);
+    } catch (error) {
+      skipped[name] = (error as Error).message;
+      log(`pagewright bench: ${name}: no simulator number: ${(error as Error).message}`);
     }
     const nativeOps = native.ok ? (native.results.opsPerSecond[name] ?? null) : null;
     records.push(makeRecord(name, sim, nativeOps, LIMIT_BENCHMARKS.includes(name) ? limit : null));

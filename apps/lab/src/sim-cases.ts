@@ -14,6 +14,7 @@ import type { BenchmarkName } from './bench-format.js';
 import type { BenchSizes } from './bench-sizes.js';
 import type { MeasureOptions } from './measure.js';
 import { createMmuFixture, translateLoop } from './mmu-fixture.js';
+import { PROCESS_CASES } from './sim-process-cases.js';
 import { holeVmas, populate } from './vma-fixture.js';
 
 /** One prepared benchmark. `beforeEach`/`afterEach` run outside the timed window. */
@@ -78,6 +79,7 @@ function translations(tlb: () => SetAssociativeTlb | NoTlb): SimFactory {
 
 /** The simulator cases by benchmark name (a missing name has no simulator number). */
 export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
+  ...PROCESS_CASES,
   // Every page of the fixture is in the default 16 × 4 LRU TLB after the first round: all hits.
   'mmu/tlb-hit': translations(() => new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' })),
   // No TLB: every translation is a three-level Sv39 walk reading PTEs from simulated memory.
