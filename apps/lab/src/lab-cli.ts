@@ -8,8 +8,11 @@ import { relative } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Experiment, RESULTS_DIR, writeResults } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
+import { DEMO_TRACE } from './experiments/tlb.js';
 import { createProgress } from './progress.js';
+import { recordDemoTrace } from './record-trace.js';
 import { renderTable } from './table.js';
+import { writeTrace } from './trace.js';
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -45,11 +48,21 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
   const names = EXPERIMENTS.map((e) => e.name);
   return new Command('lab')
     .description('pagewright lab: compare plug-ins on the same work')
-    .argument('<name>', `experiment: ${names.join(', ')}`)
+    .argument('<name>', `experiment: ${names.join(', ')}; or record-trace (re-record traces/demo.trace)`)
     .option('--seed <n>', 'seed of every random choice', parseSeed, 1)
     .option('--tiny', 'tiny sizes (for tests; the numbers mean little)')
     .option('--out <dir>', 'where to write the CSV and SVG (default apps/lab/results/)')
     .action(async (name: string, opts: { seed: number; tiny?: boolean; out?: string }) => {
+      if (name === 'record-trace') {
+        const trace = recordDemoTrace(opts.seed);
+        const path = opts.out ? `${opts.out}/demo.trace` : DEMO_TRACE;
+        writeTrace(path, trace, [
+          `pagewright lab record-trace --seed ${opts.seed}: every TLB lookup of a demo-like process-vm workload`,
+          'format: ASID VPN-IN-HEX COUNT (COUNT consecutive lookups of that page)',
+        ]);
+        write(`recorded ${trace.vpns.length} accesses into ${relative(process.cwd(), path)}\n`);
+        return;
+      }
       const experiment = EXPERIMENTS.find((e) => e.name === name);
       if (!experiment)
         throw new InvalidArgumentError(`unknown experiment "${name}" (known: ${names.join(', ')})`);

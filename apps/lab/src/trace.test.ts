@@ -25,3 +25,14 @@ describe('trace files', () => {
     expect(() => parseTrace('x.trace', '# c\n1 zz 3\n')).toThrow(/x\.trace:2/);
   });
 });
+
+describe('recorded demo trace', () => {
+  it('logs every lookup of a small process-vm workload, in two ASIDs after the fork', async () => {
+    const { recordDemoTrace } = await import('./record-trace.js');
+    const trace = recordDemoTrace(3, 0.05);
+    expect(trace.vpns.length).toBeGreaterThan(500);
+    expect(new Set(trace.asids).size).toBe(2);
+    const again = recordDemoTrace(3, 0.05);
+    expect([...again.vpns]).toEqual([...trace.vpns]);
+  });
+});
