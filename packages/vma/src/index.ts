@@ -15,4 +15,5 @@ export * from './vma-btree.js';
 export * from './vma-index.js';
 export * from './vma-list.js';
 export * from './vma-set.js';
+export * from './vma-treap.js';
 export * from './vma-tree.js';

@@ -4,6 +4,7 @@ import { BottomUpPlacement, hintIsFree, PlacementError, TopDownPlacement } from 
 import { Vma } from './vma.js';
 import type { VmaIndex } from './vma-index.js';
 import { VmaList } from './vma-list.js';
+import { VmaTreap } from './vma-treap.js';
 import { VmaTree } from './vma-tree.js';
 
 const RW = VM_READ | VM_WRITE;
@@ -13,6 +14,7 @@ const vma = (s: number, e: number, flags = RW) => new Vma({ start: s, end: e, fl
 describe.each<[string, () => VmaIndex]>([
   ['tree', () => new VmaTree()],
   ['list', () => new VmaList()],
+  ['treap', () => new VmaTreap()],
 ])('placement on %s', (_n, make) => {
   it('top-down places just below mmapBase, then below the previous mapping (#79: adjacent)', () => {
     const idx = make();

@@ -4,6 +4,7 @@ import { Vma } from './vma.js';
 import { VmaBTree } from './vma-btree.js';
 import { type GapQuery, type VmaIndex, VmaIndexError } from './vma-index.js';
 import { VmaList } from './vma-list.js';
+import { VmaTreap } from './vma-treap.js';
 import { VmaTree } from './vma-tree.js';
 
 const RW = VM_READ | VM_WRITE;
@@ -20,6 +21,7 @@ describe.each<[string, (g?: number) => VmaIndex]>([
   ['tree', (g) => new VmaTree({ stackGuardGap: g })],
   ['list', (g) => new VmaList({ stackGuardGap: g })],
   ['btree', (g) => new VmaBTree({ stackGuardGap: g })],
+  ['treap', (g) => new VmaTreap({ stackGuardGap: g })],
 ])('VmaIndex conformance: %s', (_n, make) => {
   it('finds containing VMAs, find_vma successors, intersections and neighbours', () => {
     const idx = make();
@@ -119,13 +121,14 @@ describe.each<[string, (g?: number) => VmaIndex]>([
     idx.updated(a);
     expect(idx.findGapBottomUp(q(90, 105, 1000))).toBe(210);
     expect(idx.findGapBottomUp(q(50, 105, 1000))).toBe(150);
-    if (idx instanceof VmaTree || idx instanceof VmaBTree) idx.checkInvariants();
+    if (idx instanceof VmaBTree || idx instanceof VmaTreap) idx.checkInvariants();
   });
 });
 
-describe.each<[string, () => VmaTree | VmaBTree]>([
+describe.each<[string, () => VmaTree | VmaBTree | VmaTreap]>([
   ['tree', () => new VmaTree()],
   ['btree', () => new VmaBTree()],
+  ['treap', () => new VmaTreap()],
 ])('%s under many inserts and removes', (_n, make) => {
   it('keeps its invariants and agrees with the list on lookups and gap searches', () => {
     const idx = make();
@@ -162,5 +165,56 @@ describe.each<[string, () => VmaTree | VmaBTree]>([
     }
     idx.checkInvariants();
     expect([...idx].map((v) => v.start)).toEqual([...ref].map((v) => v.start));
+  });
+});
+
+describe('VmaBTree at depth (inner splits, dropped leaves, root collapse)', () => {
+  it('keeps its invariants, order and gap searches through 4000 shuffled inserts and removes', () => {
+    const idx = new VmaBTree();
+    let x = 777;
+    const rnd = (n: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % n;
+    };
+    const shuffle = <T>(a: T[]): T[] => {
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = rnd(i + 1);
+        [a[i], a[j]] = [a[j] as T, a[i] as T];
+      }
+      return a;
+    };
+    // 4000 VMAs of 2 pages with 1-page holes, plus a 9-page hole at every 500th: three levels at 32 per node.
+    const vmas = shuffle(
+      Array.from({ length: 4000 }, (_, i) =>
+        vma(10 + 3 * i + 8 * Math.floor(i / 500), 12 + 3 * i + 8 * Math.floor(i / 500)),
+      ),
+    );
+    for (const [k, v] of vmas.entries()) {
+      idx.insert(v);
+      if (k % 500 === 0) idx.checkInvariants();
+    }
+    idx.checkInvariants();
+    const starts = [...idx].map((v) => v.start);
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(starts.length).toBe(4000);
+    // The highest 9-page hole lies just below the 3500th VMA.
+    const top = 10 + 3 * 3500 + 8 * 7;
+    expect(idx.findGapTopDown(q(9, 0, (idx.last() as Vma).end))).toBe(top - 9);
+    expect(idx.findGapBottomUp(q(9, 10, 1e6))).toBe(12 + 3 * 499);
+    for (const [k, v] of shuffle(vmas).entries()) {
+      idx.remove(v);
+      if (k % 250 === 0) idx.checkInvariants();
+      if (k === 3990) expect(idx.size).toBe(9);
+    }
+    idx.checkInvariants();
+    expect(idx.size).toBe(0);
+    expect(idx.first()).toBeUndefined();
+  });
+
+  it('VmaTree is the B+tree under the name "tree"', () => {
+    const t = new VmaTree({ seed: 1 });
+    expect(t.name).toBe('tree');
+    expect(t).toBeInstanceOf(VmaBTree);
+    expect(new VmaTreap().name).toBe('treap');
   });
 });

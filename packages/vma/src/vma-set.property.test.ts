@@ -7,7 +7,7 @@ import { Vma } from './vma.js';
 import { VmaBTree } from './vma-btree.js';
 import { VmaList } from './vma-list.js';
 import { VmaSet } from './vma-set.js';
-import { VmaTree } from './vma-tree.js';
+import { VmaTreap } from './vma-treap.js';
 
 const PAGES = 48;
 const FLAGS = [
@@ -143,10 +143,10 @@ function shape(set: VmaSet) {
 }
 
 describe('VmaSet properties', () => {
-  it('tree, btree and list agree exactly; VMAs never overlap; holes + VMAs partition the range as the page model says', () => {
+  it('treap, btree (the default tree) and list agree exactly; VMAs never overlap; holes + VMAs partition the range as the page model says', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
-        const tree = new VmaSet({ index: new VmaTree({ seed: 5 }) });
+        const tree = new VmaSet({ index: new VmaTreap({ seed: 5 }) });
         const list = new VmaSet({ index: new VmaList() });
         const btree = new VmaSet({ index: new VmaBTree() });
         const objT = new Map<number, SharedObject>();
@@ -157,7 +157,7 @@ describe('VmaSet properties', () => {
           apply(tree, op, objT, model);
           apply(list, op, objL, null);
           apply(btree, op, objB, null);
-          (tree.index as VmaTree).checkInvariants();
+          (tree.index as VmaTreap).checkInvariants();
           (btree.index as VmaBTree).checkInvariants();
           expect(shape(btree)).toEqual(shape(list));
           tree.checkInvariants();
@@ -203,7 +203,7 @@ describe('VmaSet properties', () => {
     );
     fc.assert(
       fc.property(fc.array(bigOp, { minLength: 300, maxLength: 600 }), (ops) => {
-        const treeIdx = new VmaTree({ seed: 9 });
+        const treeIdx = new VmaTreap({ seed: 9 });
         const btreeIdx = new VmaBTree();
         const tree = new VmaSet({ index: treeIdx });
         const btree = new VmaSet({ index: btreeIdx });

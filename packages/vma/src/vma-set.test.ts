@@ -20,6 +20,7 @@ import { VmaBTree } from './vma-btree.js';
 import type { VmaIndex } from './vma-index.js';
 import { VmaList } from './vma-list.js';
 import { VmaSet } from './vma-set.js';
+import { VmaTreap } from './vma-treap.js';
 import { VmaTree } from './vma-tree.js';
 
 const RW = mmapVmFlags(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
@@ -33,6 +34,7 @@ const indexes: [string, () => VmaIndex][] = [
   ['tree', () => new VmaTree()],
   ['list', () => new VmaList()],
   ['btree', () => new VmaBTree()],
+  ['treap', () => new VmaTreap()],
 ];
 
 /** `[start, end, pgoff]` of every VMA, relative to B. */
