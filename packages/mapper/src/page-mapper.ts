@@ -207,7 +207,7 @@ export class PageMapper {
   private leafTag = -1;
   private leafTable = -1;
   private leafInfo: TableInfo | null = null;
-  /** `arch.kind(0, 0, 0)` is Invalid: an all-zero level-0 entry (what unmapping writes) needs no `kind` call. */
+  /** `arch.kind(0, 0, level)` is Invalid at every level: an all-zero entry (what unmapping writes) needs no `kind` call. */
   private readonly zeroIsInvalid: boolean;
   /**
    * The last leaf written by the one-page map path: the entry `(memoLo, memoHi)` is a level-0 leaf of frame
@@ -253,7 +253,9 @@ export class PageMapper {
     this.detector = options.detector ?? null;
     this.sharesKernel = options.kernel !== undefined;
     this.fastEnd = this.sharesKernel ? this.kernelStartVpn : this.vpnCount;
-    this.zeroIsInvalid = arch.kind(0, 0, 0) === PteKind.Invalid;
+    let zeroInvalid = true;
+    for (let l = 0; l < arch.levels; l++) zeroInvalid &&= arch.kind(0, 0, l) === PteKind.Invalid;
+    this.zeroIsInvalid = zeroInvalid;
 
     if (options.rootPpn !== undefined) {
       this.root = options.rootPpn;
@@ -827,6 +829,8 @@ export class PageMapper {
         if (kind !== PteKind.Invalid) {
           return this.fail(MapperError.PageAlreadyMapped, eStart, level, 'page is already mapped');
         }
+        const oldLo = s.lo;
+        const oldHi = s.hi;
         let pfn: number;
         if (allocate) {
           pfn = this.allocData(level);
@@ -836,7 +840,7 @@ export class PageMapper {
           pfn = eStart + pfnDelta;
         }
         arch.encodeLeaf(pfn, flags, pte);
-        this.setEntry(table, i, level, pte.lo, pte.hi);
+        this.setKnownEntry(table, i, level, oldLo, oldHi, false, pte.lo, pte.hi);
         this.lastPfn = pfn;
         continue;
       }
@@ -893,7 +897,7 @@ export class PageMapper {
         if (eStart >= start && eStart + span <= end) {
           const pfn = arch.ppn(s.lo, s.hi);
           if (this.collecting) this.collected.push(eStart, pfn, level, arch.flags(s.lo, s.hi));
-          this.setEntry(table, i, level, 0, 0);
+          this.setKnownEntry(table, i, level, s.lo, s.hi, true, 0, 0);
           // One flush per leaf at its first page, as Linux flushes a huge PMD with a PMD_SIZE stride.
           this.txFlushPages[this.txFlushLen++] = eStart;
           if (release) {
@@ -954,7 +958,7 @@ export class PageMapper {
         }
         if (eStart >= start && eStart + span <= end) {
           arch.withFlags(s.lo, s.hi, next, pte);
-          this.setEntry(table, i, level, pte.lo, pte.hi);
+          this.setKnownEntry(table, i, level, s.lo, s.hi, true, pte.lo, pte.hi);
           this.txFlushPages[this.txFlushLen++] = eStart;
           n += span;
           continue;
@@ -1137,20 +1141,36 @@ export class PageMapper {
 
   /** Writes an entry, keeping the table's valid-entry count and the undo log. */
   private setEntry(table: number, index: number, level: number, lo: number, hi: number): void {
-    const { arch, memory } = this;
-    const addr = table * PAGE_SIZE + index * this.pteSize;
     const old = this.old;
-    memory.read64(addr, old);
-    const was = arch.kind(old.lo, old.hi, level) !== PteKind.Invalid;
-    const now = arch.kind(lo, hi, level) !== PteKind.Invalid;
-    memory.write64(addr, lo, hi);
+    this.memory.read64(table * PAGE_SIZE + index * this.pteSize, old);
+    const was = this.arch.kind(old.lo, old.hi, level) !== PteKind.Invalid;
+    this.setKnownEntry(table, index, level, old.lo, old.hi, was, lo, hi);
+  }
+
+  /**
+   * {@link PageMapper.setEntry} when the caller has just read the entry: `(oldLo, oldHi)` are its current words
+   * and `was` tells whether they are valid (no second read, no second `kind` of the old words).
+   */
+  private setKnownEntry(
+    table: number,
+    index: number,
+    level: number,
+    oldLo: number,
+    oldHi: number,
+    was: boolean,
+    lo: number,
+    hi: number,
+  ): void {
+    const now =
+      !(lo === 0 && hi === 0 && this.zeroIsInvalid) && this.arch.kind(lo, hi, level) !== PteKind.Invalid;
+    this.memory.write64(table * PAGE_SIZE + index * this.pteSize, lo, hi);
     const log = this.undoLog;
     const u = this.undoLen;
     log[u] = table;
     log[u + 1] = index;
     log[u + 2] = level;
-    log[u + 3] = old.lo;
-    log[u + 4] = old.hi;
+    log[u + 3] = oldLo;
+    log[u + 4] = oldHi;
     this.undoLen = u + 5;
     if (was !== now) {
       const info = this.tables.get(table);
