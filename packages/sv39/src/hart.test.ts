@@ -140,6 +140,38 @@ describe('Hart', () => {
     expect(hart.privilege).toBe(3);
   });
 
+  it('an access type other than 0, 1, 2 is INVALID_ACCESS on a TLB hit too', () => {
+    const { hart, tb } = setup();
+    tb.leaf(VA, 0, DATA, RWXAD);
+    expect(hart.translate(VA, Access.Load)).toBe(DATA * 4096); // cached
+    for (const bad of [0.5, 3, -1, 2 ** 25, Number.NaN]) {
+      expect(hart.translate(VA, bad)).toBe(INVALID_ACCESS);
+      expect(hart.fault.cause).toBe(0);
+    }
+    expect(hart.walks).toBe(1);
+  });
+
+  it('a TLB that is not exactly a SetAssociativeTlb goes through the Tlb interface with the same answers', () => {
+    class CountingTlb extends SetAssociativeTlb {
+      lookups = 0;
+      override lookup(vpn: number, asid: number): number {
+        this.lookups++;
+        return super.lookup(vpn, asid);
+      }
+    }
+    const { memory, tb } = setup();
+    const tlb = new CountingTlb({ sets: 4, ways: 2 });
+    const hart = new Hart({ id: 1, memory, tlb });
+    hart.writeSatp('sv39', 5, tb.root);
+    tb.leaf(VA, 0, DATA, PTE_R | PTE_A); // read-only, D = 0
+    expect(hart.translate(VA + 8, Access.Load)).toBe(DATA * 4096 + 8);
+    expect(hart.translate(VA + 8, Access.Load)).toBe(DATA * 4096 + 8); // hit
+    expect(hart.translate(VA, Access.Store)).toBe(-15); // cached rights lack the store: walks, faults
+    expect(tlb.lookups).toBe(3);
+    expect(hart.walks).toBe(2);
+    expect(tlb.stats.hits).toBe(2);
+  });
+
   it('bad access types and VAs answer with sentinels, never throw', () => {
     const { hart } = setup();
     expect(hart.translate(VA, 7)).toBe(INVALID_ACCESS);
