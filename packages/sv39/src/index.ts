@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export * from './cached-rights.js';
 export * from './hart.js';
 export * from './pte.js';
 export * from './replacement.js';
