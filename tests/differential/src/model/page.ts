@@ -43,6 +43,11 @@ export const VmFlag = {
   RandRead: 1 << 8,
   /** VM_SEQ_READ: MADV_SEQUENTIAL. */
   SeqRead: 1 << 9,
+  /**
+   * Not a Linux flag: marks a VMA the model did not create itself (the initial program image and stack of the
+   * implementation under test, copied from its maps). Such VMAs are file-backed in Linux, so they never merge.
+   */
+  Foreign: 1 << 10,
 } as const;
 
 /**

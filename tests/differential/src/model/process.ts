@@ -63,7 +63,7 @@ export interface ModelConfig {
   taskSize: number;
   /** vm.mmap_min_addr: the lowest address a mapping may use (hints below it are raised to it). */
   mmapMinAddr: number;
-  /** mm->mmap_base: top-down placement searches below this address. */
+  /** mm->mmap_base: top-down placement searches below this address, bottom-up above it. */
   mmapBase: number;
   /** Where the search goes: Linux's default top-down, or a bottom-up search from `mmapMinAddr`. */
   placement: 'topdown' | 'bottomup';
@@ -174,6 +174,27 @@ export class ModelProcess {
         (m.first.prot & PROT_EXEC ? 'x' : '-') +
         (m.first.flags & VmFlag.Shared ? 's' : 'p'),
     }));
+  }
+
+  /**
+   * Adds a VMA the model did not create (the initial layout of the system under test): private, with the given
+   * rights, never merging with anything ({@link VmFlag.Foreign}), its contents unknown to the model (zero).
+   */
+  seedForeign(start: number, end: number, prot: number, growsDown: boolean): void {
+    const id = this.ids.next();
+    for (let v = start / PAGE; v < end / PAGE; v++) {
+      this.pages.set(v, {
+        vma: id,
+        prot,
+        flags: VmFlag.Foreign | (growsDown ? VmFlag.GrowsDown : 0),
+        anon: 0,
+        forked: false,
+        pgoff: v,
+        shm: null,
+        data: null,
+        present: false,
+      });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -311,6 +332,7 @@ export class ModelProcess {
 
   /** Removes [s, e) (page numbers) from the address space; VMAs that stick out are split. */
   private unmapPages(s: number, e: number): void {
+    if (s >= e) return;
     this.splitAt(s);
     this.splitAt(e);
     for (const k of [...this.pages.keys()]) if (k >= s && k < e) this.pages.delete(k);
@@ -444,9 +466,11 @@ export class ModelProcess {
       }
       return undefined;
     }
+    // legacy layout (mm/util.c arch_pick_mmap_layout): search upwards from mmap_base = TASK_UNMAPPED_BASE
     const high = Math.floor(c.taskSize / PAGE);
+    const base = Math.max(low, Math.floor(c.mmapBase / PAGE));
     for (let i = 0; i <= vmas.length; i++) {
-      const gapStart = Math.max(i > 0 ? vmas[i - 1]!.end : low, low);
+      const gapStart = Math.max(i > 0 ? vmas[i - 1]!.end : base, base);
       const gapEnd = i < vmas.length ? this.startGap(vmas[i]!) : high;
       if (gapStart + n <= gapEnd) return gapStart;
     }
@@ -752,14 +776,16 @@ export class ModelProcess {
     }
   }
 
-  /** mm/madvise.c `madvise_populate`: prefault VMA by VMA; a hole is ENOMEM, missing rights EINVAL. */
+  /** mm/madvise.c `madvise_populate`: prefault page by page; a hole is ENOMEM, missing rights EINVAL. */
   private madvisePopulate(s: number, e: number, advice: number): number {
     const write = advice === MADV_POPULATE_WRITE;
     let v = s;
     while (v < e) {
       const p = this.pages.get(v);
       if (!p) return err('ENOMEM');
-      if (write ? !(p.prot & PROT_WRITE) : !this.readable(p)) return err('EINVAL');
+      // GUP without FOLL_FORCE: a read needs VM_READ itself (a write-only VMA is EINVAL), a write VM_WRITE
+      // (mm/gup.c check_vma_flags; selftests mm/madv_populate.c)
+      if (!(p.prot & (write ? PROT_WRITE : PROT_READ))) return err('EINVAL');
       const r = this.touch(v, write);
       if (typeof r === 'string') return err('EFAULT');
       v++;

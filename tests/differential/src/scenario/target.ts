@@ -7,7 +7,7 @@
  */
 
 /** A user-mode access that did not complete. */
-export type AccessSignal = 'SIGSEGV' | 'SIGBUS';
+export type AccessSignal = 'SIGSEGV' | 'SIGBUS' | 'OOM';
 
 /** One `/proc/PID/maps` line reduced to address range and permissions. */
 export interface MapsEntry {

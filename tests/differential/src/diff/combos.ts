@@ -1,0 +1,44 @@
+/**
+ * The plug-in combinations the differential tests run on: every allocator × architecture × VMA index × TLB
+ * replacement policy (and a TLB switched off), with placement, flush strategy, A/D policy and hart count varied
+ * across them so that each of those values is covered too.
+ *
+ * @module
+ */
+
+import type { MachineOptions } from '@pagewright/process-vm';
+
+const allocators = ['stack', 'bitmap', 'buddy'] as const;
+const arches = ['sv39', 'sv48'] as const;
+const indexes = ['tree', 'list'] as const;
+/** Small TLBs so that entries are evicted and refilled often. */
+const tlbs = ['4x2:lru', '2x2:fifo', '4x1:random', '2x4:plru', 'off'] as const;
+const placements = ['topdown', 'bottomup'] as const;
+const flushes = ['batched', 'page', 'asid'] as const;
+const ads = ['hardware', 'svade'] as const;
+
+/** Every combination, each with a short label. */
+export const COMBOS: { label: string; options: MachineOptions }[] = [];
+let i = 0;
+for (const allocator of allocators)
+  for (const arch of arches)
+    for (const vmaIndex of indexes)
+      for (const tlb of tlbs) {
+        const options: MachineOptions = {
+          allocator,
+          arch,
+          vmaIndex,
+          tlb,
+          placement: placements[i % 2]!,
+          flush: flushes[i % 3]!,
+          ad: ads[Math.floor(i / 2) % 2]!,
+          harts: 1 + (i % 2),
+          memoryBytes: 16 * 1024 * 1024,
+          seed: 1 + i,
+        };
+        COMBOS.push({
+          label: `${allocator}/${arch}/${vmaIndex}/tlb=${tlb}/${options.placement}/${options.flush}/ad=${options.ad}`,
+          options,
+        });
+        i++;
+      }

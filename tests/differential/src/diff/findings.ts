@@ -1,0 +1,68 @@
+/**
+ * Divergences between the implementation and the model that were judged (by Linux's rules) to be bugs of the
+ * implementation and recorded in `tests/differential/FINDINGS.md`. The random tests set aside programs that run
+ * into one of these (so that one known bug does not hide the others); each finding has its own `it.fails` test
+ * with its minimal counterexample. Delete an entry when the implementation is fixed.
+ *
+ * @module
+ */
+
+import type { Divergence } from './compare.js';
+import type { Step } from './program.js';
+
+/** A recorded finding and how to recognise it. */
+export interface KnownFinding {
+  /** The id in FINDINGS.md. */
+  id: string;
+  /** One line: what differs. */
+  title: string;
+  /** The minimal program (scenario lines with `@SLOT` prefixes). */
+  program: string;
+  /** True when `d` (after `step`) is this finding. */
+  matches(d: Divergence, step: Step | undefined): boolean;
+}
+
+const ret = (s: string): string | undefined => {
+  try {
+    return (JSON.parse(s) as { ret?: string }).ret;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The findings not yet fixed. */
+export const KNOWN_FINDINGS: KnownFinding[] = [
+  {
+    id: 'F1',
+    title: 'mremap(MREMAP_FIXED) shrinking a range that runs past its VMA succeeds instead of EFAULT',
+    program: `@0 mmap +0x14000 0x2000 rw- PRIVATE|ANONYMOUS|FIXED
+@0 mremap +0x15000 0x2000 0x1000 MAYMOVE|RFIXED +0x0`,
+    matches: (d, s) =>
+      d.what === 'result' &&
+      !!s &&
+      /^mremap /.test(s.line) &&
+      ret(d.model) === 'EFAULT' &&
+      ret(d.impl) !== 'EFAULT',
+  },
+  {
+    id: 'F4',
+    title: 'mprotect(+PROT_WRITE) of a private mlocked read-only mapping does not break COW at once',
+    program: `@0 mmap +0x0 0x1000 r-- PRIVATE|ANONYMOUS|FIXED|LOCKED
+@0 mprotect +0x0 0x1000 rw-
+@0 fork`,
+    // Seen as a mincore difference in a fork child (the child inherits PTEs only of VMAs with an anon_vma); only
+    // programs that lock memory can show it.
+    matches: (d, _s) => /^mincore of slot [1-9]/.test(d.what) && lockedBefore(d.step),
+  },
+];
+
+let lockedSteps: readonly Step[] = [];
+function lockedBefore(step: number): boolean {
+  return lockedSteps.slice(0, step + 1).some((s) => /LOCKED|^mlock /.test(s.line));
+}
+
+/** The finding `d` belongs to, if any. */
+export function knownFinding(d: Divergence, steps: readonly Step[]): KnownFinding | undefined {
+  lockedSteps = steps;
+  return KNOWN_FINDINGS.find((f) => f.matches(d, steps[d.step]));
+}
