@@ -10,7 +10,7 @@
  * same work, and the median of 7 rounds is reported; results are folded into a sink that is printed, so nothing
  * can be eliminated as dead code. Times are CPU time per operation (see `time`).
  *
- * Run: `pnpm --filter @pagewright/vma bench` (or `npx tsx bench/run.ts [--json] [--quick] [--only=tree,btree]`).
+ * Run: `pnpm --filter @pagewright/vma bench` (or `npx tsx bench/run.ts [--json] [--quick] [--only=tree,btree,treap,list]`).
  * `VMA_BENCH_SRC=/path/to/src` benchmarks another copy of the sources (before/after comparisons).
  */
 
@@ -159,6 +159,8 @@ const want = (name: string) => only === null || only.includes(name);
 const sizes = quick ? [1_000, 100_000] : [1_000, 100_000, 1_000_000];
 if (want('tree')) for (const n of sizes) bench('tree', () => new api.VmaTree(), n, 1);
 if (want('btree')) for (const n of sizes) bench('btree', () => new api.VmaBTree(), n, 1);
+const Treap = (api as { VmaTreap?: typeof Api.VmaTreap }).VmaTreap; // absent in sources before 0.2
+if (want('treap') && Treap !== undefined) for (const n of sizes) bench('treap', () => new Treap(), n, 1);
 if (want('list'))
   for (const n of quick ? [1_000] : [1_000, 10_000])
     bench('list', () => new api.VmaList(), n, n >= 10_000 ? 0.005 : 0.05);

@@ -1,9 +1,9 @@
 /**
  * `VmaIndex`: the plug-in interface of an address-ordered set of non-overlapping VMAs with free-gap search.
  *
- * Two implementations: {@link VmaTree} (a balanced tree with subtree max-gap augmentation, O(log n) for every
- * operation, Linux's maple tree / rb-tree role) and {@link VmaList} (DragonOS-style unordered array with linear
- * scans, the baseline). `VmaSet` implements split/merge once on top of this interface.
+ * Implementations: {@link VmaTree} (the default: a B+tree with subtree max-gap augmentation, O(log n) for every
+ * operation, Linux's maple tree / rb-tree role; also as {@link VmaBTree}), {@link VmaTreap} (a gap-augmented treap,
+ * Linux's old rb-tree role) and {@link VmaList} (DragonOS-style unordered array with linear scans, the baseline). `VmaSet` implements split/merge once on top of this interface.
  *
  * ## Gaps
  * The free gap before a VMA `v` is `[prevEnd, startGap(v))`, where `prevEnd` is the end of the VMA below `v` (0

@@ -4,8 +4,8 @@
  * {@link VmaTreap}.
  *
  * Why the B+tree: with 100 k VMAs a treap lookup follows ~21 nodes scattered in memory, a B+tree ~4 nodes whose keys
- * sit in contiguous arrays, so lookups, insert+remove pairs and gap searches measured 2–7× faster (see the package
- * README). The contract and the observable behaviour (order, gap searches, errors) are the same.
+ * sit in contiguous arrays; insert+remove pairs measured 2–2.5× and lookups at 100 k+ VMAs 1.7–2.2× faster (see the
+ * package README). The contract and the observable behaviour (order, gap searches, errors) are the same.
  *
  * @module
  */
