@@ -31,8 +31,8 @@ import {
   type VmFlags,
 } from '@pagewright/core';
 import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
-import type { FrameRefs } from './frame-refs.js';
-import { type FlushTarget, NOT_MAPPED, PageTable } from './page-table.js';
+import type { FrameOwners } from './frame-owners.js';
+import { NOT_MAPPED, type PageTable } from './page-table.js';
 import type { SharedMemory } from './shared-memory.js';
 import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR, SEGV_MAPERR } from './signals.js';
 
@@ -62,22 +62,18 @@ export interface MachineServices {
   readonly memory: PhysicalMemory;
   readonly allocator: FrameAllocator;
   readonly arch: PagingArch;
-  readonly refs: FrameRefs;
+  readonly refs: FrameOwners;
   readonly shared: SharedMemory;
   readonly anonVmas: AnonVmaAllocator;
   readonly sink: EventSink;
   /** The frame of the shared zero page. */
   readonly zeroPfn: number;
-  /** Every hart (TLB shootdowns go to all of them). */
-  readonly harts: readonly FlushTarget[];
   /** A new empty VMA index of the configured kind. */
   newVmaIndex(): VmaIndex;
   /** A fresh empty address space with the given limits, or null when out of memory. */
   newAddressSpaceFor(pid: number, limits: AddressSpaceLimits): AddressSpace | null;
-  /** A free ASID. */
-  allocAsid(): number;
-  /** Returns an ASID. */
-  freeAsid(asid: number): void;
+  /** A new page table whose edits are made on hart `initiator()`. @throws Error when out of memory */
+  newPageTable(initiator: () => number): PageTable;
   /** Releases shared objects no VMA maps any more. */
   collectSharedObjects(): void;
 }
@@ -124,6 +120,8 @@ export class AddressSpace {
   hiwaterVm = 0;
   /** Set once {@link AddressSpace.destroy} has run. */
   destroyed = false;
+  /** The hart the owning process runs on (the initiator of TLB shootdowns: no IPI to itself). */
+  hartId = 0;
 
   /** @internal */
   readonly m: MachineServices;
@@ -144,13 +142,7 @@ export class AddressSpace {
       pid,
       anonVmas: machine.anonVmas,
     });
-    this.pageTable = new PageTable(
-      machine.arch,
-      machine.memory,
-      machine.allocator,
-      machine.allocAsid(),
-      machine.harts,
-    );
+    this.pageTable = machine.newPageTable(() => this.hartId);
   }
 
   // ---- accounting -------------------------------------------------------------------------------------------------
@@ -192,20 +184,9 @@ export class AddressSpace {
    * `zap_page_range`). @internal
    */
   zap(start: number, end: number): void {
-    const freed: number[] = [];
     const pt = this.pageTable;
-    pt.forEach(start, end, (vpn, pfn) => {
-      pt.unmap(vpn);
-      freed.push(pfn);
-    });
+    pt.zap(start, end, this.m.refs.release);
     pt.flush();
-    this.releaseFrames(freed);
-  }
-
-  /** Drops one reference of each frame (the zero page is skipped). @internal */
-  releaseFrames(frames: readonly number[]): void {
-    const zero = this.m.zeroPfn;
-    for (const pfn of frames) if (pfn !== zero) this.m.refs.put(pfn);
   }
 
   /**
@@ -217,7 +198,12 @@ export class AddressSpace {
     const removed = this.vmas.removeRange(start, end);
     if (removed.length > 0) {
       this.zap(start, end);
-      if (removed.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
+      for (let i = 0; i < removed.length; i++) {
+        if ((removed[i] as Vma).backing.kind === 'anon-shared') {
+          this.m.collectSharedObjects();
+          break;
+        }
+      }
     }
     return removed;
   }
@@ -322,8 +308,8 @@ export class AddressSpace {
       if (!pt.map(vpn, this.m.zeroPfn, this.pteFlagsFor(f, false) | PteFlag.Accessed)) return OOM_KILL;
       return 0;
     }
-    this.vmas.prepareAnonVma(vma);
-    const frame = this.newZeroFrame();
+    if (vma.anonVma === null) this.vmas.prepareAnonVma(vma);
+    const frame = this.m.refs.alloc();
     if (frame < 0) return OOM_KILL;
     if (!pt.map(vpn, frame, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
       this.m.refs.put(frame);
@@ -343,12 +329,7 @@ export class AddressSpace {
 
   /** A zero-filled frame with one reference, or -1. @internal */
   newZeroFrame(): number {
-    const pfn = this.m.allocator.alloc();
-    if (pfn < 0) return -1;
-    this.m.memory.zeroFrame(pfn);
-    this.m.refs.get(pfn);
-    if (this.m.sink.enabled) this.m.sink.emit('frame.alloc', { pfn, order: 0 });
-    return pfn;
+    return this.m.refs.alloc();
   }
 
   /** `do_wp_page`: a store to a present read-only PTE of a writable VMA. */
@@ -369,14 +350,12 @@ export class AddressSpace {
         this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: pfn, reused: true });
       return 0;
     }
-    const copy = this.m.allocator.alloc();
+    const copy = this.m.refs.alloc(); // zero-filled: right for a copy of the zero page
     if (copy < 0) return OOM_KILL;
-    if (pfn === this.m.zeroPfn) this.m.memory.zeroFrame(copy);
-    else this.m.memory.copyFrame(copy, pfn);
-    this.m.refs.get(copy);
+    if (pfn !== this.m.zeroPfn) this.m.memory.copyFrame(copy, pfn);
     pt.map(vpn, copy, this.pteFlagsFor(vma.flags, true) | PteFlag.Accessed | PteFlag.Dirty);
     pt.flush();
-    this.releaseFrames([pfn]);
+    this.m.refs.put(pfn);
     if (this.m.sink.enabled)
       this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: copy, reused: false });
     return 0;
@@ -433,7 +412,6 @@ export class AddressSpace {
     const all = this.vmas.removeRange(0, this.limits.taskSize / PAGE_SIZE);
     this.zap(0, this.limits.taskSize / PAGE_SIZE);
     this.pageTable.destroy();
-    this.m.freeAsid(this.pageTable.asid);
     this.destroyed = true;
     if (all.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
   }

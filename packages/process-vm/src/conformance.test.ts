@@ -20,7 +20,9 @@ describe('public Linux conformance scenarios', () => {
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l));
-      const got = runScenario(text, { afterEach: (p) => checkInvariants(p) }).map((l) => JSON.parse(l));
+      const got = runScenario(text, { checkTlb: true, afterEach: (p) => checkInvariants(p) }).map((l) =>
+        JSON.parse(l),
+      );
       expect(got).toEqual(expected);
     });
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PteFlag, toNegErrno, VM_LOCKED_MASK, VM_MAYWRITE, VM_SHARED, VM_WIPEONFORK } from '@pagewright/core';
+import { toNegErrno, VM_LOCKED_MASK, VM_SHARED, VM_WIPEONFORK } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 
 /** Copies `parent` for the child `pid`. Returns the child's space, or `-ENOMEM` (nothing leaked) when frames ran out. */
@@ -32,27 +32,20 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
   const ppt = parent.pageTable;
   const cpt = child.pageTable;
   const refs = parent.m.refs;
-  const zero = parent.m.zeroPfn;
+  const share = (pfn: number): void => refs.get(pfn);
   let failed = false;
   for (const [pv, cv] of pairs) {
-    if (failed) break;
     if (cv.flags & VM_WIPEONFORK || pv.anonVma === null) continue;
-    const cow = (pv.flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
-    ppt.forEach(pv.start, pv.end, (vpn, pfn, flags) => {
-      if (failed) return;
-      let f = flags;
-      if (cow && f & PteFlag.Write) {
-        f &= ~PteFlag.Write;
-        ppt.setFlags(vpn, f);
-      }
-      if (!cpt.map(vpn, pfn, f)) {
-        failed = true;
-        return;
-      }
-      if (pfn !== zero) refs.get(pfn);
-    });
+    // copy_present_pte: pages of private mappings lose Write on both sides (copy-on-write; a page of a mapping that
+    // may not become writable has no Write to lose), shared mappings keep it and the child's copy is made clean;
+    // every child entry is made old (pte_mkold).
+    const shared = (pv.flags & VM_SHARED) !== 0;
+    if (!cpt.copyFrom(ppt, pv.start, pv.end, shared, share)) {
+      failed = true;
+      break;
+    }
   }
-  ppt.flush();
+  ppt.flush(); // shoot the parent's harts down: its private pages lost Write
   if (failed) {
     child.destroy();
     return toNegErrno('ENOMEM');

@@ -10,7 +10,6 @@ import {
   createRng,
   type EventSink,
   type FrameAllocator,
-  NO_FRAME,
   NULL_SINK,
   type PagingArch,
   type Rng,
@@ -18,14 +17,23 @@ import {
 import {
   BitmapFrameAllocator,
   BuddyFrameAllocator,
+  FramePool,
   SparsePhysicalMemory,
   StackFrameAllocator,
 } from '@pagewright/frames';
+import { AsidAllocator, StaleTlbDetector } from '@pagewright/mapper';
 import { createSv39, createSv48, Hart, parseTlbSpec } from '@pagewright/sv39';
 import { AnonVmaAllocator, type VmaIndex, VmaList, VmaTree } from '@pagewright/vma';
 import { AddressSpace, type AddressSpaceLimits, type MachineServices } from './address-space.js';
 import { loadImage } from './exec.js';
-import { FrameRefs } from './frame-refs.js';
+import {
+  createFlusher,
+  type FlushStrategy,
+  type FlushStrategyName,
+  resolveFlushStrategy,
+} from './flush-strategy.js';
+import { FrameOwners } from './frame-owners.js';
+import { PageTable } from './page-table.js';
 import { Process } from './process.js';
 import { defaultImage, type ProgramImage } from './program-image.js';
 import { SharedMemory } from './shared-memory.js';
@@ -47,11 +55,17 @@ export interface MachineOptions {
   /** Free-area policy (default `'topdown'`, Linux's; `'bottomup'` is the legacy / DragonOS one). */
   placement?: 'topdown' | 'bottomup' | undefined;
   /**
-   * TLB flush strategy after a page-table change: `'batched'` (default: per-page `sfence.vma` up to 33 pages, then
-   * one ASID-wide flush, as Linux's `tlb_single_page_flush_ceiling`), `'page'` (always per page) or `'asid'`
-   * (always the whole ASID).
+   * TLB flush strategy after a page-table change (see `flush-strategy.ts`): `'shootdown'` (default: mapper's
+   * `TlbShootdown`, per-page `sfence.vma` up to 33 pages then one ASID-wide flush, IPIs counted), `'page'`
+   * (`PageFlush` on every hart) or `'full'` (`PageFlushAll` on every hart). `'batched'` and `'asid'` are accepted as
+   * the former names of `'shootdown'` and `'full'`.
    */
-  flush?: 'batched' | 'page' | 'asid' | undefined;
+  flush?: FlushStrategyName | undefined;
+  /**
+   * Run mapper's `StaleTlbDetector` after every flush point: it throws `StaleTlbError` when a hart's TLB still allows
+   * what the page tables no longer allow (default false: it visits whole TLBs; tests switch it on).
+   */
+  checkTlb?: boolean | undefined;
   /** A/D-bit policy of the harts (default `'hardware'`; `'svade'` faults and lets the OS set them). */
   ad?: 'hardware' | 'svade' | undefined;
   /** Seed of every random choice (default 1). */
@@ -74,8 +88,14 @@ export class Machine implements MachineServices {
   readonly arch: PagingArch;
   /** The harts. */
   readonly harts: Hart[];
-  /** Data-frame reference counts. */
-  readonly refs: FrameRefs;
+  /** Frames with metadata (`FrameTable`): the allocator, memory and reference counts used together. */
+  readonly pool: FramePool;
+  /** Owners of user data frames (reference counts in `pool.table`, the zero page, the live count). */
+  readonly refs: FrameOwners;
+  /** ASIDs with generations (Linux `arch/riscv/mm/context.c`): every hart's satp ASID comes from here. */
+  readonly asids: AsidAllocator;
+  /** The stale-TLB detector shared by every address space (enabled by the `checkTlb` option). */
+  readonly detector: StaleTlbDetector;
   /** Shared anonymous objects. */
   readonly shared: SharedMemory;
   /** anon_vma identities. */
@@ -89,16 +109,16 @@ export class Machine implements MachineServices {
   /** The ASLR generator, or null when ASLR is off. */
   readonly aslrRng: Rng | null;
   /** Resolved options. */
-  readonly options: Readonly<{
-    [K in Exclude<keyof MachineOptions, 'events' | 'limits'>]-?: NonNullable<MachineOptions[K]>;
-  }>;
+  readonly options: Readonly<
+    {
+      [K in Exclude<keyof MachineOptions, 'events' | 'limits' | 'flush'>]-?: NonNullable<MachineOptions[K]>;
+    } & { flush: FlushStrategy }
+  >;
   /** Default limits of new address spaces. */
   readonly limits: AddressSpaceLimits;
   /** Live processes by pid. */
   readonly processes = new Map<number, Process>();
   private pid = 1;
-  private nextAsid = 1;
-  private readonly freeAsids: number[] = [];
 
   /** @throws RangeError for invalid options */
   constructor(options: MachineOptions = {}) {
@@ -110,7 +130,8 @@ export class Machine implements MachineServices {
       tlb: options.tlb ?? '16x4:lru',
       vmaIndex: options.vmaIndex ?? 'tree',
       placement: options.placement ?? 'topdown',
-      flush: options.flush ?? 'batched',
+      flush: resolveFlushStrategy(options.flush ?? 'shootdown') as FlushStrategy,
+      checkTlb: options.checkTlb ?? false,
       ad: options.ad ?? 'hardware',
       seed: options.seed ?? 1,
       aslr: options.aslr ?? false,
@@ -122,8 +143,7 @@ export class Machine implements MachineServices {
       throw new RangeError(`unknown VMA index "${o.vmaIndex}"`);
     if (o.placement !== 'topdown' && o.placement !== 'bottomup')
       throw new RangeError(`unknown placement "${o.placement}"`);
-    if (!['batched', 'page', 'asid'].includes(o.flush))
-      throw new RangeError(`unknown flush strategy "${o.flush}"`);
+    if (o.flush === undefined) throw new RangeError(`unknown flush strategy "${options.flush}"`);
     if (o.ad !== 'hardware' && o.ad !== 'svade') throw new RangeError(`unknown A/D policy "${o.ad}"`);
     if (!(Number.isInteger(o.harts) && o.harts >= 1 && o.harts <= 64))
       throw new RangeError('harts must be 1..64');
@@ -146,12 +166,12 @@ export class Machine implements MachineServices {
       this.harts.push(
         new Hart({ id, memory: this.memory, arch, tlb: parseTlbSpec(o.tlb, this.rng), adPolicy: o.ad }),
       );
-    this.refs = new FrameRefs(this.allocator);
+    this.pool = new FramePool({ allocator: this.allocator, memory: this.memory });
+    this.refs = new FrameOwners(this.pool, this.sink);
     this.shared = new SharedMemory(this.refs);
-    const zero = this.allocator.alloc();
-    if (zero === NO_FRAME) throw new RangeError('memory too small for the zero page');
-    this.memory.zeroFrame(zero);
-    this.zeroPfn = zero;
+    this.zeroPfn = this.refs.zeroPfn;
+    this.asids = new AsidAllocator({ asidBits: 16, hartCount: o.harts });
+    this.detector = new StaleTlbDetector(this.harts, o.checkTlb);
     this.limits = {
       taskSize: arch.userEnd,
       mmapMinAddr: 0x10000,
@@ -214,8 +234,6 @@ export class Machine implements MachineServices {
     try {
       const as = new AddressSpace(this, { ...limits }, pid);
       as.placement = this.options.placement;
-      as.pageTable.flushThreshold =
-        this.options.flush === 'page' ? Number.POSITIVE_INFINITY : this.options.flush === 'asid' ? 0 : 33;
       return as;
     } catch {
       return null;
@@ -227,18 +245,20 @@ export class Machine implements MachineServices {
     return this.options.vmaIndex === 'list' ? new VmaList() : new VmaTree();
   }
 
-  /** @internal */
-  allocAsid(): number {
-    const a = this.freeAsids.pop();
-    if (a !== undefined) return a;
-    if (this.nextAsid > 0xffff) throw new Error('out of ASIDs');
-    return this.nextAsid++;
-  }
-
-  /** @internal Returns an ASID after flushing it from every TLB. */
-  freeAsid(asid: number): void {
-    for (const h of this.harts) h.sfenceVma(undefined, asid);
-    this.freeAsids.push(asid);
+  /**
+   * A new page table for an address space whose edits are made on hart `initiator()`. @internal
+   * @throws Error when no frame is left for its root table
+   */
+  newPageTable(initiator: () => number): PageTable {
+    const strategy = this.options.flush;
+    const targets = { harts: this.harts, initiator, sink: this.sink };
+    return new PageTable({
+      arch: this.arch,
+      memory: this.memory,
+      allocator: this.allocator,
+      detector: this.detector,
+      flusher: (mapper, context) => createFlusher(strategy, mapper, context, targets),
+    });
   }
 
   /** @internal */

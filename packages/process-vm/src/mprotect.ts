@@ -90,18 +90,30 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
  * Rewrites the rights of every present PTE in `[start, end)` (pages) from its VMA (Linux `change_protection`):
  * rights the VMA lost are removed; write permission is only granted where the page is not shared copy-on-write (a
  * private page with a single owner, or any page of a shared mapping that was already writable stays writable).
+ * Accessed and Dirty are kept. Works VMA by VMA: a VMA without `VM_WRITE` gets one range update.
  * @internal
  */
 export function applyProtection(as: AddressSpace, start: number, end: number): void {
   const pt = as.pageTable;
-  pt.forEach(start, end, (vpn, pfn, flags) => {
-    const v = as.vmas.find(vpn);
-    if (v === undefined) return;
-    const keepWrite = (flags & PteFlag.Write) !== 0 && (v.flags & VM_WRITE) !== 0;
-    const want =
-      as.pteFlagsFor(v.flags, keepWrite) | (flags & (PteFlag.Accessed | PteFlag.Dirty | PteFlag.Global));
-    if (want !== flags) pt.setFlags(vpn, want);
-    void pfn;
-  });
+  let cur = start;
+  while (cur < end) {
+    const v = as.vmas.findFrom(cur);
+    if (v === undefined || v.start >= end) break;
+    const s = Math.max(v.start, cur);
+    const e = Math.min(v.end, end);
+    cur = e;
+    const readOnly = as.pteFlagsFor(v.flags, false);
+    if (!(v.flags & VM_WRITE)) {
+      pt.protectRange(s, e, readOnly);
+      continue;
+    }
+    const writable = as.pteFlagsFor(v.flags, true);
+    pt.forEach(s, e, (vpn, _pfn, flags) => {
+      const want = flags & PteFlag.Write ? writable : readOnly;
+      if ((flags & RIGHTS) !== want) pt.setFlags(vpn, want);
+    });
+  }
   pt.flush();
 }
+
+const RIGHTS = PteFlag.Read | PteFlag.Write | PteFlag.Exec | PteFlag.User | PteFlag.Global;

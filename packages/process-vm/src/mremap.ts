@@ -237,15 +237,12 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
     else if (want < have) as.vmas.removeRange(want, have);
   }
   if (oldPages > 0) {
-    // move_page_tables: carry each present PTE to its new page.
+    // move_page_tables: carry each present PTE to its new page (the old pages are flushed).
     const pt = as.pageTable;
-    const moves: [number, number, number][] = [];
-    pt.forEach(srcStart, srcStart + oldPages, (vpn, pfn, flags) => {
-      moves.push([vpn, pfn, flags]);
-    });
-    for (const [vpn] of moves) pt.unmap(vpn);
+    // Only a table frame for the destination can be missing; then the pages are dropped (no frame leaks) and the
+    // new range faults them in again as zero pages — Linux instead moves back and fails with ENOMEM.
+    if (!pt.move(srcStart, dst, oldPages)) as.zap(srcStart, srcStart + oldPages);
     pt.flush();
-    for (const [vpn, pfn, flags] of moves) pt.map(dst + (vpn - srcStart), pfn, flags);
   }
   const src = as.vmas.find(srcStart);
   if (dontUnmap) {

@@ -1,262 +1,301 @@
 /**
- * `PageTable`: one address space's radix page table in simulated physical memory, as the process layer uses it —
- * map / unmap / look up / change one 4 KiB leaf, visit the present leaves of a range, flush the harts' TLBs, and
- * free every table frame at teardown.
+ * `PageTable`: one address space's page table as the process layer uses it — a thin adapter over
+ * `@pagewright/mapper`'s {@link PageMapper} (every table edit, walk and teardown goes through it) with the
+ * address space's {@link MmContext} (ASID bookkeeping) and its TLB flusher.
  *
- * It is a thin adapter over any {@link PagingArch} (Sv39, Sv48): PTEs are encoded by the arch and stored in
- * {@link PhysicalMemory}, so the harts' walkers read exactly what this writes. Table frames come from the machine's
- * {@link FrameAllocator} and are zeroed before use; an empty table is kept until {@link PageTable.destroy}.
+ * What the adapter adds:
+ * - process-layer conventions: {@link PageTable.lookup} answers {@link NOT_MAPPED} and puts the leaf's flags in
+ *   {@link PageTable.lastFlags}; {@link PageTable.map} replaces whatever leaf is there; {@link PageTable.setFlags}
+ *   is a no-op on an absent page;
+ * - inaccessible leaves: a page kept by a `PROT_NONE` VMA keeps its frame but must fault on every access. Linux
+ *   RISC-V stores it as a PTE with V = 0 and `_PAGE_PROT_NONE` (= `_PAGE_GLOBAL`, bit 5) holding the PPN
+ *   (`arch/riscv/include/asm/pgtable-bits.h`). The mapper does not encode such leaves (yet), so until it does they are
+ *   kept here, beside the tables: the hardware finds no PTE (it faults, as with Linux's encoding), and every query
+ *   of this adapter (`lookup`, `forEach`, `unmap`, fork copies, moves) sees them with their frame. This is the one
+ *   place to switch when the mapper learns the encoding.
  *
- * Inaccessible leaves: a page kept by a `PROT_NONE` VMA has a leaf without R, W or X, which Sv39 would read as a
- * pointer to a table. Such a leaf is stored, as Linux's `_PAGE_PROT_NONE` does, with the valid bit (bit 0) clear and
- * software bit 8 ({@link PROT_NONE_MARK}) set: the hardware faults on it, this table still knows its frame.
- *
- * TLB discipline: every change to a present leaf queues the page; {@link PageTable.flush} issues `sfence.vma` for
- * each queued page (or one ASID-wide flush past {@link FLUSH_ALL_THRESHOLD} pages) on every hart that may cache
- * this address space. Callers flush before a frame that was reachable is reused or freed.
+ * TLB discipline: the mapper queues a flush for every change that may leave a stale entry; {@link PageTable.flush}
+ * dispatches the queue (frames released by `zap` go back only then) and runs the stale-TLB detector when enabled.
+ * Tables are kept until {@link PageTable.destroy} (`reclaimTables: false`), so replacing a leaf never needs a frame.
  *
  * @module
  */
 
 import {
   type FrameAllocator,
-  NO_FRAME,
   type PagingArch,
   type PhysicalMemory,
-  PteKind,
-  type U64Pair,
+  PteFlag,
+  type TlbFlusher,
 } from '@pagewright/core';
+import {
+  type FrameRelease,
+  MapperError,
+  MmContext,
+  PageMapper,
+  type StaleTlbDetector,
+} from '@pagewright/mapper';
 
-/** The hart interface the page table needs to invalidate TLB entries. */
-export interface FlushTarget {
-  /** RISC-V `sfence.vma`: one page of one ASID, or the whole ASID when `vpn` is undefined. */
-  sfenceVma(vpn?: number, asid?: number): void;
+/** Returned by {@link PageTable.lookup} for a page without a leaf. */
+export const NOT_MAPPED = -1;
+
+const ACCESS_BITS = PteFlag.Read | PteFlag.Write | PteFlag.Exec;
+const AD = PteFlag.Accessed | PteFlag.Dirty;
+/** Inaccessible leaves are packed as `pfn * FLAG_SPAN + flags` (flags < 256, pfn < 2^44: exact in a double). */
+const FLAG_SPAN = 256;
+
+/** How to build a {@link PageTable}. */
+export interface PageTableOptions {
+  /** The paging architecture. */
+  arch: PagingArch;
+  /** Where tables live. */
+  memory: PhysicalMemory;
+  /** Where table frames come from. */
+  allocator: FrameAllocator;
+  /** Builds the address space's flusher once its root and context are known. */
+  flusher: (mapper: PageMapper, context: MmContext) => TlbFlusher;
+  /** Stale-TLB detector run after every flush (null: off). */
+  detector: StaleTlbDetector | null;
 }
 
-/** Past this many queued pages, {@link PageTable.flush} flushes the whole ASID instead (Linux's ceiling is 33). */
-export const FLUSH_ALL_THRESHOLD = 33;
-
-/** Software PTE bit marking an inaccessible (PROT_NONE) leaf whose valid bit is clear. */
-export const PROT_NONE_MARK = 0x100;
-const ACCESS_BITS = 0x7; // PteFlag.Read | Write | Exec
-
-/** Returned by {@link PageTable.lookup} for a page without a present leaf. */
-export const NOT_MAPPED = -1;
+/** A visitor of {@link PageTable.forEach}. */
+export type PageVisitor = (vpn: number, pfn: number, flags: number) => void;
 
 /**
  * A page table for one address space.
  *
- * Invariants: the root frame is allocated for the table's whole life; every table frame is reachable from the root;
- * `tableFrames` counts them (root included).
+ * Invariants: the root frame is allocated for the table's whole life (until {@link PageTable.destroy});
+ * {@link PageTable.tableFrames} counts the table frames; a page is either a present leaf in the mapper, an
+ * inaccessible leaf kept here, or unmapped — never two of these.
  */
 export class PageTable {
-  /** The root table's frame (satp.PPN). */
-  readonly root: number;
+  /** The page mapper holding the tables. */
+  readonly mapper: PageMapper;
+  /** ASID bookkeeping of this address space (which harts may cache it, its generation-tagged ASID). */
+  readonly context = new MmContext();
   /** Flags of the leaf found by the last successful {@link PageTable.lookup}. */
   lastFlags = 0;
-  private frames = 1;
-  private readonly pte: U64Pair = { lo: 0, hi: 0 };
-  private readonly queued: number[] = [];
-  private flushEverything = false;
-  /** Queued pages beyond which {@link PageTable.flush} flushes the whole ASID (default {@link FLUSH_ALL_THRESHOLD}). */
-  flushThreshold = FLUSH_ALL_THRESHOLD;
+  /** Inaccessible (PROT_NONE) leaves: vpn → `pfn * 256 + flags`. */
+  private readonly protNone = new Map<number, number>();
+  private readonly sorted: number[] = [];
 
-  /**
-   * @param arch - the paging architecture
-   * @param memory - where tables live
-   * @param allocator - where table frames come from
-   * @param asid - the ASID the harts tag this space's TLB entries with
-   * @param harts - the harts that may cache translations of this space
-   * @throws Error when not even the root frame can be allocated
-   */
-  constructor(
-    readonly arch: PagingArch,
-    private readonly memory: PhysicalMemory,
-    private readonly allocator: FrameAllocator,
-    readonly asid: number,
-    private readonly harts: readonly FlushTarget[],
-  ) {
-    const root = this.newTable();
-    if (root === NO_FRAME) throw new Error('out of memory: no frame for the root page table');
-    this.root = root;
+  /** @throws Error when not even the root frame can be allocated */
+  constructor(options: PageTableOptions) {
+    const context = this.context;
+    this.mapper = new PageMapper({
+      arch: options.arch,
+      memory: options.memory,
+      allocator: options.allocator,
+      context,
+      detector: options.detector,
+      reclaimTables: false,
+      flusher: (m) => options.flusher(m, context),
+    });
+  }
+
+  /** The root table's frame (satp.PPN); -1 after {@link PageTable.destroy}. */
+  get root(): number {
+    return this.mapper.rootPpn;
+  }
+
+  /** The ASID the harts tag this space's entries with (0 before its first activation). */
+  get asid(): number {
+    return this.context.asid;
   }
 
   /** Number of page-table frames in use (root included). */
   get tableFrames(): number {
-    return this.frames;
+    return this.mapper.tableFrames;
   }
 
-  /** Frame of the leaf mapping `vpn`, or {@link NOT_MAPPED}; its flags go to {@link PageTable.lastFlags}. */
+  /** Frame of the leaf mapping `vpn` (present or inaccessible), or {@link NOT_MAPPED}; flags go to `lastFlags`. */
   lookup(vpn: number): number {
-    const slot = this.leafSlot(vpn, false);
-    if (slot < 0) return NOT_MAPPED;
-    this.memory.read64(slot, this.pte);
-    return this.decode(this.pte.lo, this.pte.hi);
-  }
-
-  /** The frame of a leaf PTE (present or PROT_NONE) or NOT_MAPPED; its flags go to `lastFlags`. */
-  private decode(lo: number, hi: number): number {
-    if ((lo & 1) === 0) {
-      if ((lo & PROT_NONE_MARK) === 0) return NOT_MAPPED;
-      const real = (lo | 1) & ~PROT_NONE_MARK;
-      this.lastFlags = this.arch.flags(real, hi) & ~ACCESS_BITS;
-      return this.arch.ppn(real, hi);
+    const pfn = this.mapper.lookup(vpn);
+    if (pfn >= 0) {
+      this.lastFlags = this.mapper.found.flags;
+      return pfn;
     }
-    if (this.arch.kind(lo, hi, 0) !== PteKind.Leaf) return NOT_MAPPED;
-    this.lastFlags = this.arch.flags(lo, hi);
-    return this.arch.ppn(lo, hi);
-  }
-
-  /** Encodes a leaf into `this.pte` (PROT_NONE leaves with V clear and the mark set). */
-  private encode(pfn: number, flags: number): void {
-    if ((flags & ACCESS_BITS) === 0) {
-      this.arch.encodeLeaf(pfn, flags | 1, this.pte);
-      this.pte.lo = ((this.pte.lo & ~1) | PROT_NONE_MARK) >>> 0;
-    } else this.arch.encodeLeaf(pfn, flags, this.pte);
+    if (this.protNone.size !== 0) {
+      const e = this.protNone.get(vpn);
+      if (e !== undefined) {
+        this.lastFlags = e % FLAG_SPAN;
+        return Math.floor(e / FLAG_SPAN);
+      }
+    }
+    return NOT_MAPPED;
   }
 
   /**
-   * Maps `vpn` to frame `pfn` with arch-neutral `flags` (replacing any leaf there; the caller accounts for the old
-   * frame). Returns false, changing nothing visible, when a table frame cannot be allocated.
+   * Maps `vpn` to frame `pfn` with arch-neutral `flags`, replacing any leaf there (the caller accounts for the old
+   * frame; its flush is queued). Flags without R/W/X make an inaccessible leaf. Returns false, changing nothing,
+   * when a table frame cannot be allocated.
    */
   map(vpn: number, pfn: number, flags: number): boolean {
-    const slot = this.leafSlot(vpn, true);
-    if (slot < 0) return false;
-    this.memory.read64(slot, this.pte);
-    const wasPresent = this.arch.kind(this.pte.lo, this.pte.hi, 0) === PteKind.Leaf;
-    this.encode(pfn, flags);
-    this.memory.write64(slot, this.pte.lo, this.pte.hi);
-    if (wasPresent) this.queue(vpn);
+    if ((flags & ACCESS_BITS) === 0) {
+      this.mapper.unmap(vpn);
+      this.protNone.set(vpn, pfn * FLAG_SPAN + flags);
+      return true;
+    }
+    let r = this.mapper.mapPhys(vpn, pfn, flags);
+    if (r === MapperError.PageAlreadyMapped) {
+      this.mapper.unmap(vpn); // queues the old leaf's flush; the table stays, so the next map cannot fail
+      r = this.mapper.mapPhys(vpn, pfn, flags);
+    }
+    if (r < 0) return false;
+    if (this.protNone.size !== 0) this.protNone.delete(vpn);
     return true;
   }
 
-  /** Replaces the flags of the present leaf at `vpn` (no-op when absent). */
+  /**
+   * Replaces the rights of the leaf at `vpn` (no-op when absent). Accessed and Dirty are kept (they can be added,
+   * not removed: Linux `pte_modify`). Flags without R/W/X make the leaf inaccessible, and back.
+   */
   setFlags(vpn: number, flags: number): void {
-    const slot = this.leafSlot(vpn, false);
-    if (slot < 0) return;
-    this.memory.read64(slot, this.pte);
-    const pfn = this.decode(this.pte.lo, this.pte.hi);
-    if (pfn === NOT_MAPPED) return;
-    this.encode(pfn, flags);
-    this.memory.write64(slot, this.pte.lo, this.pte.hi);
-    this.queue(vpn);
-  }
-
-  /** Removes the leaf at `vpn`; returns the frame it mapped, or {@link NOT_MAPPED}. */
-  unmap(vpn: number): number {
-    const slot = this.leafSlot(vpn, false);
-    if (slot < 0) return NOT_MAPPED;
-    this.memory.read64(slot, this.pte);
-    const pfn = this.decode(this.pte.lo, this.pte.hi);
-    if (pfn === NOT_MAPPED) return NOT_MAPPED;
-    this.memory.write64(slot, 0, 0);
-    this.queue(vpn);
-    return pfn;
-  }
-
-  /** Visits every present leaf with `start <= vpn < end`, ascending. The visitor may change that leaf. */
-  forEach(start: number, end: number, visit: (vpn: number, pfn: number, flags: number) => void): void {
-    if (start >= end) return;
-    this.visitTable(this.root, this.arch.levels - 1, 0, start, end, visit);
-  }
-
-  /** Performs the queued TLB invalidations on every hart. */
-  flush(): void {
-    if (!this.flushEverything && this.queued.length === 0) return;
-    for (const h of this.harts) {
-      if (this.flushEverything) h.sfenceVma(undefined, this.asid);
-      else for (const vpn of this.queued) h.sfenceVma(vpn, this.asid);
+    if (this.protNone.size !== 0) {
+      const e = this.protNone.get(vpn);
+      if (e !== undefined) {
+        const pfn = Math.floor(e / FLAG_SPAN);
+        const ad = (e % FLAG_SPAN) & AD;
+        if ((flags & ACCESS_BITS) === 0) this.protNone.set(vpn, pfn * FLAG_SPAN + (flags | ad));
+        else if (this.mapper.mapPhys(vpn, pfn, flags | ad) >= 0) this.protNone.delete(vpn);
+        return;
+      }
     }
-    this.queued.length = 0;
-    this.flushEverything = false;
-  }
-
-  /** Frees every table frame (leaves must have been unmapped and their frames accounted for by the caller). */
-  destroy(): void {
-    this.flush();
-    this.freeTable(this.root, this.arch.levels - 1);
-    this.frames = 0;
-  }
-
-  // ---- internals -----------------------------------------------------------------------------------------------
-
-  private queue(vpn: number): void {
-    if (this.flushEverything) return;
-    if (this.queued.length >= this.flushThreshold) {
-      this.flushEverything = true;
-      this.queued.length = 0;
+    if ((flags & ACCESS_BITS) === 0) {
+      const pfn = this.mapper.lookup(vpn);
+      if (pfn < 0) return;
+      const old = this.mapper.found.flags;
+      this.mapper.unmap(vpn);
+      this.protNone.set(vpn, pfn * FLAG_SPAN + (flags | (old & AD)));
       return;
     }
-    this.queued.push(vpn);
+    this.mapper.protect(vpn, flags);
   }
 
-  private newTable(): number {
-    const pfn = this.allocator.alloc();
-    if (pfn === NO_FRAME) return NO_FRAME;
-    this.memory.zeroFrame(pfn);
-    return pfn;
-  }
-
-  /** Physical address of the level-0 PTE of `vpn`, creating tables when `create`; -1 when absent or OOM. */
-  private leafSlot(vpn: number, create: boolean): number {
-    const arch = this.arch;
-    let table = this.root;
-    for (let level = arch.levels - 1; level > 0; level--) {
-      const slot = table * 4096 + arch.indexAt(vpn, level) * arch.pteSize;
-      this.memory.read64(slot, this.pte);
-      const kind = arch.kind(this.pte.lo, this.pte.hi, level);
-      if (kind === PteKind.Table) {
-        table = arch.ppn(this.pte.lo, this.pte.hi);
-        continue;
-      }
-      if (kind !== PteKind.Invalid || !create) return -1;
-      const next = this.newTable();
-      if (next === NO_FRAME) return -1;
-      this.frames++;
-      arch.encodeTable(next, this.pte);
-      this.memory.write64(slot, this.pte.lo, this.pte.hi);
-      table = next;
+  /**
+   * {@link PageTable.setFlags} on every leaf of `[start, end)` (one range update in the mapper when no inaccessible
+   * leaf is involved).
+   */
+  protectRange(start: number, end: number, flags: number): void {
+    if (!(start < end)) return;
+    if (this.protNone.size === 0 && (flags & ACCESS_BITS) !== 0) {
+      this.mapper.protectRange(start, end, flags);
+      return;
     }
-    return table * 4096 + arch.indexAt(vpn, 0) * arch.pteSize;
+    this.forEach(start, end, (vpn) => this.setFlags(vpn, flags));
   }
 
-  private visitTable(
-    table: number,
-    level: number,
-    base: number,
+  /** Removes the leaf at `vpn` (its flush is queued); returns the frame it mapped, or {@link NOT_MAPPED}. */
+  unmap(vpn: number): number {
+    const r = this.mapper.unmap(vpn);
+    if (r >= 0) return r;
+    if (this.protNone.size !== 0) {
+      const e = this.protNone.get(vpn);
+      if (e !== undefined) {
+        this.protNone.delete(vpn);
+        return Math.floor(e / FLAG_SPAN);
+      }
+    }
+    return NOT_MAPPED;
+  }
+
+  /**
+   * Removes every leaf of `[start, end)` and hands each frame to `release` once the flush is dispatched (call
+   * {@link PageTable.flush}). Linux `zap_page_range`.
+   */
+  zap(start: number, end: number, release: FrameRelease): void {
+    if (start >= end) return;
+    this.mapper.unmapRange(start, end, release);
+    if (this.protNone.size !== 0) {
+      for (const [vpn, e] of this.protNone) {
+        if (vpn >= start && vpn < end) {
+          this.protNone.delete(vpn);
+          release(Math.floor(e / FLAG_SPAN));
+        }
+      }
+    }
+  }
+
+  /**
+   * Visits every leaf (present or inaccessible) with `start <= vpn < end`, ascending. The visitor may change the
+   * leaf it is given (not others).
+   */
+  forEach(start: number, end: number, visit: PageVisitor): void {
+    if (!(start < end)) return;
+    if (this.protNone.size === 0) {
+      this.mapper.visit(start, end, (vpn, pfn, _level, flags) => visit(vpn, pfn, flags));
+      return;
+    }
+    // Merge the mapper's leaves with the inaccessible ones, in address order (cold: PROT_NONE pages exist).
+    const all: number[] = [];
+    this.mapper.visit(start, end, (vpn, pfn, _level, flags) => {
+      all.push(vpn, pfn, flags);
+    });
+    for (const [vpn, e] of this.protNone) {
+      if (vpn >= start && vpn < end) all.push(vpn, Math.floor(e / FLAG_SPAN), e % FLAG_SPAN);
+    }
+    const order = this.sorted;
+    order.length = 0;
+    for (let i = 0; i < all.length; i += 3) order.push(i);
+    order.sort((a, b) => (all[a] as number) - (all[b] as number));
+    for (const i of order) visit(all[i] as number, all[i + 1] as number, all[i + 2] as number);
+    order.length = 0;
+  }
+
+  /**
+   * Fork: copies every leaf of `src` in `[start, end)` into this (empty there) table, write-protecting both sides
+   * unless `keepWrite` (the child's entries are made old, Linux `copy_present_pte`), and calls `onShared(pfn)` for
+   * every copied leaf. The source's flushes are queued on its flusher. Returns false (nothing copied) when a table
+   * frame cannot be allocated.
+   */
+  copyFrom(
+    src: PageTable,
     start: number,
     end: number,
-    visit: (vpn: number, pfn: number, flags: number) => void,
-  ): void {
-    const arch = this.arch;
-    const span = arch.pageSizeAt(level) / 4096;
-    const first = Math.max(0, Math.floor((start - base) / span));
-    const last = Math.min(arch.entriesPerTable - 1, Math.floor((end - 1 - base) / span));
-    const pte: U64Pair = { lo: 0, hi: 0 };
-    for (let i = first; i <= last; i++) {
-      this.memory.read64(table * 4096 + i * arch.pteSize, pte);
-      const kind = arch.kind(pte.lo, pte.hi, level);
-      const vpn = base + i * span;
-      if (level === 0) {
-        const pfn = this.decode(pte.lo, pte.hi);
-        if (pfn !== NOT_MAPPED) visit(vpn, pfn, this.lastFlags);
-      } else if (kind === PteKind.Table) {
-        this.visitTable(arch.ppn(pte.lo, pte.hi), level - 1, vpn, start, end, visit);
+    keepWrite: boolean,
+    onShared: (pfn: number) => void,
+  ): boolean {
+    if (!(start < end)) return true;
+    const r = this.mapper.copyRangeForCow(src.mapper, start, end, (_vpn, pfn) => onShared(pfn), {
+      keepWrite,
+    });
+    if (r < 0) return false;
+    if (src.protNone.size !== 0) {
+      for (const [vpn, e] of src.protNone) {
+        if (vpn >= start && vpn < end) {
+          this.protNone.set(vpn, e);
+          onShared(Math.floor(e / FLAG_SPAN));
+        }
       }
     }
+    return true;
   }
 
-  private freeTable(table: number, level: number): void {
-    const arch = this.arch;
-    if (level > 0) {
-      const pte: U64Pair = { lo: 0, hi: 0 };
-      for (let i = 0; i < arch.entriesPerTable; i++) {
-        this.memory.read64(table * 4096 + i * arch.pteSize, pte);
-        if (arch.kind(pte.lo, pte.hi, level) === PteKind.Table)
-          this.freeTable(arch.ppn(pte.lo, pte.hi), level - 1);
-      }
+  /**
+   * mremap: moves the leaves of `[src, src + pages)` to `[dst, dst + pages)` (the data stays in its frames; the
+   * old pages' flushes are queued). Returns false, changing nothing, when a table frame cannot be allocated.
+   */
+  move(src: number, dst: number, pages: number): boolean {
+    if (pages <= 0) return true;
+    if (this.mapper.moveRange(src, dst, pages) < 0) return false;
+    if (this.protNone.size !== 0) {
+      const moved: number[] = [];
+      for (const [vpn, e] of this.protNone) if (vpn >= src && vpn < src + pages) moved.push(vpn, e);
+      for (let i = 0; i < moved.length; i += 2) this.protNone.delete(moved[i] as number);
+      for (let i = 0; i < moved.length; i += 2)
+        this.protNone.set(dst + ((moved[i] as number) - src), moved[i + 1] as number);
     }
-    this.memory.zeroFrame(table);
-    this.allocator.free(table);
+    return true;
+  }
+
+  /** Dispatches the queued TLB invalidations (and deferred frame releases); runs the stale-TLB detector. */
+  flush(): void {
+    this.mapper.flush();
+  }
+
+  /** Frees every table frame (leaves must have been zapped and their frames accounted for by the caller). */
+  destroy(): void {
+    this.protNone.clear();
+    this.mapper.destroy();
   }
 }

@@ -33,7 +33,7 @@ import { sysMsync } from './msync.js';
 import { sysMunmap } from './munmap.js';
 import { formatMaps, formatSmaps, formatStatus } from './proc-views.js';
 import type { ProgramImage } from './program-image.js';
-import { type AccessFault, type AccessOutcome, signalOf } from './signals.js';
+import { type AccessFault, type AccessOutcome, SEGV_MAPERR, signalOf } from './signals.js';
 import type { U64Arg } from './u64.js';
 
 /** The errno name of a raw system-call result, or `undefined` for a success. */
@@ -202,10 +202,13 @@ export class Process {
   /** The hart this process runs on, switched to its address space (satp) in user mode. */
   get hart(): Hart {
     const hart = this.machine.harts[this.hartId] as Hart;
-    const pt = this.vm.pageTable;
-    if (hart.asid !== pt.asid || hart.rootPpn !== pt.root || hart.satpMode === 'bare') {
-      hart.writeSatp(this.machine.arch.name as 'sv39' | 'sv48', pt.asid, pt.root);
+    const vm = this.vm;
+    const pt = vm.pageTable;
+    if (hart.rootPpn !== pt.root || hart.satpMode === 'bare') {
+      // switch_mm: the ASID allocator gives the space an ASID of the current generation and writes satp.
+      this.machine.asids.activate(hart, pt.context, pt.mapper);
     }
+    vm.hartId = this.hartId;
     if (hart.privilege !== 0) hart.privilege = 0;
     return hart;
   }
@@ -215,6 +218,7 @@ export class Process {
    * in {@link Process.lastFault}).
    */
   translate(va: number, access: number): number {
+    if (this.vm.destroyed) return this.fail(SEGV_MAPERR, va);
     const hart = this.hart;
     for (let attempt = 0; attempt < 4; attempt++) {
       const pa = hart.translate(va, access);

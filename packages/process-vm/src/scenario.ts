@@ -51,6 +51,8 @@ export interface ScenarioOptions {
    * 0x21000): the heap VMA below `b` exists, as it did for the oracle.
    */
   initialHeap?: number | undefined;
+  /** Run the stale-TLB detector after every flush (sets the default machine's `checkTlb`; tests switch it on). */
+  checkTlb?: boolean | undefined;
   /** Called after every operation of every process (tests run the invariant checker here). */
   afterEach?: ((process: Process, line: number) => void) | undefined;
 }
@@ -205,6 +207,7 @@ export function runScenario(text: string, options: ScenarioOptions = {}): string
       arch: 'sv48',
       memoryBytes: 512 * 1024 * 1024,
       limits: { taskSize: 2 ** 47 - PAGE_SIZE },
+      checkTlb: options.checkTlb ?? false,
     },
   );
   const proc = machine.spawn();

@@ -4,13 +4,13 @@
  *
  * An object's pages are created zero-filled on first touch and survive until no VMA of any process maps the object
  * any more; {@link SharedMemory.collect} then releases them. Each page holds one reference on its frame
- * ({@link FrameRefs}); each PTE mapping it holds another.
+ * ({@link FrameOwners}); each PTE mapping it holds another.
  *
  * @module
  */
 
 import { SharedObject } from '@pagewright/vma';
-import type { FrameRefs } from './frame-refs.js';
+import type { FrameOwners } from './frame-owners.js';
 
 /** The shared anonymous objects of one machine and their pages. */
 export class SharedMemory {
@@ -18,7 +18,7 @@ export class SharedMemory {
   private readonly pages = new Map<SharedObject, Map<number, number>>();
 
   /** @param refs - the machine's frame reference counts */
-  constructor(private readonly refs: FrameRefs) {}
+  constructor(private readonly refs: FrameOwners) {}
 
   /** Number of live objects. */
   get size(): number {
@@ -37,7 +37,7 @@ export class SharedMemory {
     return this.pages.get(object)?.get(pgoff) ?? -1;
   }
 
-  /** Records `pfn` (already counted once in {@link FrameRefs} for the object) as page `pgoff` of `object`. */
+  /** Records `pfn` (already counted once in {@link FrameOwners} for the object) as page `pgoff` of `object`. */
   setFrame(object: SharedObject, pgoff: number, pfn: number): void {
     let m = this.pages.get(object);
     if (m === undefined) {

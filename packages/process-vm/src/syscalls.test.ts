@@ -11,7 +11,7 @@ const RW = 3;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
 function setup() {
-  const m = new Machine({ memoryBytes: 64 * 1024 * 1024 });
+  const m = new Machine({ memoryBytes: 64 * 1024 * 1024, checkTlb: true });
   const p = m.spawn();
   return { m, p };
 }
@@ -231,7 +231,7 @@ describe('fork, exec, exit', () => {
   });
 
   it('fork rolls back completely when frames run out', () => {
-    const m = new Machine({ memoryBytes: 2 * 1024 * 1024, allocator: 'stack' });
+    const m = new Machine({ memoryBytes: 2 * 1024 * 1024, allocator: 'stack', checkTlb: true });
     const p = m.spawn();
     p.mmap(BASE, 64 * P, RW, ANON | MAP_FIXED);
     // Fill memory until faults fail, then fork cannot get page-table frames.
