@@ -44,7 +44,7 @@ import {
 import { ANON_PRIVATE, anonShared, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { getUnmappedArea } from './placement.js';
-import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
+import { toInt32, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
 /** `MAP_DROPPABLE` (6.11+): a private mapping whose pages the kernel may drop. */
 export const MAP_DROPPABLE = 0x08;
@@ -52,10 +52,9 @@ export const MAP_DROPPABLE = 0x08;
 /**
  * Linux `round_hint_to_min`: the hint rounded down to a page, raised to `mmap_min_addr` when below it.
  */
-function roundHintToMin(hint: bigint, mmapMinAddr: number): bigint {
-  hint &= ~0xfffn;
-  if (hint !== 0n && hint < BigInt(mmapMinAddr))
-    return BigInt(Math.ceil(mmapMinAddr / PAGE_SIZE) * PAGE_SIZE);
+function roundHintToMin(hint: number, mmapMinAddr: number): number {
+  hint -= hint % PAGE_SIZE;
+  if (hint !== 0 && hint < mmapMinAddr) return Math.ceil(mmapMinAddr / PAGE_SIZE) * PAGE_SIZE;
   return hint;
 }
 
@@ -71,28 +70,32 @@ export function sysMmap(
   fdArg: U64Arg,
   offArg: U64Arg,
 ): number {
-  const addr0 = toU64(addrArg);
-  const len0 = toU64(lenArg);
-  const off = toU64(offArg);
+  // Values are u64s as numbers (exact up to 2^53; larger ones only ever compare above TASK_SIZE), so the common
+  // path needs no BigInt; the offset's alignment is checked exactly.
+  const addr0 = u64Value(addrArg);
+  const len0 = u64Value(lenArg);
+  const offInPage = u64PageOffset(offArg);
   const prot = toInt32(protArg);
   const flags0 = toInt32(flagsArg);
   const fd = toInt32(fdArg);
-  if (addr0 === BAD_ARG || len0 === BAD_ARG || off === BAD_ARG || prot === undefined || flags0 === undefined)
+  if (addr0 < 0 || len0 < 0 || offInPage < 0 || prot === undefined || flags0 === undefined)
     return toNegErrno('EINVAL');
   if (fd === undefined) return toNegErrno('EBADF');
   // sys_mmap: the offset must be page-aligned.
-  if (off & 0xfffn) return toNegErrno('EINVAL');
+  if (offInPage !== 0) return toNegErrno('EINVAL');
   // ksys_mmap_pgoff: without MAP_ANONYMOUS a file is needed; this model has no file descriptors.
   if (!(flags0 & MAP_ANONYMOUS)) return toNegErrno('EBADF');
   let flags = flags0;
-  const taskSize = BigInt(as.limits.taskSize);
+  const taskSize = as.limits.taskSize;
   // do_mmap
-  if (len0 === 0n) return toNegErrno('EINVAL');
+  if (len0 === 0) return toNegErrno('EINVAL');
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
   let addr = addr0;
   if (!(flags & MAP_FIXED)) addr = roundHintToMin(addr, as.limits.mmapMinAddr);
-  const len = pageAlign64(len0);
-  if (len === 0n || len > taskSize) return toNegErrno('ENOMEM');
+  // PAGE_ALIGN(len) either wraps to 0 or exceeds TASK_SIZE when len does: ENOMEM both ways.
+  if (len0 > taskSize) return toNegErrno('ENOMEM');
+  const len = Math.ceil(len0 / PAGE_SIZE) * PAGE_SIZE;
+  if (len > taskSize) return toNegErrno('ENOMEM');
   if (as.vmas.size > as.limits.maxMapCount) return toNegErrno('ENOMEM');
   let vmFlags: VmFlags =
     (prot & PROT_READ ? 0x1 : 0) |
@@ -106,18 +109,17 @@ export function sysMmap(
     VM_MAYWRITE |
     VM_MAYEXEC;
   // __get_unmapped_area
-  let where: bigint;
+  let where: number;
   if (flags & MAP_FIXED) where = addr;
   else {
-    const a = getUnmappedArea(as, Number(addr), Number(len));
-    if (a < 0) return toNegErrno('ENOMEM');
-    where = BigInt(a);
+    where = getUnmappedArea(as, addr, len);
+    if (where < 0) return toNegErrno('ENOMEM');
   }
   if (where > taskSize - len) return toNegErrno('ENOMEM');
-  if (where & 0xfffn) return toNegErrno('EINVAL');
-  if (where < BigInt(as.limits.mmapMinAddr)) return toNegErrno('EPERM');
-  const start = Number(where) / PAGE_SIZE;
-  const pages = Number(len) / PAGE_SIZE;
+  if (where % PAGE_SIZE !== 0) return toNegErrno('EINVAL');
+  if (where < as.limits.mmapMinAddr) return toNegErrno('EPERM');
+  const start = where / PAGE_SIZE;
+  const pages = len / PAGE_SIZE;
   if (flags0 & MAP_FIXED_NOREPLACE && as.vmas.index.conflicts(start, start + pages))
     return toNegErrno('EEXIST');
   // mlock_future_ok
@@ -147,7 +149,7 @@ export function sysMmap(
   if (flags & MAP_HUGETLB) return toNegErrno('ENOMEM'); // no huge pages are reserved in this model
   // __mmap_region: accountable_mapping() charges private writable memory (overcommit heuristic).
   if (!shared && vmFlags & 0x2 && !(vmFlags & VM_NORESERVE)) {
-    if (Number(len) > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
+    if (len > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
     vmFlags |= VM_ACCOUNT;
   }
   vmFlags |= VM_SOFTDIRTY;
@@ -160,5 +162,5 @@ export function sysMmap(
     (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE
   )
     as.populate(start, start + pages, true);
-  return Number(where);
+  return where;
 }

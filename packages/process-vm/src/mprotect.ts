@@ -28,27 +28,36 @@ import {
 } from '@pagewright/core';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
-import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
+import { pageAlign64, toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
 /** The system call. Returns 0 or `-errno`. */
 export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, protArg: U64Arg): number {
-  const start0 = toU64(addrArg);
-  const len0 = toU64(lenArg);
+  // u64s as numbers (see u64Value); the alignment is checked exactly and the wrap of start + len in BigInt only
+  // when a value is past 2^52.
+  const start0 = u64Value(addrArg);
+  const startInPage = u64PageOffset(addrArg);
+  const len0 = u64Value(lenArg);
   let prot = toInt32(protArg);
-  if (start0 === BAD_ARG || len0 === BAD_ARG || prot === undefined) return toNegErrno('EINVAL');
+  if (start0 < 0 || len0 < 0 || prot === undefined) return toNegErrno('EINVAL');
   const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
   prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
   if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return toNegErrno('EINVAL');
-  if (start0 & 0xfffn) return toNegErrno('EINVAL');
-  if (len0 === 0n) return 0;
-  const len = pageAlign64(len0);
-  const end0 = (start0 + len) & ((1n << 64n) - 1n);
-  if (end0 <= start0) return toNegErrno('ENOMEM');
+  if (startInPage !== 0) return toNegErrno('EINVAL');
+  if (len0 === 0) return 0;
+  let end0: number;
+  if (start0 <= 2 ** 52 && len0 <= 2 ** 52) end0 = start0 + Math.ceil(len0 / PAGE_SIZE) * PAGE_SIZE;
+  else {
+    const s64 = toU64(addrArg);
+    const e64 = (s64 + pageAlign64(toU64(lenArg))) & ((1n << 64n) - 1n);
+    if (e64 <= s64) return toNegErrno('ENOMEM');
+    end0 = Number(e64);
+  }
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return toNegErrno('EINVAL');
-  const taskPages = as.limits.taskSize / PAGE_SIZE;
-  if (start0 >= BigInt(as.limits.taskSize)) return toNegErrno('ENOMEM');
-  let start = Number(start0) / PAGE_SIZE;
-  const end = end0 >= BigInt(as.limits.taskSize) ? taskPages : Number(end0) / PAGE_SIZE;
+  const taskSize = as.limits.taskSize;
+  const taskPages = taskSize / PAGE_SIZE;
+  if (start0 >= taskSize) return toNegErrno('ENOMEM');
+  let start = start0 / PAGE_SIZE;
+  const end = end0 >= taskSize ? taskPages : end0 / PAGE_SIZE;
   const first = as.vmas.findFrom(start);
   if (first === undefined || first.start >= end) return toNegErrno('ENOMEM');
   if (grows & PROT_GROWSDOWN) {

@@ -30,27 +30,29 @@ export function getUnmappedArea(as: AddressSpace, hint: number, len: number): nu
     const next = as.vmas.findFrom(hint / PAGE_SIZE);
     if (next === undefined || hint / PAGE_SIZE + pages <= startGap(as, next.start, next.flags)) return hint;
   }
-  const index = as.vmas.index;
-  const minPage = Math.max(1, Math.ceil(as.limits.mmapMinAddr / PAGE_SIZE));
-  const topDown = () =>
-    index.findGapTopDown({
-      length: pages,
-      low: minPage,
-      high: as.mmapBase / PAGE_SIZE,
-      alignMask: 0,
-      alignOffset: 0,
-    });
-  const bottomUp = () =>
-    index.findGapBottomUp({
-      length: pages,
-      low: taskUnmappedBase(taskSize) / PAGE_SIZE,
-      high: taskSize / PAGE_SIZE,
-      alignMask: 0,
-      alignOffset: 0,
-    });
-  let page = as.placement === 'topdown' ? topDown() : bottomUp();
-  if (page < 0) page = as.placement === 'topdown' ? bottomUp() : topDown();
+  const topDown = as.placement === 'topdown';
+  let page = findGap(as, pages, topDown);
+  if (page < 0) page = findGap(as, pages, !topDown);
   return page < 0 ? -1 : page * PAGE_SIZE;
+}
+
+/** Reused request of {@link findGap} (fully rewritten before each use: no state survives a call). */
+const request = { length: 0, low: 0, high: 0, alignMask: 0, alignOffset: 0 };
+
+/** The first page of the highest (top-down) or lowest (bottom-up) free gap of `pages` pages, or -1. */
+function findGap(as: AddressSpace, pages: number, topDown: boolean): number {
+  const { taskSize } = as.limits;
+  request.length = pages;
+  request.alignMask = 0;
+  request.alignOffset = 0;
+  if (topDown) {
+    request.low = Math.max(1, Math.ceil(as.limits.mmapMinAddr / PAGE_SIZE));
+    request.high = as.mmapBase / PAGE_SIZE;
+    return as.vmas.index.findGapTopDown(request);
+  }
+  request.low = taskUnmappedBase(taskSize) / PAGE_SIZE;
+  request.high = taskSize / PAGE_SIZE;
+  return as.vmas.index.findGapBottomUp(request);
 }
 
 /** `vm_start_gap`: the lowest page a mapping below a VMA starting at `start` may reach (exclusive end). */

@@ -36,6 +36,8 @@ import type { ProgramImage } from './program-image.js';
 import { type AccessFault, type AccessOutcome, SEGV_MAPERR, signalOf } from './signals.js';
 import type { U64Arg } from './u64.js';
 
+const ESRCH = toNegErrno('ESRCH');
+
 /** The errno name of a raw system-call result, or `undefined` for a success. */
 export function errnoOf(ret: number): ErrnoName | undefined {
   return fromNegErrno(ret);
@@ -66,27 +68,38 @@ export class Process {
 
   /** `mmap(addr, len, prot, flags, fd, offset)`; anonymous memory only (other fds: EBADF). */
   mmap(addr: U64Arg, len: U64Arg, prot: U64Arg, flags: U64Arg, fd: U64Arg = -1, offset: U64Arg = 0): number {
-    return this.syscall('mmap', [addr, len, prot, flags, fd, offset], () =>
-      sysMmap(this.vm, addr, len, prot, flags, fd, offset),
-    );
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMmap(this.vm, addr, len, prot, flags, fd, offset);
+    if (this.machine.sink.enabled) this.emitSyscall('mmap', [addr, len, prot, flags, fd, offset], ret);
+    return ret;
   }
   /** `munmap(addr, len)`. */
   munmap(addr: U64Arg, len: U64Arg): number {
-    return this.syscall('munmap', [addr, len], () => sysMunmap(this.vm, addr, len));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMunmap(this.vm, addr, len);
+    if (this.machine.sink.enabled) this.emitSyscall('munmap', [addr, len], ret);
+    return ret;
   }
   /** `mprotect(addr, len, prot)`. */
   mprotect(addr: U64Arg, len: U64Arg, prot: U64Arg): number {
-    return this.syscall('mprotect', [addr, len, prot], () => sysMprotect(this.vm, addr, len, prot));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMprotect(this.vm, addr, len, prot);
+    if (this.machine.sink.enabled) this.emitSyscall('mprotect', [addr, len, prot], ret);
+    return ret;
   }
   /** `mremap(old, oldLen, newLen, flags, newAddr)`. */
   mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: U64Arg, newAddr: U64Arg = 0): number {
-    return this.syscall('mremap', [addr, oldLen, newLen, flags, newAddr], () =>
-      sysMremap(this.vm, addr, oldLen, newLen, flags, newAddr),
-    );
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMremap(this.vm, addr, oldLen, newLen, flags, newAddr);
+    if (this.machine.sink.enabled) this.emitSyscall('mremap', [addr, oldLen, newLen, flags, newAddr], ret);
+    return ret;
   }
   /** The raw `brk(addr)`: the new break, or the old one on failure. */
   brk(addr: U64Arg): number {
-    return this.syscall('brk', [addr], () => sysBrk(this.vm, addr));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysBrk(this.vm, addr);
+    if (this.machine.sink.enabled) this.emitSyscall('brk', [addr], ret);
+    return ret;
   }
   /** The C library's `sbrk(increment)`: the old break, or -1. */
   sbrk(increment: number): number {
@@ -94,7 +107,10 @@ export class Process {
   }
   /** `madvise(addr, len, advice)`. */
   madvise(addr: U64Arg, len: U64Arg, advice: U64Arg): number {
-    return this.syscall('madvise', [addr, len, advice], () => sysMadvise(this.vm, addr, len, advice));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMadvise(this.vm, addr, len, advice);
+    if (this.machine.sink.enabled) this.emitSyscall('madvise', [addr, len, advice], ret);
+    return ret;
   }
   /**
    * `mincore(addr, len, vec)`: `vec` is a `Uint8Array` to fill, or a user address (copied out; EFAULT if unmapped).
@@ -104,42 +120,57 @@ export class Process {
       vec instanceof Uint8Array
         ? vec
         : (offset: number, bytes: Uint8Array) => this.copyToUser(Number(vec) + offset, bytes) === 0;
-    return this.syscall('mincore', [addr, len], () => sysMincore(this.vm, addr, len, out));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMincore(this.vm, addr, len, out);
+    if (this.machine.sink.enabled) this.emitSyscall('mincore', [addr, len], ret);
+    return ret;
   }
   /** `mlock(addr, len)`. */
   mlock(addr: U64Arg, len: U64Arg): number {
-    return this.syscall('mlock', [addr, len], () => sysMlock(this.vm, addr, len));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMlock(this.vm, addr, len);
+    if (this.machine.sink.enabled) this.emitSyscall('mlock', [addr, len], ret);
+    return ret;
   }
   /** `mlock2(addr, len, flags)`. */
   mlock2(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    return this.syscall('mlock2', [addr, len, flags], () => sysMlock2(this.vm, addr, len, flags));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMlock2(this.vm, addr, len, flags);
+    if (this.machine.sink.enabled) this.emitSyscall('mlock2', [addr, len, flags], ret);
+    return ret;
   }
   /** `munlock(addr, len)`. */
   munlock(addr: U64Arg, len: U64Arg): number {
-    return this.syscall('munlock', [addr, len], () => sysMunlock(this.vm, addr, len));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMunlock(this.vm, addr, len);
+    if (this.machine.sink.enabled) this.emitSyscall('munlock', [addr, len], ret);
+    return ret;
   }
   /** `mlockall(flags)`. */
   mlockall(flags: U64Arg): number {
-    return this.syscall('mlockall', [flags], () => sysMlockall(this.vm, flags));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMlockall(this.vm, flags);
+    if (this.machine.sink.enabled) this.emitSyscall('mlockall', [flags], ret);
+    return ret;
   }
   /** `munlockall()`. */
   munlockall(): number {
-    return this.syscall('munlockall', [], () => sysMunlockall(this.vm));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMunlockall(this.vm);
+    if (this.machine.sink.enabled) this.emitSyscall('munlockall', [], ret);
+    return ret;
   }
   /** `msync(addr, len, flags)`. */
   msync(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    return this.syscall('msync', [addr, len, flags], () => sysMsync(this.vm, addr, len, flags));
+    if (this.exitCode !== null) return ESRCH;
+    const ret = sysMsync(this.vm, addr, len, flags);
+    if (this.machine.sink.enabled) this.emitSyscall('msync', [addr, len, flags], ret);
+    return ret;
   }
 
-  private syscall(name: string, args: readonly U64Arg[], run: () => number): number {
-    if (this.exitCode !== null) return toNegErrno('ESRCH');
-    const ret = run();
-    const sink = this.machine.sink;
-    if (sink.enabled) {
-      const errno = name === 'brk' ? undefined : fromNegErrno(ret);
-      sink.emit('syscall', { pid: this.pid, name, args, ret, ...(errno ? { errno } : {}) });
-    }
-    return ret;
+  private emitSyscall(name: string, args: readonly U64Arg[], ret: number): void {
+    const errno = name === 'brk' ? undefined : fromNegErrno(ret);
+    this.machine.sink.emit('syscall', { pid: this.pid, name, args, ret, ...(errno ? { errno } : {}) });
   }
 
   // ---- process life ------------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ export function toU64(x: U64Arg): bigint {
 
 /** The signed 32-bit value of an `int` argument (flags, prot, advice), or `undefined` for a non-integer. */
 export function toInt32(x: U64Arg): number | undefined {
+  if (typeof x === 'number' && (x | 0) === x) return x;
   if (typeof x === 'bigint') return Number(BigInt.asIntN(32, x));
   if (typeof x !== 'number' || !Number.isInteger(x)) return undefined;
   return Number(BigInt.asIntN(32, BigInt(x)));
@@ -54,4 +55,26 @@ export function pageAlign64(x: bigint): bigint {
 /** True when the low 12 bits are zero. */
 export function isPageAligned64(x: bigint): boolean {
   return (x & 0xfffn) === 0n;
+}
+
+/**
+ * The unsigned 64-bit value of a raw argument as a `number`: exact up to 2^53, rounded above (such values lie far
+ * beyond any user address, which is all they are compared with); -1 for a non-integral number. A non-negative safe
+ * integer — the common case — is returned as is, without BigInt.
+ */
+export function u64Value(x: U64Arg): number {
+  if (typeof x === 'number') {
+    if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Number.isInteger(x)) return x;
+    if (!Number.isInteger(x)) return -1;
+  } else if (typeof x !== 'bigint') return -1;
+  return Number(BigInt.asUintN(64, BigInt(x)));
+}
+
+/** The low 12 bits (offset in a page) of a raw argument's u64 value, exactly; -1 for a non-integral number. */
+export function u64PageOffset(x: U64Arg): number {
+  if (typeof x === 'number') {
+    if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Number.isInteger(x)) return x % 4096;
+    if (!Number.isInteger(x)) return -1;
+  } else if (typeof x !== 'bigint') return -1;
+  return Number(BigInt.asUintN(64, BigInt(x)) & 0xfffn);
 }
