@@ -17,7 +17,7 @@ export interface MeasureOptions {
 }
 
 /** Sizes for a normal `pnpm bench` run. */
-export const FULL_MEASURE: MeasureOptions = { timeMs: 400, minSamples: 7, warmupMs: 100 };
+export const FULL_MEASURE: MeasureOptions = { timeMs: 500, minSamples: 7, warmupMs: 700 };
 /** Sizes for tests: a few samples, a few milliseconds. */
 export const QUICK_MEASURE: MeasureOptions = { timeMs: 2, minSamples: 3, warmupMs: 1 };
 

@@ -133,7 +133,7 @@ export const tlbExperiment: Experiment = {
             r.asids === asids,
         )?.miss_rate as number | undefined;
       const best = mine.reduce((b, r) => ((r.miss_rate as number) < (b.miss_rate as number) ? r : b));
-      const mid = sizes.entries.includes(64) ? 64 : (sizes.entries[0] as number);
+      const mid = sizes.entries.includes(256) ? 256 : (sizes.entries[0] as number);
       summary.push({
         pattern: trace.name,
         accesses: trace.vpns.length,
