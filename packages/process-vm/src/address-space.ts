@@ -410,8 +410,7 @@ export class AddressSpace {
   destroy(): void {
     if (this.destroyed) return;
     const all = this.vmas.removeRange(0, this.limits.taskSize / PAGE_SIZE);
-    this.zap(0, this.limits.taskSize / PAGE_SIZE);
-    this.pageTable.destroy();
+    this.pageTable.destroy(this.m.refs.release); // exit_mmap: unmap_vmas + free_pgtables, one full flush
     this.destroyed = true;
     if (all.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
   }

@@ -293,9 +293,13 @@ export class PageTable {
     this.mapper.flush();
   }
 
-  /** Frees every table frame (leaves must have been zapped and their frames accounted for by the caller). */
-  destroy(): void {
+  /**
+   * Tears the table down: every leaf's frame goes to `release` (after one full flush), then every table frame back
+   * to the allocator. The table is unusable after.
+   */
+  destroy(release: FrameRelease): void {
+    for (const e of this.protNone.values()) release(Math.floor(e / FLAG_SPAN));
     this.protNone.clear();
-    this.mapper.destroy();
+    this.mapper.destroy(release);
   }
 }
