@@ -98,6 +98,8 @@ export function createWalkResult(): WalkResult {
   };
 }
 
+/** 2^(12 + 9i): the size of a level-i page in bytes. */
+const PAGE_BYTES = [2 ** 12, 2 ** 21, 2 ** 30, 2 ** 39];
 /** 512^i: the number of 4 KiB frames in a level-i page. */
 const PAGE_FRAMES = [1, 512, 512 ** 2, 512 ** 3];
 /** Page-fault cause by access type (load, store, fetch). */
@@ -138,10 +140,9 @@ export function walk(
   options: WalkOptions,
   out: WalkResult,
 ): number {
-  const levels = arch.levels;
   out.levelsWalked = 0;
   out.pteAddr = -1;
-  out.level = levels - 1;
+  out.level = arch.levels - 1;
   out.lo = 0;
   out.hi = 0;
   out.ppn = 0;
@@ -151,21 +152,15 @@ export function walk(
   // Step 1: the canonical check (upper bits copy bit vaBits-1). Numbers outside [vaMin, vaMax) are not canonical.
   if (!(va >= arch.vaMin && va < arch.vaMax) || !Number.isInteger(va)) return fail(out, pageFault);
   const v = va < 0 ? va + arch.vaSpan : va;
-  // v = vHigh·2^30 + vLow with vLow < 2^30 and vHigh < 2^18: every VPN field and page offset is then a 32-bit
-  // shift or mask (one division per walk instead of one per level).
-  const vHigh = Math.floor(v / 2 ** 30);
-  const vLow = v - vHigh * 2 ** 30;
   const pteFault = options.pteReadFault === 'access' ? (ACCESS_FAULT[access] ?? 5) : pageFault;
   let a = rootPpn * 4096;
   let global = false;
-  for (let i = levels - 1; i >= 0; i--) {
+  for (let i = arch.levels - 1; i >= 0; i--) {
     // Step 2: read the PTE at a + vpn[i] * 8.
-    const vpnI =
-      i === 0 ? (vLow >>> 12) & 0x1ff : i === 1 ? vLow >>> 21 : i === 2 ? vHigh & 0x1ff : vHigh >>> 9;
-    const pteAddr = a + vpnI * 8;
+    const pteAddr = a + ((v / (PAGE_BYTES[i] as number)) & 0x1ff) * 8;
     out.level = i;
     out.pteAddr = pteAddr;
-    out.levelsWalked = levels - i;
+    out.levelsWalked++;
     if (!memory.read64(pteAddr, out)) {
       out.lo = 0;
       out.hi = 0;
@@ -178,16 +173,13 @@ export function walk(
     if ((lo & (PTE_R | PTE_W)) === PTE_W) return fail(out, pageFault);
     if ((hi & PTE_HI_RESERVED_MASK) !== 0) return fail(out, pageFault);
     const leaf = (lo & (PTE_R | PTE_X)) !== 0;
-    if ((hi & (PTE_HI_N | PTE_HI_PBMT_MASK)) !== 0) {
-      if ((hi & PTE_HI_N) !== 0) {
-        // Svnapot: only a level-0 leaf with ppn[3:0] = 1000 (64 KiB).
-        if (!arch.svnapot || !leaf || i !== 0 || ((lo >>> 10) & 0xf) !== 8) return fail(out, pageFault);
-      }
-      if ((hi & PTE_HI_PBMT_MASK) !== 0) {
-        // Svpbmt: PBMT 3 is reserved; PBMT on a non-leaf is reserved.
-        if (!arch.svpbmt || (hi & PTE_HI_PBMT_MASK) === PTE_HI_PBMT_MASK || !leaf)
-          return fail(out, pageFault);
-      }
+    if ((hi & PTE_HI_N) !== 0) {
+      // Svnapot: only a level-0 leaf with ppn[3:0] = 1000 (64 KiB).
+      if (!arch.svnapot || !leaf || i !== 0 || ((lo >>> 10) & 0xf) !== 8) return fail(out, pageFault);
+    }
+    if ((hi & PTE_HI_PBMT_MASK) !== 0) {
+      // Svpbmt: PBMT 3 is reserved; PBMT on a non-leaf is reserved.
+      if (!arch.svpbmt || (hi & PTE_HI_PBMT_MASK) === PTE_HI_PBMT_MASK || !leaf) return fail(out, pageFault);
     }
     if (!leaf) {
       // Step 4: a pointer to the next level. D, A, U are reserved in non-leaf PTEs.
@@ -215,12 +207,12 @@ export function walk(
       out.adUpdated = true;
       flags = (newLo >>> 1) & 0x7f;
     }
-    // Step 10: the physical address: the frame plus the offset inside the level-i page (v mod 2^(12+9i)).
+    // Step 10: the physical address.
     let framePpn = ppn;
-    if ((hi & PTE_HI_N) !== 0) framePpn = ppn - (ppn & 0xf) + ((vLow >>> 12) & 0xf);
-    const offset =
-      i === 0 ? vLow & 0xfff : i === 1 ? vLow & 0x1fffff : i === 2 ? vLow : (vHigh & 0x1ff) * 2 ** 30 + vLow;
-    const pa = framePpn * 4096 + offset;
+    if ((hi & PTE_HI_N) !== 0) framePpn = ppn - (ppn & 0xf) + ((v / 4096) & 0xf);
+    const size = PAGE_BYTES[i] as number;
+    // v mod size without `%` (a slow floating-point remainder in V8); exact for integers below 2^53.
+    const pa = framePpn * 4096 + (v - Math.floor(v / size) * size);
     out.flags = flags;
     out.global = global || (lo & PTE_G) !== 0;
     out.cause = 0;
