@@ -1,6 +1,6 @@
 /**
- * Benchmarks of the process layer (not run by `test`): `npx tsx bench/run.ts`. Prints the median of 7 runs of each
- * case in operations per second.
+ * Benchmarks of the process layer (not run by `test`): `npx tsx bench/run.ts`. Prints the median of 7 samples of each
+ * case (after a 200 ms warm-up) in operations per second.
  */
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE } from '@pagewright/core';
 import { Machine } from '../src/machine.js';
@@ -13,12 +13,21 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
+/** Median rate of 7 samples after a warm-up; a sample repeats `run` until it has taken at least 100 ms. */
 function bench(name: string, ops: number, run: () => void): void {
+  const warmUntil = performance.now() + 200;
+  while (performance.now() < warmUntil) run();
   const rates: number[] = [];
   for (let k = 0; k < 7; k++) {
+    let done = 0;
     const t0 = performance.now();
-    run();
-    rates.push(ops / ((performance.now() - t0) / 1000));
+    let t = t0;
+    while (t - t0 < 100) {
+      run();
+      done += ops;
+      t = performance.now();
+    }
+    rates.push(done / ((t - t0) / 1000));
   }
   console.log(`${name.padEnd(40)} ${Math.round(median(rates)).toLocaleString('en')} ops/s`);
 }
