@@ -17,6 +17,12 @@ const SLAB_SHIFT = 6;
 const SLAB_FRAMES = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_FRAMES - 1;
 const SLAB_BYTES = SLAB_FRAMES * FRAME_SIZE;
+/**
+ * True on a little-endian host (every platform Node supports in practice). Aligned 32/64-bit accesses then use a
+ * slab's `Int32Array` view directly, which is about twice as fast as `DataView` on V8; a big-endian host takes the
+ * `DataView` path, which is correct everywhere.
+ */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The RISC-V `virt` machine's RAM base, the default {@link SparsePhysicalMemoryOptions.base}. */
 export const DEFAULT_RAM_BASE = 0x8000_0000;
@@ -152,10 +158,10 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     if (off > FRAME_SIZE - 4) return this.readCrossing(rel, 4);
     const slot = this.slotOf(Math.floor(rel / FRAME_SIZE));
     if (slot < 0) return 0;
-    return (this.views[slot >>> SLAB_SHIFT] as DataView).getUint32(
-      (slot & SLAB_MASK) * FRAME_SIZE + off,
-      true,
-    );
+    const at = (slot & SLAB_MASK) * FRAME_SIZE + off;
+    if (HOST_LITTLE_ENDIAN && (off & 3) === 0)
+      return (this.words[slot >>> SLAB_SHIFT] as Int32Array)[at >>> 2]! >>> 0;
+    return (this.views[slot >>> SLAB_SHIFT] as DataView).getUint32(at, true);
   }
 
   read64(pa: number, out: U64Pair): boolean {
@@ -173,8 +179,14 @@ export class SparsePhysicalMemory implements PhysicalMemory {
       out.hi = 0;
       return true;
     }
-    const view = this.views[slot >>> SLAB_SHIFT] as DataView;
     const at = (slot & SLAB_MASK) * FRAME_SIZE + off;
+    if (HOST_LITTLE_ENDIAN && (off & 3) === 0) {
+      const words = this.words[slot >>> SLAB_SHIFT] as Int32Array;
+      out.lo = words[at >>> 2]! >>> 0;
+      out.hi = words[(at >>> 2) + 1]! >>> 0;
+      return true;
+    }
+    const view = this.views[slot >>> SLAB_SHIFT] as DataView;
     out.lo = view.getUint32(at, true);
     out.hi = view.getUint32(at + 4, true);
     return true;
@@ -217,7 +229,10 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     }
     const slot = this.slotForWrite(Math.floor(rel / FRAME_SIZE), v);
     if (slot >= 0) {
-      (this.views[slot >>> SLAB_SHIFT] as DataView).setUint32((slot & SLAB_MASK) * FRAME_SIZE + off, v, true);
+      const at = (slot & SLAB_MASK) * FRAME_SIZE + off;
+      if (HOST_LITTLE_ENDIAN && (off & 3) === 0)
+        (this.words[slot >>> SLAB_SHIFT] as Int32Array)[at >>> 2] = v;
+      else (this.views[slot >>> SLAB_SHIFT] as DataView).setUint32(at, v, true);
     }
     return true;
   }
@@ -235,10 +250,16 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     }
     const slot = this.slotForWrite(Math.floor(rel / FRAME_SIZE), l | h);
     if (slot >= 0) {
-      const view = this.views[slot >>> SLAB_SHIFT] as DataView;
       const at = (slot & SLAB_MASK) * FRAME_SIZE + off;
-      view.setUint32(at, l, true);
-      view.setUint32(at + 4, h, true);
+      if (HOST_LITTLE_ENDIAN && (off & 3) === 0) {
+        const words = this.words[slot >>> SLAB_SHIFT] as Int32Array;
+        words[at >>> 2] = l;
+        words[(at >>> 2) + 1] = h;
+      } else {
+        const view = this.views[slot >>> SLAB_SHIFT] as DataView;
+        view.setUint32(at, l, true);
+        view.setUint32(at + 4, h, true);
+      }
     }
     return true;
   }
