@@ -7,6 +7,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The directory holding `native-bench.c` (both `src/` and `dist/` sit one level below the lab's root). */
@@ -33,13 +34,17 @@ export interface NativeOptions {
   compiler?: string | undefined;
 }
 
-/** Compiles the native benchmark if the binary is missing or older than its source; the binary's path or why not. */
+/**
+ * Compiles the native benchmark if the binary is missing or older than its source; the binary's path or why not.
+ * @param compiler - the C compiler (default `$CC` or `cc`)
+ * @param binary - where the executable goes (default the git-ignored `native/bin/native-bench`)
+ */
 export function buildNative(
   compiler = process.env.CC || 'cc',
+  binary = `${NATIVE_DIR}bin/native-bench`,
 ): { ok: true; binary: string } | { ok: false; reason: string } {
   const source = `${NATIVE_DIR}native-bench.c`;
-  const binDir = `${NATIVE_DIR}bin/`;
-  const binary = `${binDir}native-bench`;
+  const binDir = dirname(binary);
   if (process.platform !== 'linux')
     return { ok: false, reason: `native benchmarks need Linux (this is ${process.platform})` };
   if (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs) return { ok: true, binary };
