@@ -97,3 +97,23 @@ describe('PROT_NONE pages keep their frames', () => {
     expect(m.framesInUse()).toBe(1);
   });
 });
+
+describe('fork under the svade A/D policy', () => {
+  it("the child's entries are made old; its first access faults and the handler sets A", () => {
+    const m = new Machine({ memoryBytes: 32 * 1024 * 1024, ad: 'svade', checkTlb: true });
+    const p = m.spawn();
+    p.mmap(BASE, 2 * P, 3, ANON);
+    expect(p.store8(BASE, 5)).toBe(0);
+    const c = p.fork();
+    if (typeof c === 'number') throw new Error('fork failed');
+    const pt = c.vm.pageTable;
+    expect(pt.lookup(BASE / P)).toBeGreaterThan(0);
+    expect(pt.lastFlags & PteFlag.Accessed).toBe(0);
+    expect(c.load8(BASE)).toBe(5);
+    pt.lookup(BASE / P);
+    expect(pt.lastFlags & PteFlag.Accessed).not.toBe(0);
+    expect(c.store8(BASE, 6)).toBe(0);
+    expect(p.load8(BASE)).toBe(5);
+    checkInvariants(m);
+  });
+});
