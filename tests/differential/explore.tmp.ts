@@ -11,7 +11,7 @@ const runs = Number(process.argv[3] ?? 200);
 const seed = Number(process.argv[4] ?? 1);
 let last = '';
 const r = fc.check(
-  fc.property(programArb(20), (steps) => {
+  fc.property(programArb(Number(process.env.STEPS ?? 20)), (steps) => {
     const p = pairFor(opts);
     const d = compareProgram(
       steps,

@@ -26,6 +26,9 @@ const page = fc.integer({ min: 0, max: REGION_PAGES - 1 });
 const addr = fc.oneof(
   { weight: 12, arbitrary: page.map((p) => `+${hex(p * 4096)}`) },
   { weight: 1, arbitrary: page.map((p) => `+${hex(p * 4096 + 1)}`) },
+  // around the program break, so that brk meets mappings placed next to the heap (not at the break itself: the
+  // program image's data VMA ends there, and whether it may merge depends on how the image was mapped)
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }).map((p) => `b+${hex(p * 4096)}`) },
 );
 /** A length, usually a few whole pages. */
 const len = fc.oneof(
