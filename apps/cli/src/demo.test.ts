@@ -105,10 +105,20 @@ describe('pagewright demo --json', () => {
       'svade',
       '--placement',
       'bottomup',
+      '--flush',
+      'full',
+      '--check-tlb',
     );
     expect(code).toBe(0);
     const boot = lines[0] as Extract<Line, { kind: 'demo.boot' }>;
-    expect(boot.options).toMatchObject({ allocator: 'stack', vmaIndex: 'list', arch: 'sv48', ad: 'svade' });
+    expect(boot.options).toMatchObject({
+      allocator: 'stack',
+      vmaIndex: 'list',
+      arch: 'sv48',
+      ad: 'svade',
+      flush: 'full',
+      checkTlb: true,
+    });
     const steps = ofKind(lines, 'demo.step');
     expect(steps[steps.length - 1]!.framesInUse).toBe(boot.framesInUse);
     expect(ofKind(lines, 'cow.break').length).toBeGreaterThan(0);

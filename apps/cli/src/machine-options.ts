@@ -28,6 +28,7 @@ export function machineOptions(
   if (plugIns.harts !== undefined) o.harts = plugIns.harts;
   if (plugIns.memory !== undefined) o.memoryBytes = plugIns.memory;
   if (plugIns.aslr !== undefined) o.aslr = plugIns.aslr;
+  if (plugIns.checkTlb !== undefined) o.checkTlb = plugIns.checkTlb;
   if (events !== undefined) o.events = events;
   return o;
 }

@@ -16,8 +16,12 @@ export const VMA_INDEXES = ['tree', 'list'] as const;
 export const PLACEMENTS = ['topdown', 'bottomup'] as const;
 /** A/D-bit policies. */
 export const AD_POLICIES = ['svade', 'hardware'] as const;
-/** TLB flush strategies after a page-table change. */
-export const FLUSH_STRATEGIES = ['batched', 'page', 'asid'] as const;
+/**
+ * TLB flush strategies after a page-table change (process-vm's names: `shootdown` batches per operation and
+ * collapses past a threshold, `page` flushes each page, `full` flushes the address space; `batched` and `asid` are
+ * accepted as the former names of `shootdown` and `full`).
+ */
+export const FLUSH_STRATEGIES = ['shootdown', 'page', 'full', 'batched', 'asid'] as const;
 
 /** The plug-in choices given on the command line, already validated (absent = the library's default). */
 export interface PlugInOptions {
@@ -30,6 +34,7 @@ export interface PlugInOptions {
   flush?: (typeof FLUSH_STRATEGIES)[number];
   seed?: number;
   aslr?: boolean;
+  checkTlb?: boolean;
   harts?: number;
   memory?: number;
 }
@@ -83,6 +88,10 @@ export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
     new Option('--harts <n>', 'number of harts').argParser((v: string) => parseInteger(v, 'harts', 1, 64)),
     new Option('--memory <size>', 'physical memory (256, 64M, 1G)').argParser(parseMemorySize),
     new Option('--aslr', 'randomise the stack, mmap base and heap (from the seed)'),
+    new Option(
+      '--check-tlb',
+      'run the stale-TLB detector at every flush point (slower; throws on a stale entry)',
+    ),
   ];
 }
 
@@ -99,6 +108,7 @@ export function pickPlugInOptions(all: Record<string, unknown>): PlugInOptions {
     'flush',
     'seed',
     'aslr',
+    'checkTlb',
     'harts',
     'memory',
   ])
