@@ -92,4 +92,21 @@ export interface PagingArch {
    * Does not look at A/D: that is the walker's A/D policy.
    */
   leafAllows(flags: PteFlags, access: Access, ctx: AccessContext): boolean;
+
+  /**
+   * Optional: encodes an *inaccessible* (PROT_NONE) level-0 entry that keeps frame `ppn` while every hardware
+   * access faults on it. The walker classifies it {@link PteKind.Invalid}; software (the page-table owner) still
+   * reads its frame with {@link PagingArch.ppn}. Only the User, Accessed and Dirty bits of `flags` are kept (read
+   * them back through {@link PagingArch.flags} masked to those bits); Read/Write/Exec/Global are ignored.
+   * Linux RISC-V: V = 0 with `_PAGE_PROT_NONE` (= `_PAGE_GLOBAL`) set and the PPN kept
+   * (`arch/riscv/include/asm/pgtable-bits.h`; `pte_present()` is `V | _PAGE_PROT_NONE`).
+   * An architecture without it cannot represent such entries (callers report an error).
+   */
+  encodeProtNone?(ppn: number, flags: PteFlags, out: U64Pair): U64Pair;
+  /**
+   * Optional (present exactly when {@link PagingArch.encodeProtNone} is): true when the words are an inaccessible
+   * entry made by `encodeProtNone` (not valid for the hardware, but holding a frame). Never true for an all-zero
+   * entry or for any entry {@link PagingArch.kind} classifies other than Invalid.
+   */
+  isProtNone?(lo: number, hi: number): boolean;
 }

@@ -16,6 +16,7 @@ import {
 import {
   PTE_A,
   PTE_D,
+  PTE_G,
   PTE_HI_N,
   PTE_HI_PBMT_MASK,
   PTE_HI_RESERVED_MASK,
@@ -196,7 +197,31 @@ export class RiscvPagingArch implements PagingArch {
   leafAllows(flags: PteFlags, access: Access, ctx: AccessContext): boolean {
     return leafAllowsNeutral(flags, access, ctx.privilege, ctx.sum, ctx.mxr);
   }
+
+  /**
+   * An inaccessible (PROT_NONE) entry as Linux RISC-V writes it: V = 0 (every access faults, {@link kind} says
+   * Invalid), `_PAGE_PROT_NONE` = G (bit 5) set as the software marker, the PPN kept, and U/A/D from `flags`
+   * (R/W/X/G of `flags` ignored). Source: `arch/riscv/include/asm/pgtable-bits.h` (`_PAGE_PROT_NONE`),
+   * `pgtable.h` (`pte_present()` = `_PAGE_PRESENT | _PAGE_PROT_NONE`). While V = 0 the hardware ignores every
+   * other bit (privileged spec §4.3.2 step 3).
+   * @throws RangeError for a PPN outside `[0, 2^44)`
+   */
+  encodeProtNone(ppn: number, flags: PteFlags, out: U64Pair): U64Pair {
+    checkPpn(ppn);
+    const keep = ((flags & PROT_NONE_KEEP) << 1) | PTE_G;
+    out.lo = ((ppn % 0x400000) * 1024 + keep) >>> 0;
+    out.hi = Math.floor(ppn / 0x400000);
+    return out;
+  }
+
+  /** True for V = 0 with the `_PAGE_PROT_NONE` (G) marker: an entry made by {@link encodeProtNone}. */
+  isProtNone(lo: number, _hi: number): boolean {
+    return (lo & (PTE_V | PTE_G)) === PTE_G;
+  }
 }
+
+/** Arch-neutral flags an inaccessible entry keeps: User, Accessed, Dirty. */
+const PROT_NONE_KEEP = PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
 
 function checkPpn(ppn: number): void {
   if (!(Number.isInteger(ppn) && ppn >= 0 && ppn < 2 ** 44)) {
