@@ -1,4 +1,14 @@
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, mmapVmFlags, PROT_READ, PROT_WRITE } from '@pagewright/core';
+import {
+  MAP_ANONYMOUS,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  mmapVmFlags,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  VM_GROWSDOWN,
+  VM_LOCKED,
+} from '@pagewright/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anonShared, SharedObject } from './backing.js';
@@ -6,7 +16,7 @@ import { ReverseMap } from './reverse-map.js';
 import { Vma } from './vma.js';
 import { VmaBTree } from './vma-btree.js';
 import { VmaList } from './vma-list.js';
-import { VmaSet } from './vma-set.js';
+import { isDataMapping, isExecMapping, isStackMapping, VmaSet } from './vma-set.js';
 import { VmaTreap } from './vma-treap.js';
 
 const PAGES = 48;
@@ -14,7 +24,12 @@ const FLAGS = [
   mmapVmFlags(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS),
   mmapVmFlags(PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS),
   mmapVmFlags(PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS),
+  mmapVmFlags(PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS),
+  mmapVmFlags(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS) | VM_LOCKED,
+  mmapVmFlags(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS) | VM_GROWSDOWN,
 ];
+/** Flag words a `protect` step may set on a private VMA (not the shared one). */
+const PRIVATE_FLAGS = [0, 1, 3, 4, 5];
 
 type Op =
   | { k: 'mmap'; s: number; n: number; f: number }
@@ -23,18 +38,22 @@ type Op =
   | { k: 'munmap'; s: number; n: number }
   | { k: 'fault'; p: number }
   | { k: 'split'; p: number }
-  | { k: 'move'; p: number; d: number };
+  | { k: 'move'; p: number; d: number }
+  | { k: 'grow'; p: number; n: number }
+  | { k: 'growdown'; p: number; n: number };
 
 const page = fc.integer({ min: 0, max: PAGES - 1 });
 const len = fc.integer({ min: 1, max: 8 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constant('mmap' as const), s: page, n: len, f: fc.integer({ min: 0, max: 2 }) }),
-  fc.record({ k: fc.constant('protect' as const), s: page, n: len, f: fc.integer({ min: 0, max: 1 }) }),
+  fc.record({ k: fc.constant('mmap' as const), s: page, n: len, f: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ k: fc.constant('protect' as const), s: page, n: len, f: fc.constantFrom(...PRIVATE_FLAGS) }),
   fc.record({ k: fc.constant('name' as const), s: page, n: len, name: fc.constantFrom('a', 'b', null) }),
   fc.record({ k: fc.constant('munmap' as const), s: page, n: len }),
   fc.record({ k: fc.constant('fault' as const), p: page }),
   fc.record({ k: fc.constant('split' as const), p: page }),
   fc.record({ k: fc.constant('move' as const), p: page, d: page }),
+  fc.record({ k: fc.constant('grow' as const), p: page, n: len }),
+  fc.record({ k: fc.constant('growdown' as const), p: page, n: len }),
 );
 
 /** What a page should look like, tracked page by page (the brute-force model). */
@@ -127,7 +146,52 @@ function apply(
       }
       return;
     }
+    case 'grow': {
+      // mremap/brk growth in place (extendAndMerge); the new pages take the VMA's attributes.
+      const v = set.find(op.p);
+      if (!v || v.end + op.n > pages || set.index.conflicts(v.end, v.end + op.n)) return;
+      const from = v.end;
+      const base = model ? ({ ...(model[v.start] as PageModel) } as PageModel) : null;
+      const pgoffFrom = v.pgoffAt(from);
+      set.extendAndMerge(v, from + op.n);
+      if (model && base) for (let i = 0; i < op.n; i++) model[from + i] = { ...base, pgoff: pgoffFrom + i };
+      return;
+    }
+    case 'growdown': {
+      // Stack growth (growDown); pgoff moves down with the start.
+      const v = set.find(op.p);
+      if (!v) return;
+      const to = v.start - op.n;
+      if (to < 0 || v.pgoff < op.n || set.index.conflicts(to, v.start)) return;
+      const base = model ? ({ ...(model[v.start] as PageModel) } as PageModel) : null;
+      const pgoffTo = v.pgoff - op.n;
+      set.growDown(v, to);
+      if (model && base) for (let i = 0; i < op.n; i++) model[to + i] = { ...base, pgoff: pgoffTo + i };
+      return;
+    }
   }
+}
+
+/** The page totals recomputed from the page model: [total, locked, data, exec, stack]. */
+function modelTotals(model: (PageModel | null)[]): number[] {
+  let total = 0;
+  let locked = 0;
+  let data = 0;
+  let exec = 0;
+  let stack = 0;
+  for (const m of model) {
+    if (m === null) continue;
+    total++;
+    if (m.flags & VM_LOCKED) locked++;
+    if (isDataMapping(m.flags)) data++;
+    if (isExecMapping(m.flags)) exec++;
+    if (isStackMapping(m.flags)) stack++;
+  }
+  return [total, locked, data, exec, stack];
+}
+
+function totals(set: VmaSet): number[] {
+  return [set.totalPages, set.lockedPages, set.dataPages, set.execPages, set.stackPages];
 }
 
 function shape(set: VmaSet) {
@@ -162,8 +226,20 @@ describe('VmaSet properties', () => {
           expect(shape(btree)).toEqual(shape(list));
           tree.checkInvariants();
           list.checkInvariants();
+          btree.checkInvariants(); // includes the running page totals against a sum over the VMAs
           expect(shape(tree)).toEqual(shape(list));
+          const want = modelTotals(model);
+          expect(totals(tree)).toEqual(want);
+          expect(totals(list)).toEqual(want);
+          expect(totals(btree)).toEqual(want);
         }
+        // Fork: the child's totals are its own (VM_LOCKED is dropped, nothing here is VM_DONTCOPY).
+        const child = new VmaSet({ index: new VmaBTree() });
+        btree.forkInto(child);
+        child.checkInvariants();
+        expect(child.totalPages).toBe(btree.totalPages);
+        expect(child.lockedPages).toBe(0);
+        expect(child.stackPages).toBe(btree.stackPages);
         // Partition: every page is either in exactly one VMA that agrees with the model, or a hole in both.
         for (let p = 0; p < PAGES; p++) {
           const v = tree.find(p);
@@ -220,6 +296,10 @@ describe('VmaSet properties', () => {
         }
         treeIdx.checkInvariants();
         btreeIdx.checkInvariants();
+        tree.checkInvariants();
+        btree.checkInvariants();
+        list.checkInvariants();
+        expect(totals(btree)).toEqual(totals(list));
         const ref = shape(list);
         expect(shape(tree)).toEqual(ref);
         expect(shape(btree)).toEqual(ref);

@@ -13,10 +13,14 @@ import {
   type EventSink,
   NULL_SINK,
   VM_DONTCOPY,
+  VM_EXEC,
   VM_GROWSDOWN,
+  VM_LOCKED,
   VM_LOCKED_MASK,
+  VM_SHARED,
   VM_SOFTDIRTY,
   VM_WIPEONFORK,
+  VM_WRITE,
   type VmFlags,
   vmFlags,
 } from '@pagewright/core';
@@ -81,6 +85,24 @@ export interface ModifyResult {
   readonly holeAt: number;
 }
 
+/**
+ * Linux `is_data_mapping`: private writable memory that is not a stack (`VmData`, `mm->data_vm`).
+ * (`VM_STACK` is `VM_GROWSDOWN` on every architecture without `VM_GROWSUP`.)
+ */
+export function isDataMapping(flags: VmFlags): boolean {
+  return (flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE;
+}
+
+/** Linux `is_exec_mapping`: executable, not writable, not a stack (`mm->exec_vm`). */
+export function isExecMapping(flags: VmFlags): boolean {
+  return (flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) === VM_EXEC;
+}
+
+/** Linux `is_stack_mapping`: a `VM_GROWSDOWN` VMA (`VmStk`, `mm->stack_vm`). */
+export function isStackMapping(flags: VmFlags): boolean {
+  return (flags & VM_GROWSDOWN) !== 0;
+}
+
 /** Thrown for a bad argument to a {@link VmaSet} operation; the set is unchanged. */
 export class VmaSetError extends Error {
   constructor(message: string) {
@@ -101,6 +123,13 @@ export class VmaSet implements Iterable<Vma> {
   readonly anonVmas: AnonVmaAllocator;
   private readonly sink: EventSink;
   private readonly pid: number;
+  // Running page totals (Linux mm->total_vm, locked_vm, data_vm, exec_vm, stack_vm, kept by vm_stat_account):
+  // every change of a member VMA's size or flags goes through account(v, -1) ... account(v, +1).
+  private total = 0;
+  private locked = 0;
+  private data = 0;
+  private exec = 0;
+  private stack = 0;
 
   constructor(options: VmaSetOptions = {}) {
     this.index = options.index ?? new VmaTree();
@@ -113,6 +142,31 @@ export class VmaSet implements Iterable<Vma> {
   /** Number of VMAs (Linux `map_count`). */
   get size(): number {
     return this.index.size;
+  }
+
+  /** Pages in all VMAs (Linux `mm->total_vm`, `VmSize`). O(1): a running total. */
+  get totalPages(): number {
+    return this.total;
+  }
+
+  /** Pages in `VM_LOCKED` VMAs (`VmLck`; the `RLIMIT_MEMLOCK` charge). O(1). */
+  get lockedPages(): number {
+    return this.locked;
+  }
+
+  /** Pages in {@link isDataMapping} VMAs (Linux `mm->data_vm`, `VmData`). O(1). */
+  get dataPages(): number {
+    return this.data;
+  }
+
+  /** Pages in {@link isExecMapping} VMAs (Linux `mm->exec_vm`). O(1). */
+  get execPages(): number {
+    return this.exec;
+  }
+
+  /** Pages in {@link isStackMapping} VMAs (Linux `mm->stack_vm`, `VmStk`). O(1). */
+  get stackPages(): number {
+    return this.stack;
   }
 
   /** The VMA containing page `vpn`. */
@@ -141,7 +195,7 @@ export class VmaSet implements Iterable<Vma> {
 
   /** Adds `vma` without trying to merge (fork, exec set-up). Throws if it overlaps. */
   insertNoMerge(vma: Vma): void {
-    this.index.insert(vma);
+    this.attach(vma);
   }
 
   /**
@@ -182,11 +236,13 @@ export class VmaSet implements Iterable<Vma> {
     if (left && right) {
       const p = prev as Vma;
       const n = next as Vma;
-      this.index.remove(n);
+      this.detach(n);
       this.adoptAnon(p, newVma, n);
+      this.account(p, -1);
       const mp = mutableVma(p);
       mp.end = n.end;
       mp.flags = vmFlags(p.flags | soft);
+      this.account(p, 1);
       this.index.updated(p);
       this.emitMerge(p);
       return { vma: p, merged: 'both', removed: [n] };
@@ -194,9 +250,11 @@ export class VmaSet implements Iterable<Vma> {
     if (left) {
       const p = prev as Vma;
       this.adoptAnon(p, newVma, null);
+      this.account(p, -1);
       const mp = mutableVma(p);
       mp.end = newVma.end;
       mp.flags = vmFlags(p.flags | soft);
+      this.account(p, 1);
       this.index.updated(p);
       this.emitMerge(p);
       return { vma: p, merged: 'prev', removed: [] };
@@ -204,15 +262,17 @@ export class VmaSet implements Iterable<Vma> {
     if (right) {
       const n = next as Vma;
       this.adoptAnon(n, newVma, null);
+      this.account(n, -1);
       const mn = mutableVma(n);
       mn.start = newVma.start;
       mn.pgoff = newVma.pgoff;
       mn.flags = vmFlags(n.flags | soft);
+      this.account(n, 1);
       this.index.updated(n);
       this.emitMerge(n);
       return { vma: n, merged: 'next', removed: [] };
     }
-    this.index.insert(newVma);
+    this.attach(newVma);
     return { vma: newVma, merged: 'none', removed: [] };
   }
 
@@ -290,7 +350,7 @@ export class VmaSet implements Iterable<Vma> {
     const lastV = this.index.find(end - 1);
     if (lastV !== undefined && lastV.end > end) this.split(lastV, end);
     const out = this.intersecting(start, end);
-    for (const v of out) this.index.remove(v);
+    for (const v of out) this.detach(v);
     return out;
   }
 
@@ -319,9 +379,11 @@ export class VmaSet implements Iterable<Vma> {
     if (vma.pgoff < delta) throw new VmaSetError(`pgoff of ${vma} would go negative`);
     if (this.index.conflicts(newStart, vma.start))
       throw new VmaIndexError(`[${newStart}, ${vma.start}) is not free`);
+    this.account(vma, -1);
     const m = mutableVma(vma);
     m.start = newStart;
     m.pgoff = vma.pgoff - delta;
+    this.account(vma, 1);
     this.index.updated(vma);
   }
 
@@ -385,17 +447,31 @@ export class VmaSet implements Iterable<Vma> {
         anonChain = [...v.anonChain, anonVma];
       }
       const c = v.with({ flags, anonVma, anonChain });
-      child.index.insert(c);
+      child.attach(c);
       pairs.push([v, c]);
     }
     return pairs;
   }
 
-  /** Checks the set's invariants (no overlap, ascending, positive sizes, chain contains anon_vma); O(n). */
+  /**
+   * Checks the set's invariants (no overlap, ascending, positive sizes, chain contains anon_vma, the page totals
+   * equal to a recomputation over the VMAs); O(n).
+   */
   checkInvariants(): void {
     let prevEnd = -1;
     let n = 0;
+    let total = 0;
+    let locked = 0;
+    let data = 0;
+    let exec = 0;
+    let stack = 0;
     for (const v of this) {
+      const pages = v.end - v.start;
+      total += pages;
+      if (v.flags & VM_LOCKED) locked += pages;
+      if (isDataMapping(v.flags)) data += pages;
+      if (isExecMapping(v.flags)) exec += pages;
+      if (isStackMapping(v.flags)) stack += pages;
       if (v.start < prevEnd) throw new Error(`overlap or disorder at ${v}`);
       if (v.end <= v.start) throw new Error(`empty VMA ${v}`);
       if ((v.anonVma === null) !== (v.anonChain.length === 0)) throw new Error(`bad chain at ${v}`);
@@ -404,6 +480,10 @@ export class VmaSet implements Iterable<Vma> {
       n++;
     }
     if (n !== this.size) throw new Error('size mismatch');
+    const got = [this.total, this.locked, this.data, this.exec, this.stack].join(' ');
+    const want = [total, locked, data, exec, stack].join(' ');
+    if (got !== want)
+      throw new Error(`page totals (total locked data exec stack) are ${got}, VMAs sum to ${want}`);
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
@@ -443,13 +523,13 @@ export class VmaSet implements Iterable<Vma> {
       const p = prev as Vma;
       if (right) {
         const n = next as Vma;
-        this.index.remove(v);
-        this.index.remove(n);
+        this.detach(v);
+        this.detach(n);
         removed.push(v, n);
         this.adoptAnon(p, v, n);
         this.setRegion(p, p.start, n.end, flags, name);
       } else if (rightSide) {
-        this.index.remove(v);
+        this.detach(v);
         removed.push(v);
         this.adoptAnon(p, v, null);
         this.setRegion(p, p.start, e, flags, name);
@@ -466,7 +546,7 @@ export class VmaSet implements Iterable<Vma> {
     if (right) {
       const n = next as Vma;
       if (leftSide) {
-        this.index.remove(v);
+        this.detach(v);
         removed.push(v);
         this.adoptAnon(n, v, null);
         this.setRegion(n, s, n.end, flags, name, c.pgoff);
@@ -493,7 +573,10 @@ export class VmaSet implements Iterable<Vma> {
     return mid;
   }
 
-  /** Splits `v` at `at` (strictly inside); returns the new upper piece. */
+  /**
+   * Splits `v` at `at` (strictly inside); returns the new upper piece. The page totals do not change: the pages
+   * `v` loses are the upper piece's, with the same flags.
+   */
   private split(v: Vma, at: number): Vma {
     const upper = v.with({ start: at, pgoff: v.pgoffAt(at) });
     const m = mutableVma(v);
@@ -521,12 +604,40 @@ export class VmaSet implements Iterable<Vma> {
   ): void {
     const m = mutableVma(v);
     const reindex = start !== v.start || end !== v.end || ((flags ^ v.flags) & VM_GROWSDOWN) !== 0;
+    this.account(v, -1);
     m.start = start;
     m.end = end;
     m.flags = flags;
     m.name = name;
     m.pgoff = pgoff;
+    this.account(v, 1);
     if (reindex) this.index.updated(v);
+  }
+
+  /** Puts a detached VMA into the index and counts its pages. */
+  private attach(v: Vma): void {
+    this.index.insert(v);
+    this.account(v, 1);
+  }
+
+  /** Takes a member VMA out of the index and uncounts its pages. */
+  private detach(v: Vma): void {
+    this.index.remove(v);
+    this.account(v, -1);
+  }
+
+  /**
+   * Adds (`sign` 1) or subtracts (`sign` -1) `v`'s pages to the running totals by its current flags (Linux
+   * `vm_stat_account`). Every change of a member's range or flags is bracketed by a -1 and a +1 call.
+   */
+  private account(v: Vma, sign: number): void {
+    const pages = (v.end - v.start) * sign;
+    const f = v.flags;
+    this.total += pages;
+    if (f & VM_LOCKED) this.locked += pages;
+    if ((f & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE) this.data += pages;
+    else if ((f & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) === VM_EXEC) this.exec += pages;
+    if (f & VM_GROWSDOWN) this.stack += pages;
   }
 
   /** `dup_anon_vma`: a surviving VMA without an anon_vma takes the one of a VMA (or range) merged into it. */
