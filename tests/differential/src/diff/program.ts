@@ -62,6 +62,7 @@ const mremapFlags = fc.constantFrom(
   'MAYMOVE',
   'MAYMOVE|RFIXED',
   'MAYMOVE|DONTUNMAP',
+  'MAYMOVE|RFIXED|DONTUNMAP',
   'RFIXED',
   'MAYMOVE',
 );

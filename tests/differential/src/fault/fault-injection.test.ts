@@ -165,6 +165,64 @@ const CASES: Case[] = [
   },
 ];
 
+/**
+ * Operations that never allocate a frame in Linux (they only remove or re-protect existing entries): with any
+ * allocation failing they must still succeed and leave the same state as without the failure.
+ */
+const NON_ALLOCATING: { name: string; setup(w: World): void; op(w: World): string }[] = [
+  {
+    name: 'munmap of the middle of a populated mapping',
+    setup: (w) => {
+      const p = w.procs[0]!;
+      p.mmap(R, 4 * P, RW, PRIV | FIXED);
+      for (let i = 0; i < 4; i++) p.store8(R + i * P, i + 1);
+    },
+    op: (w) => errno(w.procs[0]!.munmap(R + P, 2 * P)),
+  },
+  {
+    name: 'mprotect back to read-write of populated pages made PROT_NONE',
+    setup: (w) => {
+      const p = w.procs[0]!;
+      p.mmap(R, 4 * P, RW, PRIV | FIXED);
+      for (let i = 0; i < 4; i++) p.store8(R + i * P, i + 1);
+      p.mprotect(R, 4 * P, 0);
+    },
+    op: (w) => errno(w.procs[0]!.mprotect(R, 4 * P, RW)),
+  },
+  {
+    name: 'madvise(MADV_DONTNEED) of populated pages',
+    setup: (w) => {
+      const p = w.procs[0]!;
+      p.mmap(R, 4 * P, RW, PRIV | FIXED);
+      for (let i = 0; i < 4; i++) p.store8(R + i * P, i + 1);
+    },
+    op: (w) => errno(w.procs[0]!.madvise(R, 4 * P, 4)),
+  },
+  {
+    name: 'mremap shrink in place',
+    setup: (w) => {
+      const p = w.procs[0]!;
+      p.mmap(R, 4 * P, RW, PRIV | FIXED);
+      for (let i = 0; i < 4; i++) p.store8(R + i * P, i + 1);
+    },
+    op: (w) => errno(w.procs[0]!.mremap(R, 4 * P, P, 0)),
+  },
+  {
+    name: 'exit of a fork child sharing COW pages',
+    setup: (w) => {
+      const p = w.procs[0]!;
+      p.mmap(R, 4 * P, RW, PRIV | FIXED);
+      for (let i = 0; i < 4; i++) p.store8(R + i * P, i + 1);
+      w.procs.push(p.fork() as Process);
+    },
+    op: (w) => {
+      w.procs[1]!.exit(0);
+      w.procs.pop();
+      return 'exited';
+    },
+  },
+];
+
 const COMBOS: MachineOptions[] = [
   { allocator: 'buddy', arch: 'sv39' },
   { allocator: 'stack', arch: 'sv48' },
@@ -213,6 +271,30 @@ describe('fault injection: fail the k-th frame allocation of every operation', (
           checkInvariants(w.machine);
           expect(w.machine.framesInUse(), `k=${k}: frames left after every process exited`).toBe(1);
           expect(w.machine.allocator.freeFrames + w.machine.framesInUse()).toBe(idle);
+        }
+      });
+    }
+  }
+});
+
+describe('fault injection: operations that never allocate in Linux are not affected by failing allocations', () => {
+  for (const options of COMBOS) {
+    for (const c of NON_ALLOCATING) {
+      it(`${options.allocator}/${options.arch}: ${c.name}`, () => {
+        const dry = build(options, c as Case);
+        const before = dry.failing.allocations;
+        const ok = c.op(dry);
+        const n = dry.failing.allocations - before;
+        const after = snapshot(dry.machine, dry.procs);
+        // Whether or not the implementation allocates here, no failure may change the outcome.
+        for (let k = 1; k <= Math.max(n, 1); k++) {
+          const w = build(options, c as Case);
+          w.failing.failOnAllocation(k);
+          expect(c.op(w), `k=${k}: result`).toBe(ok);
+          checkInvariants(w.machine);
+          expect(snapshot(w.machine, w.procs), `k=${k}: state`).toBe(after);
+          exitAll(w);
+          expect(w.machine.framesInUse()).toBe(1);
         }
       });
     }
