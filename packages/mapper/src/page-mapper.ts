@@ -88,7 +88,7 @@ export interface PageMapperOptions {
 }
 
 interface TableInfo {
-  /** Valid entries in the table. */
+  /** Occupied entries in the table: valid ones, and inaccessible (PROT_NONE) level-0 entries. */
   count: number;
   /** The parent table's frame, -1 for the root. */
   parent: number;
@@ -101,6 +101,9 @@ interface TableInfo {
 }
 
 const AD = PteFlag.Accessed | PteFlag.Dirty;
+const RWX = PteFlag.Read | PteFlag.Write | PteFlag.Exec;
+/** The flags an inaccessible (PROT_NONE) entry keeps ({@link PagingArch.encodeProtNone}). */
+const PROT_NONE_FLAGS = PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
 /** Internal: the fast path declines; take the general path. */
 const FALLBACK = -100;
 const ALL_FLAGS = 0x7f;
@@ -209,6 +212,8 @@ export class PageMapper {
   private leafInfo: TableInfo | null = null;
   /** `arch.kind(0, 0, level)` is Invalid at every level: an all-zero entry (what unmapping writes) needs no `kind` call. */
   private readonly zeroIsInvalid: boolean;
+  /** The arch encodes inaccessible (PROT_NONE) level-0 entries ({@link PagingArch.encodeProtNone}). */
+  private readonly protNone: boolean;
   /**
    * The last leaf written by the one-page map path: the entry `(memoLo, memoHi)` is a level-0 leaf of frame
    * `memoPfn` (`encodeLeaf`'s contract), so an unmap that reads exactly these words skips `kind` and `ppn`.
@@ -256,6 +261,7 @@ export class PageMapper {
     let zeroInvalid = true;
     for (let l = 0; l < arch.levels; l++) zeroInvalid &&= arch.kind(0, 0, l) === PteKind.Invalid;
     this.zeroIsInvalid = zeroInvalid;
+    this.protNone = typeof arch.encodeProtNone === 'function' && typeof arch.isProtNone === 'function';
 
     if (options.rootPpn !== undefined) {
       this.root = options.rootPpn;
@@ -299,6 +305,10 @@ export class PageMapper {
   /**
    * The frame that page `vpn` maps to, or {@link MapperError.NotMapped} (or `InvalidArgument` for a VPN outside the
    * address space). Details of the leaf go to {@link PageMapper.found}. Never allocates or throws.
+   *
+   * An inaccessible (PROT_NONE) entry is reported too, as a level-0 leaf whose flags lack Read, Write and Exec
+   * (only User/Accessed/Dirty): it owns its frame, though every hardware access faults on it (Linux's
+   * `pte_present()` is true for it). Use {@link PageMapper.translate} for the MMU's view.
    */
   lookup(vpn: number): number {
     if (!(vpn >= 0 && vpn < this.vpnCount) || this.root < 0) return MapperError.InvalidArgument;
@@ -312,7 +322,15 @@ export class PageMapper {
         table = arch.ppn(s.lo, s.hi);
         continue;
       }
-      if (kind !== PteKind.Leaf) return MapperError.NotMapped;
+      if (kind !== PteKind.Leaf) {
+        if (level !== 0 || !this.isProtNoneEntry(s.lo, s.hi)) return MapperError.NotMapped;
+        const f = this.found;
+        f.vpn = vpn;
+        f.pfn = arch.ppn(s.lo, s.hi);
+        f.level = 0;
+        f.flags = arch.flags(s.lo, s.hi) & PROT_NONE_FLAGS;
+        return f.pfn;
+      }
       const span = this.spans[level] as number;
       const f = this.found;
       f.vpn = vpn - (vpn % span);
@@ -326,17 +344,20 @@ export class PageMapper {
 
   /**
    * The physical address that virtual address `va` (truncated to `vaBits`, as {@link PageMapper.lookup}'s VPNs)
-   * maps to, or a negative {@link MapperError}. The leaf goes to {@link PageMapper.found}.
+   * maps to, or a negative {@link MapperError}. The leaf goes to {@link PageMapper.found}. An inaccessible
+   * (PROT_NONE) entry translates nothing, as for the MMU: `NotMapped` (its details still go to `found`).
    */
   translate(va: number): number {
     const vpn = Math.floor(va / PAGE_SIZE);
     const pfn = this.lookup(vpn);
+    if (pfn >= 0 && (this.found.flags & RWX) === 0) return MapperError.NotMapped;
     return pfn < 0 ? pfn : pfn * PAGE_SIZE + (va - vpn * PAGE_SIZE);
   }
 
   /**
    * Visits every leaf that intersects `[start, end)` in address order (a huge leaf is reported whole, with its
-   * aligned first page). Returns the number of leaves, or `InvalidArgument`.
+   * aligned first page). Inaccessible (PROT_NONE) entries are visited as level-0 leaves whose flags lack
+   * Read/Write/Exec. Returns the number of leaves, or `InvalidArgument`.
    */
   visit(start: number, end: number, visitor: LeafVisitor): number {
     if (!this.rangeOk(start, end, 0, false)) return this.lastError();
@@ -354,7 +375,10 @@ export class PageMapper {
       const r = this.fastMap(vpn, Number.NaN, flags);
       if (r !== FALLBACK) return r;
     }
-    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+    if (
+      !this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) ||
+      !this.flagsOk(flags, vpn, level, false)
+    ) {
       return this.lastError();
     }
     const r = this.mapIn(
@@ -379,7 +403,10 @@ export class PageMapper {
       const r = this.fastMap(vpn, pfn, flags);
       if (r !== FALLBACK) return r;
     }
-    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+    if (
+      !this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) ||
+      !this.flagsOk(flags, vpn, level, true)
+    ) {
       return this.lastError();
     }
     if (!this.pfnOk(pfn, level, vpn)) return this.lastError();
@@ -418,7 +445,10 @@ export class PageMapper {
    * negative {@link MapperError}.
    */
   protect(vpn: number, flags: PteFlags, level = 0): number {
-    if (!this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) || !this.flagsOk(flags, vpn)) {
+    if (
+      !this.rangeOk(vpn, vpn + (this.spans[level] ?? 1), level, true) ||
+      !this.flagsOk(flags, vpn, level, true)
+    ) {
       return this.lastError();
     }
     if (this.lookup(vpn) < 0) return this.fail(MapperError.NotMapped, vpn, level, 'page is not mapped');
@@ -454,7 +484,8 @@ export class PageMapper {
     firstPfn = -1,
     flusher = this.flusher,
   ): number {
-    if (!this.rangeOk(start, end, level, true) || !this.flagsOk(flags, start)) return this.lastError();
+    if (!this.rangeOk(start, end, level, true) || !this.flagsOk(flags, start, level, firstPfn >= 0))
+      return this.lastError();
     if (firstPfn >= 0 && !this.pfnOk(firstPfn, level, start)) return this.lastError();
     const r = this.mapIn(
       this.root,
@@ -485,7 +516,7 @@ export class PageMapper {
    * leaves that straddle an edge. All or nothing. Returns the number of 4 KiB pages covered or a negative error.
    */
   protectRange(start: number, end: number, flags: PteFlags, flusher = this.flusher): number {
-    if (!this.rangeOk(start, end, 0, true) || !this.flagsOk(flags, start)) return this.lastError();
+    if (!this.rangeOk(start, end, 0, true) || !this.flagsOk(flags, start, 0, true)) return this.lastError();
     const r = this.protectIn(this.root, this.levels - 1, 0, start, end, flags);
     return this.finish(r, flusher);
   }
@@ -687,7 +718,10 @@ export class PageMapper {
     const addr = table * PAGE_SIZE + (vpn - tag * entries) * this.pteSize;
     const s = this.scratch;
     memory.read64(addr, s);
-    if (!(s.lo === 0 && s.hi === 0 && this.zeroIsInvalid) && arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid) {
+    if (
+      !(s.lo === 0 && s.hi === 0 && this.zeroIsInvalid) &&
+      (arch.kind(s.lo, s.hi, 0) !== PteKind.Invalid || this.isProtNoneEntry(s.lo, s.hi))
+    ) {
       return this.fail(MapperError.PageAlreadyMapped, vpn, 0, 'page is already mapped');
     }
     if (Number.isNaN(pfn)) {
@@ -798,6 +832,9 @@ export class PageMapper {
       if (arch.kind(s.lo, s.hi, 0) === PteKind.Leaf) {
         n++;
         fn(vpn, arch.ppn(s.lo, s.hi), 0, arch.flags(s.lo, s.hi));
+      } else if (this.isProtNoneEntry(s.lo, s.hi)) {
+        n++;
+        fn(vpn, arch.ppn(s.lo, s.hi), 0, arch.flags(s.lo, s.hi) & PROT_NONE_FLAGS);
       }
     }
     return n;
@@ -826,7 +863,7 @@ export class PageMapper {
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
       if (level === target) {
-        if (kind !== PteKind.Invalid) {
+        if (kind !== PteKind.Invalid || (level === 0 && this.isProtNoneEntry(s.lo, s.hi))) {
           return this.fail(MapperError.PageAlreadyMapped, eStart, level, 'page is already mapped');
         }
         const oldLo = s.lo;
@@ -839,7 +876,8 @@ export class PageMapper {
         } else {
           pfn = eStart + pfnDelta;
         }
-        arch.encodeLeaf(pfn, flags, pte);
+        if ((flags & RWX) === 0) this.encodeProtNone(pfn, flags, pte);
+        else arch.encodeLeaf(pfn, flags, pte);
         this.setKnownEntry(table, i, level, oldLo, oldHi, false, pte.lo, pte.hi);
         this.lastPfn = pfn;
         continue;
@@ -891,14 +929,22 @@ export class PageMapper {
       if (eStart >= end) break;
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
-      if (kind === PteKind.Invalid) continue;
+      let pn = false;
+      if (kind === PteKind.Invalid) {
+        if (level !== 0 || !this.isProtNoneEntry(s.lo, s.hi)) continue;
+        pn = true;
+      }
       let child: number;
-      if (kind === PteKind.Leaf) {
+      if (kind === PteKind.Leaf || pn) {
         if (eStart >= start && eStart + span <= end) {
           const pfn = arch.ppn(s.lo, s.hi);
-          if (this.collecting) this.collected.push(eStart, pfn, level, arch.flags(s.lo, s.hi));
+          if (this.collecting) {
+            const flags = arch.flags(s.lo, s.hi);
+            this.collected.push(eStart, pfn, level, pn ? flags & PROT_NONE_FLAGS : flags);
+          }
           this.setKnownEntry(table, i, level, s.lo, s.hi, true, 0, 0);
-          // One flush per leaf at its first page, as Linux flushes a huge PMD with a PMD_SIZE stride.
+          // One flush per leaf at its first page, as Linux flushes a huge PMD with a PMD_SIZE stride. An
+          // inaccessible entry is flushed too: Linux's zap_pte_range treats it as present (pte_present()).
           this.txFlushPages[this.txFlushLen++] = eStart;
           if (release) {
             this.txFrees.push(pfn, level);
@@ -941,13 +987,28 @@ export class PageMapper {
     const pte = this.pte;
     const span = this.spans[level] as number;
     const rights = (flags | this.forcedFlags) & ~AD;
+    // No R/W/X: the leaves become inaccessible (PROT_NONE) entries, which exist only at level 0.
+    const toProtNone = (flags & RWX) === 0;
     let n = 0;
     for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
       const eStart = base + i * span;
       if (eStart >= end) break;
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
-      if (kind === PteKind.Invalid) continue;
+      if (kind === PteKind.Invalid) {
+        if (level !== 0 || !this.isProtNoneEntry(s.lo, s.hi)) continue;
+        // An inaccessible entry: rewrite it (still inaccessible, or a leaf again). No flush: no TLB can hold an
+        // entry the hardware never loads (the flush that removed its rights was queued when it lost them).
+        n++;
+        const old = arch.flags(s.lo, s.hi) & PROT_NONE_FLAGS;
+        const next = rights | (old & AD) | (flags & AD);
+        if (toProtNone) {
+          if ((next & PROT_NONE_FLAGS) === old) continue;
+          this.encodeProtNone(arch.ppn(s.lo, s.hi), next, pte);
+        } else arch.encodeLeaf(arch.ppn(s.lo, s.hi), next, pte);
+        this.replaceEntry(table, i, 0, s.lo, s.hi, pte.lo, pte.hi);
+        continue;
+      }
       let child: number;
       if (kind === PteKind.Leaf) {
         const old = arch.flags(s.lo, s.hi);
@@ -956,9 +1017,15 @@ export class PageMapper {
           n += Math.min(end, eStart + span) - Math.max(start, eStart);
           continue;
         }
-        if (eStart >= start && eStart + span <= end) {
-          arch.withFlags(s.lo, s.hi, next, pte);
-          this.setKnownEntry(table, i, level, s.lo, s.hi, true, pte.lo, pte.hi);
+        if (eStart >= start && eStart + span <= end && (level === 0 || !toProtNone)) {
+          if (toProtNone) {
+            // A present leaf loses every right: it keeps its frame in an inaccessible entry (count unchanged).
+            this.encodeProtNone(arch.ppn(s.lo, s.hi), next, pte);
+            this.replaceEntry(table, i, 0, s.lo, s.hi, pte.lo, pte.hi);
+          } else {
+            arch.withFlags(s.lo, s.hi, next, pte);
+            this.setKnownEntry(table, i, level, s.lo, s.hi, true, pte.lo, pte.hi);
+          }
           this.txFlushPages[this.txFlushLen++] = eStart;
           n += span;
           continue;
@@ -1006,14 +1073,20 @@ export class PageMapper {
       if (eStart >= end) break;
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
-      if (kind === PteKind.Invalid) continue;
+      let pn = false;
+      if (kind === PteKind.Invalid) {
+        if (level !== 0 || !src.isProtNoneEntry(s.lo, s.hi)) continue;
+        // An inaccessible entry is copied as one (Linux copy_present_pte: pte_present() is true for it); the
+        // frame is then shared, so it is reported to `onShared` like a leaf.
+        pn = true;
+      }
       let child: number;
-      if (kind === PteKind.Leaf) {
+      if (kind === PteKind.Leaf || pn) {
         if (eStart >= start && eStart + span <= end) {
           const lo = s.lo;
           const hi = s.hi;
           const pfn = arch.ppn(lo, hi);
-          const flags = arch.flags(lo, hi);
+          const flags = pn ? arch.flags(lo, hi) & PROT_NONE_FLAGS : arch.flags(lo, hi);
           let srcFlags = flags;
           if (!keepWrite && flags & PteFlag.Write) {
             srcFlags = flags & ~PteFlag.Write;
@@ -1031,13 +1104,14 @@ export class PageMapper {
             if (this.ensuredFresh) dstInfo = this.tables.get(dstTable);
           }
           const at = dstTable * PAGE_SIZE + i * this.pteSize;
-          arch.encodeLeaf(pfn, childFlags | this.forcedFlags, pte);
+          if (pn) this.encodeProtNone(pfn, childFlags, pte);
+          else arch.encodeLeaf(pfn, childFlags | this.forcedFlags, pte);
           if (dstInfo !== undefined) {
             memory.write64(at, pte.lo, pte.hi);
             dstInfo.count++;
           } else {
             memory.read64(at, this.old);
-            if (arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid) {
+            if (this.occupied(this.old.lo, this.old.hi, level)) {
               return this.fail(
                 MapperError.PageAlreadyMapped,
                 eStart,
@@ -1096,6 +1170,27 @@ export class PageMapper {
     return table;
   }
 
+  /** True when the level-0 words are an inaccessible (PROT_NONE) entry; never for zero words. */
+  private isProtNoneEntry(lo: number, hi: number): boolean {
+    return (lo | hi) !== 0 && this.protNone && this.arch.isProtNone?.(lo, hi) === true;
+  }
+
+  /**
+   * True when the entry at `level` counts in its table's {@link TableInfo.count}: valid, or an inaccessible level-0
+   * entry (it owns a frame, so its table must not be reclaimed).
+   */
+  private occupied(lo: number, hi: number, level: number): boolean {
+    if (lo === 0 && hi === 0 && this.zeroIsInvalid) return false;
+    return this.arch.kind(lo, hi, level) !== PteKind.Invalid || (level === 0 && this.isProtNoneEntry(lo, hi));
+  }
+
+  /** Encodes an inaccessible entry (callers checked {@link PageMapper.protNone} through `flagsOk`). */
+  private encodeProtNone(pfn: number, flags: PteFlags, out: U64Pair): void {
+    const encode = this.arch.encodeProtNone;
+    if (encode === undefined) throw new PageTableCorruption('the architecture has no inaccessible entries');
+    encode.call(this.arch, pfn, flags, out);
+  }
+
   private splitLeaf(table: number, index: number, level: number, lo: number, hi: number): number {
     const { arch, memory } = this;
     const pfn = arch.ppn(lo, hi);
@@ -1139,17 +1234,17 @@ export class PageMapper {
     return pfn;
   }
 
-  /** Writes an entry, keeping the table's valid-entry count and the undo log. */
+  /** Writes an entry, keeping the table's occupied-entry count and the undo log. */
   private setEntry(table: number, index: number, level: number, lo: number, hi: number): void {
     const old = this.old;
     this.memory.read64(table * PAGE_SIZE + index * this.pteSize, old);
-    const was = this.arch.kind(old.lo, old.hi, level) !== PteKind.Invalid;
+    const was = this.occupied(old.lo, old.hi, level);
     this.setKnownEntry(table, index, level, old.lo, old.hi, was, lo, hi);
   }
 
   /**
    * {@link PageMapper.setEntry} when the caller has just read the entry: `(oldLo, oldHi)` are its current words
-   * and `was` tells whether they are valid (no second read, no second `kind` of the old words).
+   * and `was` tells whether they are occupied (no second read, no second `kind` of the old words).
    */
   private setKnownEntry(
     table: number,
@@ -1161,8 +1256,7 @@ export class PageMapper {
     lo: number,
     hi: number,
   ): void {
-    const now =
-      !(lo === 0 && hi === 0 && this.zeroIsInvalid) && this.arch.kind(lo, hi, level) !== PteKind.Invalid;
+    const now = this.occupied(lo, hi, level);
     this.memory.write64(table * PAGE_SIZE + index * this.pteSize, lo, hi);
     const log = this.undoLog;
     const u = this.undoLen;
@@ -1181,8 +1275,9 @@ export class PageMapper {
   }
 
   /**
-   * Replaces a valid entry whose current words `(oldLo, oldHi)` the caller has just read with another valid one
-   * (`withFlags` of a leaf): no read back, no count change; the undo log keeps the old words.
+   * Replaces an occupied entry whose current words `(oldLo, oldHi)` the caller has just read with another valid one
+   * (`withFlags` of a leaf, or a leaf ↔ inaccessible entry): no read back, no count change; the undo log keeps
+   * the old words.
    */
   private replaceEntry(
     table: number,
@@ -1213,7 +1308,7 @@ export class PageMapper {
 
   private rollback(): void {
     const log = this.undoLog;
-    const { memory, arch } = this;
+    const { memory } = this;
     for (let k = this.undoLen - 5; k >= 0; k -= 5) {
       const table = log[k] as number;
       const index = log[k + 1] as number;
@@ -1222,8 +1317,8 @@ export class PageMapper {
       const hi = log[k + 4] as number;
       const addr = table * PAGE_SIZE + index * this.pteSize;
       memory.read64(addr, this.old);
-      const was = arch.kind(this.old.lo, this.old.hi, level) !== PteKind.Invalid;
-      const now = arch.kind(lo, hi, level) !== PteKind.Invalid;
+      const was = this.occupied(this.old.lo, this.old.hi, level);
+      const now = this.occupied(lo, hi, level);
       memory.write64(addr, lo, hi);
       if (was !== now) {
         const info = this.tables.get(table);
@@ -1328,10 +1423,24 @@ export class PageMapper {
     return true;
   }
 
-  private flagsOk(flags: number, vpn: number): boolean {
+  /**
+   * Flags of a leaf at `level`: R or X (W needs R), or — when `protNone` is allowed (an existing frame is placed or
+   * kept) — none of R/W/X for an inaccessible level-0 entry.
+   */
+  private flagsOk(flags: number, vpn: number, level: number, protNone: boolean): boolean {
     const rwx = flags & 7;
-    if (!Number.isInteger(flags) || (flags & ~ALL_FLAGS) !== 0 || rwx === 0) {
+    if (!Number.isInteger(flags) || (flags & ~ALL_FLAGS) !== 0) {
       return this.bad(vpn, 0, `bad leaf flags 0x${flags.toString(16)} (need R or X; W needs R)`);
+    }
+    if (rwx === 0) {
+      if (!protNone) {
+        return this.bad(vpn, level, `bad leaf flags 0x${flags.toString(16)} (need R or X; W needs R)`);
+      }
+      if (!this.protNone) {
+        return this.bad(vpn, level, `${this.arch.name} cannot encode an inaccessible (PROT_NONE) entry`);
+      }
+      if (level !== 0) return this.bad(vpn, level, 'inaccessible (PROT_NONE) entries exist only at level 0');
+      return true;
     }
     if ((rwx & (PteFlag.Write | PteFlag.Read)) === PteFlag.Write) {
       return this.bad(vpn, 0, `bad leaf flags 0x${flags.toString(16)} (W needs R)`);
@@ -1377,7 +1486,10 @@ export class PageMapper {
     for (let i = 0; i < this.entries; i++) {
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
-      if (kind === PteKind.Invalid) continue;
+      if (kind === PteKind.Invalid) {
+        if (level === 0 && this.isProtNoneEntry(s.lo, s.hi)) info.count++;
+        continue;
+      }
       info.count++;
       const borrowed = parent < 0 && this.sharesKernel && i >= this.entries / 2;
       if (kind === PteKind.Table && !borrowed) this.adopt(arch.ppn(s.lo, s.hi), level - 1, table, i);

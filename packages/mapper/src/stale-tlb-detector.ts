@@ -30,7 +30,8 @@ export class StaleTlbError extends Error {
 
 /**
  * Checks, after each flush point, that no hart's TLB holds a translation for an address space that its page
- * tables no longer allow: another frame, no mapping at all, or more rights (R/W/X/U/D, or Global) than the PTE.
+ * tables no longer allow: another frame, no mapping at all, an inaccessible (PROT_NONE) entry, or more rights
+ * (R/W/X/U/D, or Global) than the PTE.
  * Cold path (visits whole TLBs); switch it on in tests and development with `enabled`.
  *
  * Which entries belong to the address space of `mapper`:
@@ -110,6 +111,15 @@ export class StaleTlbDetector {
           vpn,
           asid,
           `maps frame 0x${cached.toString(16)} but the page table maps frame 0x${pfn.toString(16)}`,
+        );
+      }
+      if ((found.flags & (PteFlag.Read | PteFlag.Write | PteFlag.Exec)) === 0) {
+        // An inaccessible (PROT_NONE) entry keeps its frame but grants nothing: any cached translation is stale.
+        throw new StaleTlbError(
+          hart.id,
+          vpn,
+          asid,
+          `caches rights ${pteFlagsToString(e.flags)} but the page is inaccessible (PROT_NONE entry)`,
         );
       }
       const extra = e.flags & CHECKED & ~found.flags;
