@@ -23,7 +23,6 @@ import {
   PteFlag,
   VM_EXEC,
   VM_GROWSDOWN,
-  VM_LOCKED,
   VM_MAYSHARE,
   VM_READ,
   VM_SHARED,
@@ -147,18 +146,14 @@ export class AddressSpace {
 
   // ---- accounting -------------------------------------------------------------------------------------------------
 
-  /** Total mapped pages (`total_vm`). */
+  /** Total mapped pages (`total_vm`). O(1): the VMA set's running total. */
   totalPages(): number {
-    let n = 0;
-    for (const v of this.vmas) n += v.pages;
-    return n;
+    return this.vmas.totalPages;
   }
 
-  /** Locked pages (`locked_vm`). */
+  /** Pages of `VM_LOCKED` VMAs (`locked_vm`, what `RLIMIT_MEMLOCK` is checked against). O(1). */
   lockedPages(): number {
-    let n = 0;
-    for (const v of this.vmas) if (v.flags & VM_LOCKED) n += v.pages;
-    return n;
+    return this.vmas.lockedPages;
   }
 
   /** Resident pages: present PTEs mapping a normal frame (the zero page does not count, as in Linux). */
@@ -171,9 +166,9 @@ export class AddressSpace {
     return n;
   }
 
-  /** Updates the high-water marks (called after operations that grow the space). @internal */
+  /** Updates the high-water marks (called after operations that grow the space); O(1). @internal */
   updateHiwater(): void {
-    const vm = this.totalPages();
+    const vm = this.vmas.totalPages;
     if (vm > this.hiwaterVm) this.hiwaterVm = vm;
   }
 

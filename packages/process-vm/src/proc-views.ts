@@ -5,17 +5,7 @@
  * @module
  */
 
-import {
-  formatVmFlags,
-  PAGE_SIZE,
-  PteFlag,
-  VM_EXEC,
-  VM_GROWSDOWN,
-  VM_LOCKED,
-  VM_SHARED,
-  VM_WRITE,
-  vmFlagsToMapsPerms,
-} from '@pagewright/core';
+import { formatVmFlags, PAGE_SIZE, PteFlag, VM_LOCKED, vmFlagsToMapsPerms } from '@pagewright/core';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 
@@ -144,19 +134,16 @@ export function formatSmaps(as: AddressSpace): string {
 
 /** The memory lines of `/proc/PID/status` (`VmPeak` ... `VmSwap`). */
 export function formatStatus(as: AddressSpace, pid: number): string {
-  let total = 0;
-  let locked = 0;
-  let data = 0;
-  let stack = 0;
-  let exec = 0;
+  // VmSize, VmLck, VmData, VmStk and the exec total are the VMA set's running totals (Linux reads the mm counters).
+  const vmas = as.vmas;
+  const total = vmas.totalPages;
+  const locked = vmas.lockedPages;
+  const data = vmas.dataPages;
+  const stack = vmas.stackPages;
+  const exec = vmas.execPages;
   let rssAnon = 0;
   let rssShmem = 0;
-  for (const v of as.vmas) {
-    total += v.pages;
-    if (v.flags & VM_LOCKED) locked += v.pages;
-    if ((v.flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE) data += v.pages;
-    if (v.flags & VM_GROWSDOWN) stack += v.pages;
-    if ((v.flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) === VM_EXEC) exec += v.pages;
+  for (const v of vmas) {
     const u = vmaUsage(as, v);
     if (v.backing.kind === 'anon-shared') rssShmem += u.rss;
     else rssAnon += u.rss;
