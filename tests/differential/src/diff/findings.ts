@@ -50,19 +50,38 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
     program: `@0 mmap +0x0 0x1000 r-- PRIVATE|ANONYMOUS|FIXED|LOCKED
 @0 mprotect +0x0 0x1000 rw-
 @0 fork`,
-    // Seen as a mincore difference in a fork child (the child inherits PTEs only of VMAs with an anon_vma); only
-    // programs that lock memory can show it.
-    matches: (d, _s) => /^mincore of slot [1-9]/.test(d.what) && lockedBefore(d.step),
+    // Seen as a mincore difference: directly (a locked PROT_NONE mapping made writable is not populated) or in a
+    // fork child (the child inherits PTEs only of VMAs with an anon_vma); only programs that lock memory show it.
+    matches: (d, _s) => /^mincore of slot/.test(d.what) && before(d.step, /LOCKED|^mlock /),
+  },
+  {
+    id: 'F5',
+    title: 'stack growth (a fault below a MAP_GROWSDOWN mapping) does not give the VMA an anon_vma',
+    program: `@0 mmap +0x1000 0x1000 rw- PRIVATE|ANONYMOUS|FIXED|GROWSDOWN
+@0 r +0x0
+@0 fork`,
+    // Seen as a mincore difference in a fork child (fork copies PTEs only of VMAs with an anon_vma), or as a
+    // merge that Linux would not make; only programs with a GROWSDOWN mapping can show it.
+    matches: (d, _s) => /^(mincore|maps) of slot/.test(d.what) && before(d.step, /GROWSDOWN/),
+  },
+  {
+    id: 'F6',
+    title: 'mremap(MREMAP_DONTUNMAP) of part of an mlocked VMA splits it instead of unlocking the whole VMA',
+    program: `@0 mmap +0x0 0x2000 rw- PRIVATE|ANONYMOUS|FIXED|LOCKED
+@0 mremap +0x1000 0x1000 0x1000 MAYMOVE|RFIXED|DONTUNMAP +0x5000`,
+    matches: (d, s) =>
+      /^maps of slot/.test(d.what) && !!s && /DONTUNMAP/.test(s.line) && before(d.step, /LOCKED|^mlock /),
   },
 ];
 
-let lockedSteps: readonly Step[] = [];
-function lockedBefore(step: number): boolean {
-  return lockedSteps.slice(0, step + 1).some((s) => /LOCKED|^mlock /.test(s.line));
+let current: readonly Step[] = [];
+/** True when a step up to `step` of the program being judged matches `re`. */
+function before(step: number, re: RegExp): boolean {
+  return current.slice(0, step + 1).some((s) => re.test(s.line));
 }
 
 /** The finding `d` belongs to, if any. */
 export function knownFinding(d: Divergence, steps: readonly Step[]): KnownFinding | undefined {
-  lockedSteps = steps;
+  current = steps;
   return KNOWN_FINDINGS.find((f) => f.matches(d, steps[d.step]));
 }

@@ -50,6 +50,10 @@ const mmapFlags = fc
       { weight: 2, arbitrary: fc.constant('PRIVATE|ANONYMOUS') },
       { weight: 1, arbitrary: fc.constant('SHARED|ANONYMOUS') },
       { weight: 1, arbitrary: fc.constantFrom('ANONYMOUS|FIXED', 'PRIVATE|SHARED|ANONYMOUS|FIXED') },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('PRIVATE|ANONYMOUS|FIXED|GROWSDOWN', 'SHARED|ANONYMOUS|FIXED|GROWSDOWN'),
+      },
     ),
     fc.oneof(
       { weight: 10, arbitrary: fc.constant('') },

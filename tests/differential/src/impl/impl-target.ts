@@ -90,6 +90,7 @@ export function pairFor(options: MachineOptions): {
     placement: machine.options.placement,
     stackGuardGapPages: machine.limits.stackGuardGapPages,
     startBrk: process.vm.startBrk,
+    stackLimit: machine.limits.stackLimit,
     execImpliesRead: false, // RISC-V: a load needs VM_READ or VM_WRITE (arch/riscv/mm/fault.c access_error)
   };
   const model = new ModelMachine(config);

@@ -15,6 +15,7 @@ export const X86_64_SCENARIO_CONFIG: ModelConfig = {
   placement: 'topdown',
   stackGuardGapPages: 256,
   startBrk: 0x555555560000,
+  stackLimit: 8 * 1024 * 1024,
   execImpliesRead: true,
 };
 

@@ -71,6 +71,8 @@ export interface ModelConfig {
   stackGuardGapPages: number;
   /** mm->start_brk (page-aligned). */
   startBrk: number;
+  /** RLIMIT_STACK in bytes (Linux's default 8 MiB): the largest a VM_GROWSDOWN VMA may grow. */
+  stackLimit: number;
   /**
    * True when a page with only PROT_EXEC is readable (x86-64 `access_error`: any access right allows a read);
    * false on RISC-V, where a load needs VM_READ or VM_WRITE (arch/riscv/mm/fault.c).
@@ -365,6 +367,36 @@ export class ModelProcess {
     }
   }
 
+  /**
+   * A fault at page `v` below a VM_GROWSDOWN VMA grows that VMA down to `v` (mm/mmap.c `expand_downwards`, v6.18):
+   * refused when `v` is below mmap_min_addr, when an accessible VMA that is not itself a stack ends less than
+   * stack_guard_gap below `v`, or when the stack would exceed RLIMIT_STACK. The VMA gets its anon_vma first; the new
+   * pages continue its pgoff downwards. Returns the faulting page, or undefined (SIGSEGV).
+   */
+  private growStack(v: number): Page | undefined {
+    const vmas = this.vmas();
+    const i = vmas.findIndex((m) => m.end > v);
+    const stack = vmas[i];
+    if (!stack || stack.start <= v || !(stack.first.flags & VmFlag.GrowsDown)) return undefined;
+    if (v * PAGE < this.config.mmapMinAddr) return undefined;
+    const prev = i > 0 ? vmas[i - 1] : undefined;
+    if (
+      prev &&
+      !(prev.first.flags & VmFlag.GrowsDown) &&
+      (prev.first.prot & ACCESS) !== 0 &&
+      v - prev.end < this.config.stackGuardGapPages
+    ) {
+      return undefined;
+    }
+    if ((stack.end - v) * PAGE > this.config.stackLimit) return undefined;
+    this.anonPrepare(stack.start);
+    const head = this.pages.get(stack.start)!;
+    for (let u = v; u < stack.start; u++) {
+      this.pages.set(u, { ...head, pgoff: head.pgoff - (stack.start - u), data: null, present: false });
+    }
+    return this.pages.get(v);
+  }
+
   private readable(p: Page): boolean {
     return (
       (p.prot & (PROT_READ | PROT_WRITE)) !== 0 || (this.config.execImpliesRead && (p.prot & PROT_EXEC) !== 0)
@@ -376,7 +408,7 @@ export class ModelProcess {
    * the signal. `force` is GUP's FOLL_FORCE (populate ignores missing read rights on accessible VMAs).
    */
   private touch(v: number, write: boolean, force = false): Uint8Array | null | Signal {
-    const p = this.pages.get(v);
+    const p = this.pages.get(v) ?? this.growStack(v);
     if (!p) return 'SIGSEGV';
     if (write ? !(p.prot & PROT_WRITE) : !(this.readable(p) || (force && p.prot & ACCESS))) return 'SIGSEGV';
     if (p.shm) {
