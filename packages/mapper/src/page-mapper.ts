@@ -138,6 +138,9 @@ export class PageTableCorruption extends Error {
  * - Every change that can leave a stale TLB entry (a leaf removed, moved or given fewer rights, a table freed)
  *   queues a flush on the operation's flusher; freed table frames go back to the allocator only after that flush
  *   is dispatched. {@link PageMapper.pendingChanges} counts changes not yet dispatched.
+ * - Inaccessible (PROT_NONE) entries exist only at level 0, only when the arch has
+ *   {@link PagingArch.encodeProtNone}; they count as occupied entries of their table (it is not reclaimed under
+ *   them) and are leaves for every query except {@link PageMapper.translate} and the hardware.
  * - Data frames belong to the caller: `map` hands out a zeroed frame, `unmap` passes it back through a
  *   {@link FrameRelease} (run after the flush) or returns it.
  *
@@ -397,6 +400,10 @@ export class PageMapper {
   /**
    * Maps page `vpn` to frame `pfn` with a leaf at `level` (both aligned to `512^level`). Returns `pfn` or a
    * negative {@link MapperError}.
+   *
+   * Flags without Read/Write/Exec write an *inaccessible* (PROT_NONE) entry at level 0: it keeps `pfn` (and the
+   * User/Accessed/Dirty flags) but every hardware access faults on it ({@link PagingArch.encodeProtNone}; Linux
+   * RISC-V's V = 0 + `_PAGE_PROT_NONE` PTE). `InvalidArgument` at `level > 0` or when the arch cannot encode it.
    */
   mapPhys(vpn: number, pfn: number, flags: PteFlags, level = 0): number {
     if (level === 0 && Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn) {
@@ -416,7 +423,8 @@ export class PageMapper {
   }
 
   /**
-   * Unmaps page `vpn` and queues its flush; returns its frame or a negative {@link MapperError}.
+   * Unmaps page `vpn` (a leaf or an inaccessible entry) and queues its flush; returns its frame or a negative
+   * {@link MapperError}.
    * At `level` 0 a huge leaf covering `vpn` is split first (needs a table frame: may fail with
    * `FrameAllocationFailed`); at `level > 0` there must be a leaf of exactly that level at `vpn`.
    * `release`, when given, receives the frame after the flush is dispatched.
@@ -443,6 +451,10 @@ export class PageMapper {
    * Replaces the rights of the leaf mapping page `vpn` (Read/Write/Exec/User/Global; Accessed and Dirty are kept,
    * as Linux's `pte_modify`) and queues its flush. Splits a covering huge leaf at `level` 0. Returns the frame or a
    * negative {@link MapperError}.
+   *
+   * Flags without Read/Write/Exec make the leaf an inaccessible (PROT_NONE) entry that keeps its frame (level 0
+   * only: a covering huge leaf is split; its flush is queued since rights are lost); flags with rights turn an
+   * inaccessible entry back into a leaf (no flush needed). See {@link PageMapper.mapPhys}.
    */
   protect(vpn: number, flags: PteFlags, level = 0): number {
     if (
@@ -513,7 +525,8 @@ export class PageMapper {
 
   /**
    * Replaces the rights of every mapped page of `[start, end)` (see {@link PageMapper.protect}), splitting huge
-   * leaves that straddle an edge. All or nothing. Returns the number of 4 KiB pages covered or a negative error.
+   * leaves that straddle an edge (and huge leaves that become inaccessible: flags without R/W/X). All or nothing.
+   * Returns the number of 4 KiB pages covered or a negative error.
    */
   protectRange(start: number, end: number, flags: PteFlags, flusher = this.flusher): number {
     if (!this.rangeOk(start, end, 0, true) || !this.flagsOk(flags, start, 0, true)) return this.lastError();
@@ -526,7 +539,9 @@ export class PageMapper {
    * Write removed on both sides (unless `keepWrite`), queueing `src`'s flushes on `src.flusher`. Huge leaves are
    * copied as huge leaves; one straddling an edge is split in `src` first. All or nothing (this mapper must have
    * nothing mapped there). `onShared(vpn, pfn, level)` is called for every copied leaf after success, so the caller
-   * can raise reference counts. Returns the number of leaves copied or a negative {@link MapperError}.
+   * can raise reference counts. Inaccessible (PROT_NONE) entries are copied as such on both sides (the child's made
+   * old; the frame is shared, so they are reported to `onShared` too). Returns the number of leaves copied or a
+   * negative {@link MapperError}.
    */
   copyRangeForCow(
     src: PageMapper,
@@ -571,7 +586,8 @@ export class PageMapper {
    * mremap's page-table half: moves the entries of `[srcVpn, srcVpn + pages)` to `[dstVpn, dstVpn + pages)`
    * (the data stays in its frames), queueing flushes for the old pages. The ranges may overlap. Huge leaves stay
    * huge when the distance keeps them aligned, else they become smaller leaves. The destination must be empty
-   * (outside the source). All or nothing. Returns the number of 4 KiB pages moved or a negative error.
+   * (outside the source). Inaccessible entries move as they are. All or nothing. Returns the number of 4 KiB pages
+   * moved or a negative error.
    */
   moveRange(srcVpn: number, dstVpn: number, pages: number, flusher = this.flusher): number {
     if (!this.rangeOk(srcVpn, srcVpn + pages, 0, true) || !this.rangeOk(dstVpn, dstVpn + pages, 0, true)) {
@@ -624,7 +640,7 @@ export class PageMapper {
   }
 
   /**
-   * Tears the address space down: unmaps every leaf this mapper owns (calling `release(pfn, level)` for each after
+   * Tears the address space down: unmaps every leaf and inaccessible entry this mapper owns (calling `release(pfn, level)` for each after
    * the flush), frees every owned table frame after a full flush, and dispatches. The mapper is unusable after.
    */
   destroy(release?: FrameRelease): void {
