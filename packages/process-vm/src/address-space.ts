@@ -73,8 +73,6 @@ export interface MachineServices {
   newAddressSpaceFor(pid: number, limits: AddressSpaceLimits): AddressSpace | null;
   /** A new page table whose edits are made on hart `initiator()`. @throws Error when out of memory */
   newPageTable(initiator: () => number): PageTable;
-  /** Releases shared objects no VMA maps any more. */
-  collectSharedObjects(): void;
 }
 
 /** Result of {@link AddressSpace.handleFault}: 0 when the access can be retried, or a negative signal sentinel. */
@@ -193,14 +191,17 @@ export class AddressSpace {
     const removed = this.vmas.removeRange(start, end);
     if (removed.length > 0) {
       this.zap(start, end);
-      for (let i = 0; i < removed.length; i++) {
-        if ((removed[i] as Vma).backing.kind === 'anon-shared') {
-          this.m.collectSharedObjects();
-          break;
-        }
-      }
+      this.releaseShared(removed);
     }
     return removed;
+  }
+
+  /** Releases the shared objects of `removed` (VMAs just unmapped) that no VMA maps any more. @internal */
+  releaseShared(removed: readonly Vma[]): void {
+    for (let i = 0; i < removed.length; i++) {
+      const b = (removed[i] as Vma).backing;
+      if (b.kind === 'anon-shared') this.m.shared.releaseIfUnmapped(b.object);
+    }
   }
 
   /**
@@ -407,6 +408,6 @@ export class AddressSpace {
     const all = this.vmas.removeRange(0, this.limits.taskSize / PAGE_SIZE);
     this.pageTable.destroy(this.m.refs.release); // exit_mmap: unmap_vmas + free_pgtables, one full flush
     this.destroyed = true;
-    if (all.some((v) => v.backing.kind === 'anon-shared')) this.m.collectSharedObjects();
+    this.releaseShared(all);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { PAGE_SIZE, PteFlag, VM_EXEC, VM_MAYSHARE, VM_READ, VM_WRITE } from '@pagewright/core';
+import type { SharedObject } from '@pagewright/vma';
 import type { Machine } from './machine.js';
 import type { Process } from './process.js';
 
@@ -76,6 +77,17 @@ export function machineViolations(machine: Machine): string[] {
     });
   }
   for (const pfn of machine.shared.frames()) expected.set(pfn, (expected.get(pfn) ?? 0) + 1);
+  // Every live shared object is mapped, and its VMA count (kept by the VMA sets) is exact.
+  const mappers = new Map<SharedObject, number>();
+  for (const p of machine.processes.values())
+    for (const v of p.vm.vmas)
+      if (v.backing.kind === 'anon-shared')
+        mappers.set(v.backing.object, (mappers.get(v.backing.object) ?? 0) + 1);
+  for (const o of machine.shared.objects()) {
+    const n = mappers.get(o) ?? 0;
+    if (n === 0) out.push(`shared object ${o.id} is mapped by no VMA but still holds its pages (leak)`);
+    if (o.vmaCount !== n) out.push(`shared object ${o.id}: vmaCount ${o.vmaCount}, ${n} VMAs map it`);
+  }
   for (const [pfn, n] of expected)
     if (machine.refs.count(pfn) !== n)
       out.push(`frame ${pfn}: refcount ${machine.refs.count(pfn)}, owners ${n}`);

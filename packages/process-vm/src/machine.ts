@@ -260,13 +260,4 @@ export class Machine implements MachineServices {
       flusher: (mapper, context) => createFlusher(strategy, mapper, context, targets),
     });
   }
-
-  /** @internal */
-  collectSharedObjects(): void {
-    if (this.shared.size === 0) return;
-    const inUse = new Set<import('@pagewright/vma').SharedObject>();
-    for (const p of this.processes.values())
-      for (const v of p.vm.vmas) if (v.backing.kind === 'anon-shared') inUse.add(v.backing.object);
-    this.shared.collect(inUse);
-  }
 }

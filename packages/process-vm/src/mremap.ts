@@ -260,8 +260,7 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
       }
     }
   } else if (oldPages > 0) {
-    as.vmas.removeRange(srcStart, srcStart + oldPages);
-    if (vma.backing.kind === 'anon-shared') as.m.collectSharedObjects();
+    as.releaseShared(as.vmas.removeRange(srcStart, srcStart + oldPages));
   }
   as.updateHiwater();
   const locked = (target.flags & VM_LOCKED) !== 0 && !(target.flags & VM_LOCKONFAULT);

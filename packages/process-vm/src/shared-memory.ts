@@ -3,7 +3,8 @@
  * `MAP_SHARED | MAP_ANONYMOUS`, `/dev/zero (deleted)` in maps).
  *
  * An object's pages are created zero-filled on first touch and survive until no VMA of any process maps the object
- * any more; {@link SharedMemory.collect} then releases them. Each page holds one reference on its frame
+ * any more (`SharedObject.vmaCount`, kept by the VMA sets, drops to 0); {@link SharedMemory.releaseIfUnmapped},
+ * called for each shared VMA an unmap removed, then releases them in O(its pages), with no scan of the VMAs. Each page holds one reference on its frame
  * ({@link FrameOwners}); each PTE mapping it holds another.
  *
  * @module
@@ -61,20 +62,26 @@ export class SharedMemory {
     return this.pages.get(object)?.size ?? 0;
   }
 
+  /** The live objects (cold: invariant checks). */
+  objects(): IterableIterator<SharedObject> {
+    return this.pages.keys();
+  }
+
   /** Every frame held by an object (cold: invariant checks). */
   *frames(): IterableIterator<number> {
     for (const m of this.pages.values()) yield* m.values();
   }
 
   /**
-   * Releases every object not in `inUse` (the objects some VMA still maps): their pages lose the object's
-   * reference, so frames no PTE maps go back to the allocator.
+   * Releases `object` when no VMA maps it any more (`vmaCount === 0`; Linux drops the shmem file with its last
+   * mapping): its pages lose the object's reference, so frames no PTE maps go back to the allocator. Call it after
+   * the PTEs of the removed VMAs are gone. A no-op when the object is still mapped or already released.
    */
-  collect(inUse: ReadonlySet<SharedObject>): void {
-    for (const [o, m] of this.pages) {
-      if (inUse.has(o)) continue;
-      for (const pfn of m.values()) this.refs.put(pfn);
-      this.pages.delete(o);
-    }
+  releaseIfUnmapped(object: SharedObject): void {
+    if (object.vmaCount !== 0) return;
+    const m = this.pages.get(object);
+    if (m === undefined) return;
+    for (const pfn of m.values()) this.refs.put(pfn);
+    this.pages.delete(object);
   }
 }

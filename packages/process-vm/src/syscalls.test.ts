@@ -215,6 +215,32 @@ describe('fork, exec, exit', () => {
     expect(m.framesInUse()).toBe(1); // only the zero page
   });
 
+  it('a shared anonymous object keeps its pages until its last VMA in any process is gone', () => {
+    const { m, p } = setup();
+    const SH = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
+    p.mmap(BASE, 4 * P, RW, SH);
+    p.fill(BASE, 4 * P, 9); // four object pages
+    expect(m.shared.size).toBe(1);
+    const c = p.fork();
+    if (typeof c === 'number') throw new Error('fork failed');
+    expect(p.munmap(BASE + P, P)).toBe(0); // the parent splits its VMA in two and unmaps a page
+    expect(p.munmap(BASE, P)).toBe(0);
+    expect(p.munmap(BASE + 2 * P, 2 * P)).toBe(0); // the parent maps none of it now; the child still does
+    checkInvariants(m);
+    expect(m.shared.size).toBe(1);
+    expect(c.load8(BASE + 3 * P)).toBe(9);
+    const moved = c.mremap(BASE, 4 * P, 4 * P, 3, BASE + 64 * P); // MREMAP_MAYMOVE | MREMAP_FIXED
+    expect(moved).toBe(BASE + 64 * P);
+    checkInvariants(m);
+    expect(m.shared.size).toBe(1);
+    expect(c.load8(BASE + 65 * P)).toBe(9);
+    const held = m.framesInUse();
+    expect(c.munmap(BASE + 64 * P, 4 * P)).toBe(0);
+    checkInvariants(m);
+    expect(m.shared.size).toBe(0);
+    expect(m.framesInUse()).toBeLessThanOrEqual(held - 4);
+  });
+
   it('DONTFORK and WIPEONFORK are honoured', () => {
     const { m, p } = setup();
     p.mmap(BASE, 3 * P, RW, ANON | MAP_FIXED);

@@ -25,6 +25,13 @@ export class SharedObject {
     readonly id: number,
     readonly sizePages: number,
   ) {}
+
+  /**
+   * How many VMAs, in every {@link VmaSet} together, map this object right now. Maintained by the sets (a VMA
+   * entering an index adds one, leaving it removes one, a split adds the new piece); do not write it. When it drops
+   * to 0 after an unmap, no process maps the object any more and its pages can be released without a scan.
+   */
+  vmaCount = 0;
 }
 
 /**

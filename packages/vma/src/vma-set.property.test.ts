@@ -190,6 +190,16 @@ function modelTotals(model: (PageModel | null)[]): number[] {
   return [total, locked, data, exec, stack];
 }
 
+/** Checks every shared object's `vmaCount` against the VMAs of `sets` that map it. */
+function expectVmaCounts(objects: Map<number, SharedObject>, ...sets: VmaSet[]): void {
+  for (const o of objects.values()) {
+    let n = 0;
+    for (const set of sets)
+      for (const v of set) if (v.backing.kind === 'anon-shared' && v.backing.object === o) n++;
+    expect(o.vmaCount).toBe(n);
+  }
+}
+
 function totals(set: VmaSet): number[] {
   return [set.totalPages, set.lockedPages, set.dataPages, set.execPages, set.stackPages];
 }
@@ -232,6 +242,8 @@ describe('VmaSet properties', () => {
           expect(totals(tree)).toEqual(want);
           expect(totals(list)).toEqual(want);
           expect(totals(btree)).toEqual(want);
+          expectVmaCounts(objB, btree);
+          expectVmaCounts(objT, tree);
         }
         // Fork: the child's totals are its own (VM_LOCKED is dropped, nothing here is VM_DONTCOPY).
         const child = new VmaSet({ index: new VmaBTree() });
@@ -240,6 +252,9 @@ describe('VmaSet properties', () => {
         expect(child.totalPages).toBe(btree.totalPages);
         expect(child.lockedPages).toBe(0);
         expect(child.stackPages).toBe(btree.stackPages);
+        expectVmaCounts(objB, btree, child);
+        child.removeRange(0, PAGES);
+        expectVmaCounts(objB, btree);
         // Partition: every page is either in exactly one VMA that agrees with the model, or a hole in both.
         for (let p = 0; p < PAGES; p++) {
           const v = tree.find(p);

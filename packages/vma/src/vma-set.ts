@@ -583,6 +583,7 @@ export class VmaSet implements Iterable<Vma> {
     m.end = at;
     this.index.updated(v);
     this.index.insert(upper);
+    if (upper.backing.kind === 'anon-shared') upper.backing.object.vmaCount++;
     if (this.sink.enabled)
       this.sink.emit('vma.split', {
         pid: this.pid,
@@ -614,16 +615,18 @@ export class VmaSet implements Iterable<Vma> {
     if (reindex) this.index.updated(v);
   }
 
-  /** Puts a detached VMA into the index and counts its pages. */
+  /** Puts a detached VMA into the index and counts its pages (and its shared object's VMAs). */
   private attach(v: Vma): void {
     this.index.insert(v);
     this.account(v, 1);
+    if (v.backing.kind === 'anon-shared') v.backing.object.vmaCount++;
   }
 
-  /** Takes a member VMA out of the index and uncounts its pages. */
+  /** Takes a member VMA out of the index and uncounts its pages (and its shared object's VMAs). */
   private detach(v: Vma): void {
     this.index.remove(v);
     this.account(v, -1);
+    if (v.backing.kind === 'anon-shared') v.backing.object.vmaCount--;
   }
 
   /**
