@@ -28,6 +28,13 @@ const BATCH = 512;
 const GIB = 262_144;
 const COW = 65_536;
 const BASE = 512 * 512 * 4;
+/** A sparse region (fork of a process whose touched pages are scattered): one page in every `SPARSE_STRIDE`. */
+const SPARSE_BASE = 512 * 512 * 8;
+const SPARSE_STRIDE = 16;
+const SPARSE_PAGES = COW / SPARSE_STRIDE;
+/** Another sparse region: the first `SPARSE_PAGES / 128` pages of each of 128 leaf tables (front-filled). */
+const FRONT_BASE = 512 * 512 * 12;
+const FRONT_RUN = SPARSE_PAGES / 128;
 
 interface Setup {
   arch: string;
@@ -50,6 +57,16 @@ function setup(arch: typeof Sv39): Setup {
   const c = pm.cursor(BASE, BASE + GIB);
   if (c.mapPhys(memory.baseFrame, URW) < 0) throw new Error(pm.describeError());
   c.close();
+  for (let i = 0; i < SPARSE_PAGES; i++) {
+    if (pm.mapPhys(SPARSE_BASE + i * SPARSE_STRIDE, memory.baseFrame + i, URW) < 0)
+      throw new Error(pm.describeError());
+  }
+  for (let t = 0; t < 128; t++) {
+    for (let i = 0; i < FRONT_RUN; i++) {
+      if (pm.mapPhys(FRONT_BASE + t * 512 + i, memory.baseFrame + i, URW) < 0)
+        throw new Error(pm.describeError());
+    }
+  }
   return { arch: arch.name, pm, frame: memory.baseFrame + 12345, child: null, memory, allocator };
 }
 
@@ -115,6 +132,50 @@ const cases: Case[] = [
     after: (s) => {
       s.pm.flush();
       s.pm.protectRange(BASE, BASE + COW, URW);
+      s.pm.flush();
+      s.child?.destroy();
+      s.child = null;
+    },
+  },
+  {
+    name: `COW copy, ${SPARSE_PAGES} pages 1 in ${SPARSE_STRIDE}`,
+    ops: 0,
+    before: (s) => {
+      s.child = new PageMapper({ arch: s.pm.arch, memory: s.memory, allocator: s.allocator });
+    },
+    fn: (s) => {
+      const n = (s.child as PageMapper).copyRangeForCow(s.pm, SPARSE_BASE, SPARSE_BASE + COW);
+      if (n !== SPARSE_PAGES) throw new Error(`COW copied ${n}`);
+    },
+    after: (s) => {
+      s.pm.flush();
+      s.pm.protectRange(SPARSE_BASE, SPARSE_BASE + COW, URW);
+      s.pm.flush();
+      s.child?.destroy();
+      s.child = null;
+    },
+  },
+  {
+    name: `visit, ${SPARSE_PAGES} pages 1 in ${SPARSE_STRIDE}`,
+    ops: 0,
+    fn: ({ pm }) => {
+      const n = pm.visit(SPARSE_BASE, SPARSE_BASE + COW, () => {});
+      if (n !== SPARSE_PAGES) throw new Error('visit saw the wrong leaves');
+    },
+  },
+  {
+    name: `COW copy, ${SPARSE_PAGES} pages front-filled`,
+    ops: 0,
+    before: (s) => {
+      s.child = new PageMapper({ arch: s.pm.arch, memory: s.memory, allocator: s.allocator });
+    },
+    fn: (s) => {
+      const n = (s.child as PageMapper).copyRangeForCow(s.pm, FRONT_BASE, FRONT_BASE + COW);
+      if (n !== SPARSE_PAGES) throw new Error(`COW copied ${n}`);
+    },
+    after: (s) => {
+      s.pm.flush();
+      s.pm.protectRange(FRONT_BASE, FRONT_BASE + COW, URW);
       s.pm.flush();
       s.child?.destroy();
       s.child = null;

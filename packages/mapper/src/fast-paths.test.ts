@@ -17,6 +17,40 @@ describe.each(ARCHES)('fast paths on %s', (_name, arch) => {
     return { ...m, pm };
   }
 
+  it('visit and COW copy stop at the table count, yet see every leaf (even if the visitor unmaps it)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 2047 }), { minLength: 1, maxLength: 40 }),
+        fc.uniqueArray(fc.integer({ min: 0, max: 2047 }), { maxLength: 10 }),
+        (pages, inaccessible) => {
+          const { pm, memory, allocator } = mapper();
+          const none = inaccessible.filter((v) => !pages.includes(v));
+          for (const v of pages) pm.mapPhys(v, memory.baseFrame + v, URW);
+          for (const v of none) pm.mapPhys(v, memory.baseFrame + v, PteFlag.User);
+          const all = [...pages, ...none].sort((a, b) => a - b);
+          const child = new PageMapper({ arch, memory, allocator });
+          const copied: number[] = [];
+          expect(child.copyRangeForCow(pm, 0, 2048, (v) => copied.push(v))).toBe(all.length);
+          expect(copied).toEqual(all);
+          const seen: number[] = [];
+          // From a start inside the first table too (entries before it are not counted).
+          expect(pm.visit(1, 2048, (v) => seen.push(v))).toBe(all.filter((v) => v >= 1).length);
+          expect(seen).toEqual(all.filter((v) => v >= 1));
+          const unmapped: number[] = [];
+          pm.visit(0, 2048, (v) => {
+            unmapped.push(v);
+            pm.unmap(v);
+          });
+          expect(unmapped).toEqual(all);
+          expect(snapshot(pm)).toEqual([]);
+          pm.flush();
+          child.flush();
+        },
+      ),
+      { seed: 7, numRuns: 40 },
+    );
+  });
+
   it('unmap reads the entry again: a leaf changed behind the mapper (A/D set, frame replaced) is handled', () => {
     const { pm, memory } = mapper();
     const f = memory.baseFrame + 1000;

@@ -813,11 +813,15 @@ export class PageMapper {
     if (level === 0) return this.visitLeafTable(table, base, start, end, fn);
     const span = this.spans[level] as number;
     let n = 0;
-    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+    // Occupied entries not yet seen: none left ends the scan early (see visitLeafTable).
+    let left = this.occupiedCount(table);
+    for (let i = Math.floor((start - base) / span); i < this.entries && left !== 0; i++) {
       const eStart = base + i * span;
       if (eStart >= end) break;
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
+      if (kind === PteKind.Invalid) continue;
+      left--;
       if (kind === PteKind.Leaf) {
         n++;
         fn(eStart, arch.ppn(s.lo, s.hi), level, arch.flags(s.lo, s.hi));
@@ -843,12 +847,20 @@ export class PageMapper {
     const last = Math.min(end, base + this.entries);
     let n = 0;
     let addr = table * PAGE_SIZE + (start - base) * step;
-    for (let vpn = start; vpn < last; vpn++, addr += step) {
+    // The table's occupied-entry count, taken before the visitor runs (it may unmap the leaf it is given): once
+    // that many occupied entries were seen, the rest of the table is empty. Entries before `start` are not seen,
+    // so the count only ends the scan early, never too early.
+    let left = this.occupiedCount(table);
+    for (let vpn = start; vpn < last && left !== 0; vpn++, addr += step) {
       memory.read64(addr, s);
-      if (arch.kind(s.lo, s.hi, 0) === PteKind.Leaf) {
+      const kind = arch.kind(s.lo, s.hi, 0);
+      if (kind === PteKind.Leaf) {
+        left--;
         n++;
         fn(vpn, arch.ppn(s.lo, s.hi), 0, arch.flags(s.lo, s.hi));
-      } else if (this.isProtNoneEntry(s.lo, s.hi)) {
+      } else if (kind !== PteKind.Invalid) left--;
+      else if (this.isProtNoneEntry(s.lo, s.hi)) {
+        left--;
         n++;
         fn(vpn, arch.ppn(s.lo, s.hi), 0, arch.flags(s.lo, s.hi) & PROT_NONE_FLAGS);
       }
@@ -1084,7 +1096,10 @@ export class PageMapper {
     // A destination table created by this copy is all zeros: its entries need no check, and no undo record (a
     // rollback frees it whole, after restoring the parent entry that points to it).
     let dstInfo: TableInfo | undefined;
-    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+    // The source table's occupied entries not yet seen (splits and write-protects keep the count): none left ends
+    // the scan early, so a sparse table is not read to its end.
+    let left = src.occupiedCount(table);
+    for (let i = Math.floor((start - base) / span); i < this.entries && left !== 0; i++) {
       const eStart = base + i * span;
       if (eStart >= end) break;
       memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
@@ -1096,6 +1111,7 @@ export class PageMapper {
         // frame is then shared, so it is reported to `onShared` like a leaf.
         pn = true;
       }
+      left--;
       let child: number;
       if (kind === PteKind.Leaf || pn) {
         if (eStart >= start && eStart + span <= end) {
@@ -1184,6 +1200,15 @@ export class PageMapper {
       } else throw new PageTableCorruption(`malformed entry at level ${l} for vpn 0x${vpn.toString(16)}`);
     }
     return table;
+  }
+
+  /**
+   * Occupied entries of `table` ({@link TableInfo.count}), or `entries` for a table this mapper does not own (the
+   * kernel's shared ones: no count known, scan everything).
+   */
+  private occupiedCount(table: number): number {
+    const info = this.tables.get(table);
+    return info === undefined ? this.entries : info.count;
   }
 
   /** True when the level-0 words are an inaccessible (PROT_NONE) entry; never for zero words. */
