@@ -346,6 +346,19 @@ export class VmaSet implements Iterable<Vma> {
     checkRange(start, end);
     const first = this.index.findFrom(start);
     if (first === undefined || first.start >= end) return [];
+    if (first.start < start && first.end >= end) {
+      // The range lies inside one VMA that sticks out below it (an mmap that merged, unmapped again). Same result,
+      // same split events and the same VMA identities as splitting and removing, but the removed piece never
+      // enters the index: one tree update instead of an insert and a remove.
+      const piece = this.cutTail(first, start);
+      if (piece.end > end) {
+        const upper = piece.with({ start: end, pgoff: piece.pgoffAt(end) });
+        mutableVma(piece).end = end;
+        this.attach(upper);
+        this.emitSplit(start, upper.end, end);
+      }
+      return [piece];
+    }
     if (first.start < start) this.split(first, start);
     const lastV = this.index.find(end - 1);
     if (lastV !== undefined && lastV.end > end) this.split(lastV, end);
@@ -584,14 +597,32 @@ export class VmaSet implements Iterable<Vma> {
     this.index.updated(v);
     this.index.insert(upper);
     if (upper.backing.kind === 'anon-shared') upper.backing.object.vmaCount++;
+    this.emitSplit(v.start, upper.end, at);
+    return upper;
+  }
+
+  /**
+   * Cuts `[at, v.end)` off the member `v` (`at` strictly inside) and returns it as a detached VMA that never
+   * entered the index: what {@link VmaSet.split} followed by removing the upper piece does, with one index update.
+   */
+  private cutTail(v: Vma, at: number): Vma {
+    const piece = v.with({ start: at, pgoff: v.pgoffAt(at) });
+    this.account(v, -1);
+    mutableVma(v).end = at;
+    this.account(v, 1);
+    this.index.updated(v);
+    this.emitSplit(v.start, piece.end, at);
+    return piece;
+  }
+
+  private emitSplit(start: number, end: number, at: number): void {
     if (this.sink.enabled)
       this.sink.emit('vma.split', {
         pid: this.pid,
-        start: addrOfPage(v.start),
-        end: addrOfPage(upper.end),
+        start: addrOfPage(start),
+        end: addrOfPage(end),
         at: addrOfPage(at),
       });
-    return upper;
   }
 
   /** Sets region, flags, name (and pgoff) of a member VMA and tells the index. Shrinks must come before grows. */
