@@ -43,7 +43,10 @@ export class MapperCursor implements Disposable {
     return this.mapper.mapRange(start, end, flags, level, -1, this.flusher);
   }
 
-  /** Maps the range to the frames from `firstPfn` on (contiguous) with leaves at `level`. Pages, or an error. */
+  /**
+   * Maps the range to the frames from `firstPfn` on (contiguous) with leaves at `level`. Flags without R/W/X write
+   * inaccessible (PROT_NONE) level-0 entries ({@link PageMapper.mapPhys}). Pages, or an error.
+   */
   mapPhys(firstPfn: number, flags: PteFlags, level = 0, start = this.start, end = this.end): number {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     if (!(firstPfn >= 0)) return MapperError.InvalidArgument;
@@ -56,7 +59,10 @@ export class MapperCursor implements Disposable {
     return this.mapper.unmapRange(start, end, release, this.flusher);
   }
 
-  /** Replaces the rights of every mapped page of the range. Pages covered, or an error. */
+  /**
+   * Replaces the rights of every mapped page of the range; flags without R/W/X make the pages inaccessible
+   * (PROT_NONE) entries that keep their frames ({@link PageMapper.protect}). Pages covered, or an error.
+   */
   protect(flags: PteFlags, start = this.start, end = this.end): number {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     return this.mapper.protectRange(start, end, flags, this.flusher);
