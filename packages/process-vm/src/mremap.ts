@@ -244,26 +244,30 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
     if (!pt.move(srcStart, dst, oldPages)) as.zap(srcStart, srcStart + oldPages);
     pt.flush();
   }
-  const src = as.vmas.find(srcStart);
-  if (dontUnmap) {
-    if (src !== undefined) {
-      const whole = src.start === srcStart && src.end === srcStart + oldPages && src !== target;
-      as.vmas.modifyRange(srcStart, srcStart + oldPages, (v) => ({
-        flags: (v.flags & ~VM_LOCKED_MASK) >>> 0,
-      }));
-      if (whole) {
-        const s = as.vmas.find(srcStart);
-        if (s !== undefined && s.anonVma !== null && s.start === srcStart && s.end === srcStart + oldPages) {
-          as.vmas.removeRange(s.start, s.end);
-          as.vmas.insertNoMerge(s.with({ anonVma: null, anonChain: [] }));
-        }
-      }
-    }
-  } else if (oldPages > 0) {
+  if (dontUnmap) dontUnmapComplete(as, srcStart, oldPages, target);
+  else if (oldPages > 0) {
     as.releaseShared(as.vmas.removeRange(srcStart, srcStart + oldPages));
   }
   as.updateHiwater();
   const locked = (target.flags & VM_LOCKED) !== 0 && !(target.flags & VM_LOCKONFAULT);
   if (locked && newPages > oldPages) as.populate(dst + oldPages, dst + newPages, true);
   return r.newAddr;
+}
+
+/**
+ * `dontunmap_complete`: the source VMA of an MREMAP_DONTUNMAP move stays, as a whole, and loses VM_LOCKED and
+ * VM_LOCKONFAULT (`vm_flags_clear(vrm->vma, VM_LOCKED_MASK)`: a flag change without `vma_modify`, so the source is
+ * neither split nor merged, even when only part of it moved). When the whole VMA moved (and it is not the one the
+ * copy merged into), its anon_vma links go too (`unlink_anon_vmas`).
+ */
+function dontUnmapComplete(as: AddressSpace, srcStart: number, oldPages: number, target: Vma): void {
+  const src = as.vmas.find(srcStart);
+  if (src === undefined) return;
+  const flags = (src.flags & ~VM_LOCKED_MASK) >>> 0;
+  const unlink =
+    src !== target && src.start === srcStart && src.end === srcStart + oldPages && src.anonVma !== null;
+  if (flags === src.flags && !unlink) return;
+  // Replace the VMA by an identical one with the new flags: exactly its range leaves and comes back, unmerged.
+  as.vmas.removeRange(src.start, src.end);
+  as.vmas.insertNoMerge(unlink ? src.with({ flags, anonVma: null, anonChain: [] }) : src.with({ flags }));
 }

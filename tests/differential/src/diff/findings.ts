@@ -64,14 +64,6 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
     // merge that Linux would not make; only programs with a GROWSDOWN mapping can show it.
     matches: (d, _s) => /^(mincore|maps) of slot/.test(d.what) && before(d.step, /GROWSDOWN/),
   },
-  {
-    id: 'F6',
-    title: 'mremap(MREMAP_DONTUNMAP) of part of an mlocked VMA splits it instead of unlocking the whole VMA',
-    program: `@0 mmap +0x0 0x2000 rw- PRIVATE|ANONYMOUS|FIXED|LOCKED
-@0 mremap +0x1000 0x1000 0x1000 MAYMOVE|RFIXED|DONTUNMAP +0x5000`,
-    matches: (d, s) =>
-      /^maps of slot/.test(d.what) && !!s && /DONTUNMAP/.test(s.line) && before(d.step, /LOCKED|^mlock /),
-  },
 ];
 
 let current: readonly Step[] = [];
