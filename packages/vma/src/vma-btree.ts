@@ -113,6 +113,34 @@ function pullUp(n: BNode): void {
   }
 }
 
+/**
+ * Sets `n.gaps[pos]` to `g` and carries the change up. Needs every `maxGap` on the path to be exact before the call;
+ * a node is rescanned only when its maximum shrank (the old value was the maximum and the new one is below it),
+ * and the walk stops at the first node whose maximum does not change.
+ */
+function setGap(n: BNode, pos: number, g: number): void {
+  let node = n;
+  let i = pos;
+  let value = g;
+  for (;;) {
+    const old = node.gaps[i] as number;
+    if (old === value) return;
+    node.gaps[i] = value;
+    const max = node.maxGap;
+    let m: number;
+    if (value >= max) m = value;
+    else if (old < max) return;
+    else m = maxOf(node.gaps, node.count);
+    if (m === max) return;
+    node.maxGap = m;
+    const p = node.parent;
+    if (p === null) return;
+    i = childIndex(p, node);
+    node = p;
+    value = m;
+  }
+}
+
 /** Opens slot `pos` of `n` (shifting `[pos, count)` right by one). */
 function openSlot(n: BNode, pos: number): void {
   const c = n.count;
@@ -348,17 +376,12 @@ export class VmaBTree implements VmaIndex {
     l.keys[pos] = vma.start;
     l.ends[pos] = vma.end;
     l.sgs[pos] = this.startGapOf(vma);
-    this.refreshGap(l, pos);
-    let succLeaf: BNode | null = null;
-    if (pos + 1 < l.count) this.refreshGap(l, pos + 1);
-    else if (l.next !== null) {
-      succLeaf = l.next;
-      this.refreshGap(succLeaf, 0);
-    }
+    // The gaps below the VMA and below its successor change; each is carried up incrementally (setGap).
+    setGap(l, pos, this.gapAt(l, pos));
+    if (pos + 1 < l.count) setGap(l, pos + 1, this.gapAt(l, pos + 1));
+    else if (l.next !== null) setGap(l.next, 0, this.gapAt(l.next, 0));
     if (vma.start < oldStart && pos === 0) this.lowerKeys(l, vma.start);
     if (vma.start > oldStart && pos === l.count - 1) this.raiseKeys(l);
-    pullUp(l);
-    if (succLeaf !== null) pullUp(succLeaf);
   }
 
   clear(): void {
@@ -477,9 +500,10 @@ export class VmaBTree implements VmaIndex {
     return p === null ? 0 : (p.ends[p.count - 1] as number);
   }
 
-  private refreshGap(l: BNode, pos: number): void {
+  /** The free gap below position `pos` of leaf `l`, from its start gap and the end of the VMA before it. */
+  private gapAt(l: BNode, pos: number): number {
     const g = (l.sgs[pos] as number) - this.predEnd(l, pos);
-    l.gaps[pos] = Math.max(g, 0);
+    return Math.max(g, 0);
   }
 
   /** A start at position 0 of `l` moved down to `start`: lower the separators above it. */
