@@ -43,3 +43,57 @@ mincore +0x0 0x2000`);
     checkInvariants(m);
   });
 });
+
+describe('F4: mprotect(+PROT_WRITE) of a private mlocked mapping populates it writable (mprotect_fixup)', () => {
+  it('a locked read-only mapping that becomes writable gets private pages at once, inherited by fork', () => {
+    const out = run(`mmap +0x0 0x2000 r-- 0x2032
+mincore +0x0 0x2000
+mprotect +0x0 0x2000 rw-
+mincore +0x0 0x2000
+fork
+mincore +0x0 0x2000
+join`);
+    expect(out[1]!.resident).toBe('11'); // MAP_LOCKED populated with the zero page
+    expect(out[3]!.resident).toBe('11');
+    expect(out[5]).toMatchObject({ who: 'child', resident: '11' }); // the VMA has an anon_vma: fork copies the PTEs
+  });
+
+  it('a locked PROT_NONE mapping made writable is populated', () => {
+    const out = run(`mmap +0x0 0x3000 --- 0x2032
+mincore +0x0 0x3000
+mprotect +0x1000 0x1000 rw-
+mincore +0x0 0x3000
+maps`);
+    expect(out[1]!.resident).toBe('000');
+    expect(out[3]!.resident).toBe('010');
+    expect(out[4]!.maps).toEqual(['+0x0-+0x1000 ---p', '+0x1000-+0x2000 rw-p', '+0x2000-+0x3000 ---p']);
+  });
+
+  it('the pages become the process’s own: a write after mprotect takes no copy-on-write fault', () => {
+    const m = new Machine({ memoryBytes: 16 << 20 });
+    const p = m.spawn();
+    const R = 0x2000000000;
+    expect(p.mmap(R, 0x1000, 1, 0x2032)).toBe(R); // r--, PRIVATE|ANONYMOUS|FIXED|LOCKED: the zero page
+    const before = m.framesInUse();
+    expect(p.mprotect(R, 0x1000, 3)).toBe(0);
+    expect(m.framesInUse()).toBe(before + 1); // the private copy replacing the zero page
+    p.store8(R, 5);
+    expect(m.framesInUse()).toBe(before + 1);
+    expect(p.load8(R)).toBe(5);
+    checkInvariants(m);
+  });
+
+  it('is not done for unlocked or shared mappings', () => {
+    const out = run(`mmap +0x0 0x1000 r-- PRIVATE|ANONYMOUS|FIXED
+r +0x0
+mprotect +0x0 0x1000 rw-
+fork
+mincore +0x0 0x1000
+join
+mmap +0x4000 0x1000 r-- 0x2031
+mprotect +0x4000 0x1000 rw-
+mincore +0x4000 0x1000`);
+    expect(out[4]).toMatchObject({ who: 'child', resident: '0' }); // no anon_vma: fork copies no PTE
+    expect(out[8]!.resident).toBe('1'); // shared: MAP_LOCKED populated it, mprotect did not have to
+  });
+});

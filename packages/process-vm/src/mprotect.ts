@@ -21,6 +21,7 @@ import {
   VM_ACCOUNT,
   VM_GROWSDOWN,
   VM_HUGETLB,
+  VM_LOCKED,
   VM_NORESERVE,
   VM_SHARED,
   VM_WRITE,
@@ -69,9 +70,11 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
   }
   const newAccess = (prot & PROT_READ ? 1 : 0) | (prot & PROT_WRITE ? 2 : 0) | (prot & PROT_EXEC ? 4 : 0);
   const changed: Vma[] = [];
+  // Ranges (pages, pairs) of private VM_LOCKED VMAs that become writable: populated below (mprotect_fixup).
+  const cow: number[] = [];
   let failure = 0;
   try {
-    const r = as.vmas.modifyRange(start, end, (v) => {
+    const r = as.vmas.modifyRange(start, end, (v, s, e) => {
       let newFlags: VmFlags = ((v.flags & ~0x7) | newAccess) >>> 0;
       // newflags >> 4 puts VM_MAY* in place of VM_*: a right the VMA may not have.
       if (newFlags & ~(newFlags >>> 4) & 0x7) throw new MmError('EACCES');
@@ -82,6 +85,7 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
       } else if (old & VM_ACCOUNT && v.backing.kind === 'anon-private' && v.anonVma === null) {
         newFlags &= ~VM_ACCOUNT;
       }
+      if ((old & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newFlags & VM_WRITE) cow.push(s, e);
       return { flags: newFlags >>> 0 };
     });
     changed.push(...r.vmas);
@@ -92,6 +96,10 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
   }
   // change_protection: bring the PTEs of the range in line with the VMAs' new rights.
   applyProtection(as, start, end);
+  // "Private VM_LOCKED VMA becoming writable: trigger COW to avoid major fault on access" (mprotect_fixup:
+  // populate_vma_page_range, errors ignored): write faults replace zero pages and read-only pages by private copies
+  // (and give the VMA its anon_vma), so that the mlocked mapping stays fully populated with its own pages.
+  for (let i = 0; i < cow.length; i += 2) as.populate(cow[i] as number, cow[i + 1] as number, true);
   return failure;
 }
 

@@ -45,16 +45,6 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
       ret(d.impl) !== 'EFAULT',
   },
   {
-    id: 'F4',
-    title: 'mprotect(+PROT_WRITE) of a private mlocked read-only mapping does not break COW at once',
-    program: `@0 mmap +0x0 0x1000 r-- PRIVATE|ANONYMOUS|FIXED|LOCKED
-@0 mprotect +0x0 0x1000 rw-
-@0 fork`,
-    // Seen as a mincore difference: directly (a locked PROT_NONE mapping made writable is not populated) or in a
-    // fork child (the child inherits PTEs only of VMAs with an anon_vma); only programs that lock memory show it.
-    matches: (d, _s) => /^mincore of slot/.test(d.what) && before(d.step, /LOCKED|^mlock /),
-  },
-  {
     id: 'F5',
     title: 'stack growth (a fault below a MAP_GROWSDOWN mapping) does not give the VMA an anon_vma',
     program: `@0 mmap +0x1000 0x1000 rw- PRIVATE|ANONYMOUS|FIXED|GROWSDOWN
