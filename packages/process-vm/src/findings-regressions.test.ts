@@ -97,3 +97,26 @@ mincore +0x4000 0x1000`);
     expect(out[8]!.resident).toBe('1'); // shared: MAP_LOCKED populated it, mprotect did not have to
   });
 });
+
+describe('F1 (not a bug): mremap(MREMAP_FIXED) shrinks check only the kept part against the VMA (check_prep_vma)', () => {
+  it('a shrink whose kept part fits the VMA succeeds even though the old range runs past it', () => {
+    const out = run(`mmap +0x14000 0x2000 rw- PRIVATE|ANONYMOUS|FIXED
+w +0x15000 9
+mremap +0x15000 0x2000 0x1000 MAYMOVE|RFIXED +0x0
+maps
+r +0x0`);
+    expect(out[2]!.ret).toBe('+0x0');
+    expect(out[3]!.maps).toEqual(['+0x0-+0x1000 rw-p', '+0x14000-+0x15000 rw-p']);
+    expect(out[4]!.ret).toBe('9');
+  });
+
+  it('a shrink whose kept part crosses the VMA end is EFAULT before any side effect (6.17+)', () => {
+    const out = run(`mmap +0x0 0x3000 rw- PRIVATE|ANONYMOUS|FIXED
+mprotect +0x0 0x1000 ---
+mmap +0x10000 0x1000 rw- PRIVATE|ANONYMOUS|FIXED
+mremap +0x0 0x3000 0x2000 MAYMOVE|RFIXED +0x10000
+maps`);
+    expect(out[3]!.ret).toBe('EFAULT');
+    expect(out[4]!.maps).toEqual(['+0x0-+0x1000 ---p', '+0x1000-+0x3000 rw-p', '+0x10000-+0x11000 rw-p']);
+  });
+});
