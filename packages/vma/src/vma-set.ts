@@ -214,8 +214,13 @@ export class VmaSet implements Iterable<Vma> {
    */
   insertAndMerge(newVma: Vma, copiedFrom: Vma | null = null): InsertResult {
     if (newVma.indexSlot !== null) throw new VmaIndexError(`VMA ${newVma} is already in an index`);
-    if (this.index.conflicts(newVma.start, newVma.end))
+    // One descent finds the neighbours and answers the overlap question: the VMA holding the page below the range,
+    // then the first VMA after it (Linux vma_merge_new_range has prev and next from the same walk).
+    const prev = newVma.start > 0 ? this.index.find(newVma.start - 1) : undefined;
+    const after = prev !== undefined ? this.index.nextOf(prev) : this.index.findFrom(newVma.start);
+    if ((prev !== undefined && prev.end > newVma.start) || (after !== undefined && after.start < newVma.end))
       throw new VmaIndexError(`VMA ${newVma} overlaps an existing VMA`);
+    const next = after !== undefined && after.start === newVma.end ? after : undefined;
     const c: MergeCandidate = {
       start: newVma.start,
       end: newVma.end,
@@ -227,8 +232,6 @@ export class VmaSet implements Iterable<Vma> {
       src: null,
       copiedFrom,
     };
-    const prev = newVma.start > 0 ? this.index.find(newVma.start - 1) : undefined;
-    const next = this.index.find(newVma.end);
     const left = prev !== undefined && canMergeAfter(prev, c);
     const right =
       next !== undefined && canMergeBefore(next, c) && (!left || anonVmasCompatible(prev as Vma, next));
