@@ -88,10 +88,7 @@ export class FramePool {
    * @throws FrameTableError `not-owned` when the frame has no owner (it was not allocated by the pool)
    */
   get(pfn: number): number {
-    if (this.table.refCount(pfn) === 0) {
-      throw new FrameTableError('not-owned', pfn, 'get() of a frame the pool does not own; alloc() it first');
-    }
-    return this.table.incRef(pfn);
+    return this.table.incRefOwned(pfn);
   }
 
   /**

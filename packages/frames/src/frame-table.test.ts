@@ -64,6 +64,21 @@ describe('FrameTable', () => {
     expect(t.refCount(FIRST)).toBe(0);
   });
 
+  it('incRefOwned adds a reference only to an owned frame, else throws and changes nothing', () => {
+    const t = new FrameTable({ firstFrame: FIRST, frameCount: 3000 });
+    const a = FIRST + 1500;
+    expect(kindOf(() => t.incRefOwned(a))).toBe('not-owned');
+    expect(t.isClear(a)).toBe(true);
+    t.incRef(a);
+    expect(t.incRefOwned(a)).toBe(2);
+    expect(t.refCount(a)).toBe(2);
+    expect(t.refCount(a + 1)).toBe(0);
+    t.setRefCount(a, MAX_FRAME_COUNT_VALUE);
+    expect(kindOf(() => t.incRefOwned(a))).toBe('ref-overflow');
+    expect(t.refCount(a)).toBe(MAX_FRAME_COUNT_VALUE);
+    expect(kindOf(() => t.incRefOwned(FIRST + 3000))).toBe('out-of-range');
+  });
+
   it('sets, tests and clears flags without disturbing other bits', () => {
     const t = new FrameTable({ firstFrame: FIRST, frameCount: 10 });
     const p = FIRST + 3;

@@ -125,6 +125,24 @@ export class FrameTable {
   }
 
   /** Drops one reference; returns the new count (0: the last owner is gone and the frame may be freed). */
+  /**
+   * Adds a reference to a frame that already has one (a new owner of an owned frame, e.g. a PTE copied by fork):
+   * one bounds check and one chunk lookup. Returns the new count.
+   * @throws FrameTableError `out-of-range`, `not-owned` when the count is 0, `ref-overflow`; nothing changes then
+   */
+  incRefOwned(pfn: number): number {
+    this.checkPfn(pfn);
+    const c = this.chunks[(pfn - this.firstFrame) >>> CHUNK_SHIFT];
+    const at = ((pfn - this.firstFrame) & CHUNK_MASK) * STRIDE + REF;
+    const v = c === undefined ? 0 : (c[at] as number);
+    if (v === 0) throw new FrameTableError('not-owned', pfn, 'a new reference to a frame with no owner');
+    if (v >= MAX_FRAME_COUNT_VALUE) {
+      throw new FrameTableError('ref-overflow', pfn, `reference count would become ${v + 1}`);
+    }
+    (c as Int32Array)[at] = v + 1;
+    return v + 1;
+  }
+
   decRef(pfn: number): number {
     return this.add(pfn, REF, -1, 'ref-underflow');
   }

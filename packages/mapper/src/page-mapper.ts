@@ -118,6 +118,24 @@ for (let f = 0; f <= ALL_FLAGS; f++) {
   LEAF_FLAGS_OK[f] = rwx !== 0 && (rwx & (PteFlag.Write | PteFlag.Read)) !== PteFlag.Write ? 1 : 0;
 }
 
+const NO_LEAVES: Float64Array = new Float64Array(0);
+/**
+ * The leaf buffer of {@link PageMapper.copyRangeForCow} (4 numbers per copied leaf: vpn, pfn, level, flags), kept
+ * between calls and shared by every mapper: a fork reuses it instead of growing a fresh array per child. A call
+ * takes it (a nested call, from an `onShared` callback, then gets a new one) and gives it back when done.
+ */
+let spareLeaves: Float64Array | null = null;
+
+function takeLeafBuffer(): Float64Array {
+  const b = spareLeaves ?? new Float64Array(4096);
+  spareLeaves = null;
+  return b;
+}
+
+function giveLeafBuffer(b: Float64Array): void {
+  if (b.length !== 0 && (spareLeaves === null || spareLeaves.length < b.length)) spareLeaves = b;
+}
+
 /** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
 export class PageTableCorruption extends Error {
   constructor(message: string) {
@@ -206,6 +224,8 @@ export class PageMapper {
   private collectShared = false;
   /** Leaves copied by the running {@link PageMapper.copyRangeForCow}. */
   private copied = 0;
+  /** During {@link PageMapper.copyRangeForCow}: its leaf buffer (see {@link takeLeafBuffer}); else empty. */
+  private sharedLeaves: Float64Array = NO_LEAVES;
   /** Set by `ensureTable`: the table it returned was created by that call (all its entries are zero). */
   private ensuredFresh = false;
   private lastPfn = 0;
@@ -558,28 +578,34 @@ export class PageMapper {
       return this.fail(src.error.code, src.error.vpn, 0, src.error.message);
     const keepWrite = options.keepWrite ?? false;
     const clearA = options.clearAccessed ?? true;
-    const out = this.collected;
-    out.length = 0;
     this.collectShared = onShared !== undefined;
     this.copied = 0;
-    const r = this.copyIn(src, src.root, this.levels - 1, 0, start, end, keepWrite, clearA);
-    this.collectShared = false;
-    if (r < 0) {
-      src.rollback();
-      this.rollback();
-      out.length = 0;
-      return r;
-    }
-    src.commit(src.flusher);
-    this.commit(this.flusher);
-    const n = this.copied;
-    if (onShared) {
-      for (let i = 0; i < out.length; i += 4) {
-        onShared(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number);
+    if (onShared) this.sharedLeaves = takeLeafBuffer();
+    try {
+      const r = this.copyIn(src, src.root, this.levels - 1, 0, start, end, keepWrite, clearA);
+      this.collectShared = false;
+      if (r < 0) {
+        src.rollback();
+        this.rollback();
+        return r;
+      }
+      src.commit(src.flusher);
+      this.commit(this.flusher);
+      const n = this.copied;
+      if (onShared) {
+        const out = this.sharedLeaves;
+        for (let i = 0; i < 4 * n; i += 4) {
+          onShared(out[i] as number, out[i + 1] as number, out[i + 2] as number, out[i + 3] as number);
+        }
+      }
+      return n;
+    } finally {
+      this.collectShared = false;
+      if (onShared) {
+        giveLeafBuffer(this.sharedLeaves);
+        this.sharedLeaves = NO_LEAVES;
       }
     }
-    out.length = 0;
-    return n;
   }
 
   /**
@@ -1153,8 +1179,16 @@ export class PageMapper {
             }
             this.setEntry(dstTable, i, level, pte.lo, pte.hi);
           }
+          if (this.collectShared) {
+            let out = this.sharedLeaves;
+            const at4 = 4 * this.copied;
+            if (at4 === out.length) out = this.growSharedLeaves();
+            out[at4] = eStart;
+            out[at4 + 1] = pfn;
+            out[at4 + 2] = level;
+            out[at4 + 3] = childFlags;
+          }
           this.copied++;
-          if (this.collectShared) this.collected.push(eStart, pfn, level, childFlags);
           continue;
         }
         child = src.splitLeaf(table, i, level, s.lo, s.hi);
@@ -1176,6 +1210,15 @@ export class PageMapper {
       if (r < 0) return r;
     }
     return 0;
+  }
+
+  /** Doubles {@link PageMapper.sharedLeaves} (keeping its contents) and returns the new buffer. */
+  private growSharedLeaves(): Float64Array {
+    const old = this.sharedLeaves;
+    const grown = new Float64Array(Math.max(4096, old.length * 2));
+    grown.set(old);
+    this.sharedLeaves = grown;
+    return grown;
   }
 
   /** The table at `level` holding page `vpn`'s entry, creating missing tables; or a negative error. */

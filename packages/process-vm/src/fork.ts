@@ -32,7 +32,10 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
   const ppt = parent.pageTable;
   const cpt = child.pageTable;
   const refs = parent.m.refs;
-  const share = (pfn: number): void => refs.get(pfn);
+  // Straight to the mapper (PageTable.copyFrom wraps the callback twice more): one owner more per copied leaf.
+  const share = (_vpn: number, pfn: number): void => refs.get(pfn);
+  const keep = { keepWrite: true };
+  const drop = { keepWrite: false };
   let failed = false;
   for (const [pv, cv] of pairs) {
     if (cv.flags & VM_WIPEONFORK || pv.anonVma === null) continue;
@@ -40,7 +43,7 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
     // may not become writable has no Write to lose), shared mappings keep it and the child's copy is made clean;
     // every child entry is made old (pte_mkold).
     const shared = (pv.flags & VM_SHARED) !== 0;
-    if (!cpt.copyFrom(ppt, pv.start, pv.end, shared, share)) {
+    if (cpt.mapper.copyRangeForCow(ppt.mapper, pv.start, pv.end, share, shared ? keep : drop) < 0) {
       failed = true;
       break;
     }
