@@ -53,6 +53,34 @@ describe.each(ARCHES)('copy-on-write copy and properties on %s', (_name, arch) =
     child.assertNoPendingChanges();
   });
 
+  it('copies into a leaf table that already exists (a second range of the same table) entry by entry', () => {
+    const { parent, child } = pair();
+    const c = parent.cursor(0, 300);
+    c.map(URW);
+    c.close();
+    parent.protectRange(250, 260, PteFlag.Read | PteFlag.User);
+    expect(child.copyRangeForCow(parent, 0, 100)).toBe(100);
+    const tables = child.tableFrames;
+    expect(child.copyRangeForCow(parent, 100, 300)).toBe(200);
+    expect(child.tableFrames).toBe(tables);
+    parent.flush();
+    for (let v = 0; v < 300; v++) {
+      const p = parent.lookup(v);
+      expect(parent.found.flags & PteFlag.Write).toBe(0);
+      expect(child.lookup(v)).toBe(p);
+      expect(child.found.flags & (PteFlag.Write | PteFlag.Accessed)).toBe(0);
+      expect(child.found.flags & PteFlag.Read).toBe(PteFlag.Read);
+    }
+    expect(child.lookup(300)).toBe(MapperError.NotMapped);
+    // The second copy of a page already copied is refused and changes nothing.
+    const p0 = snapshot(parent);
+    const c0 = snapshot(child);
+    expect(child.copyRangeForCow(parent, 50, 60)).toBe(MapperError.PageAlreadyMapped);
+    expect(snapshot(parent)).toEqual(p0);
+    expect(snapshot(child)).toEqual(c0);
+    parent.assertNoPendingChanges();
+  });
+
   it('keepWrite copies shared mappings writable and clean', () => {
     const { parent, child } = pair();
     parent.map(5, URW);

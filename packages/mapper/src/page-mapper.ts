@@ -119,6 +119,13 @@ for (let f = 0; f <= ALL_FLAGS; f++) {
 }
 
 const NO_LEAVES: Float64Array = new Float64Array(0);
+/** True when the host stores a `Uint32Array` element little-endian, as the simulated memory stores words. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Copies of one source / destination level-0 table for {@link PageMapper.copyRangeForCow} (8-byte entries). */
+const LEAF_SRC = new Uint8Array(PAGE_SIZE);
+const LEAF_SRC_WORDS = new Uint32Array(LEAF_SRC.buffer);
+const LEAF_DST = new Uint8Array(PAGE_SIZE);
+const LEAF_DST_WORDS = new Uint32Array(LEAF_DST.buffer);
 /**
  * The leaf buffer of {@link PageMapper.copyRangeForCow} (4 numbers per copied leaf: vpn, pfn, level, flags), kept
  * between calls and shared by every mapper: a fork reuses it instead of growing a fresh array per child. A call
@@ -1114,6 +1121,9 @@ export class PageMapper {
     keepWrite: boolean,
     clearA: boolean,
   ): number {
+    if (level === 0 && this.pteSize === 8 && this.entries * 8 === PAGE_SIZE && HOST_LITTLE_ENDIAN) {
+      return this.copyLeafTable(src, table, base, start, end, keepWrite, clearA);
+    }
     const { arch, memory } = this;
     const s = src.scratch;
     const pte = this.pte;
@@ -1208,6 +1218,115 @@ export class PageMapper {
         clearA,
       );
       if (r < 0) return r;
+    }
+    return 0;
+  }
+
+  /**
+   * {@link PageMapper.copyIn} at level 0 (8-byte entries, little-endian host): the same result, computed on copies
+   * of the tables. The source table is read once into {@link LEAF_SRC}, write-protected there and written back
+   * whole; a destination table created by this copy is built in {@link LEAF_DST} and written once. A destination
+   * table that already existed is written entry by entry, checked as in `copyIn`. Every changed source entry is
+   * still in the undo log (a rollback restores its words; on failure the copy is simply not written back).
+   */
+  private copyLeafTable(
+    src: PageMapper,
+    table: number,
+    base: number,
+    start: number,
+    end: number,
+    keepWrite: boolean,
+    clearA: boolean,
+  ): number {
+    const { arch, memory } = this;
+    const srcWords = LEAF_SRC_WORDS;
+    if (!memory.readBytes(table * PAGE_SIZE, LEAF_SRC)) {
+      throw new PageTableCorruption(`table 0x${table.toString(16)} is outside memory`);
+    }
+    const pte = this.pte;
+    const zeroInvalid = this.zeroIsInvalid;
+    const forced = this.forcedFlags;
+    const undo = src.undoLog;
+    const flushPages = src.txFlushPages;
+    let dstTable = -1;
+    /** The destination table was created by this copy: entries go to `LEAF_DST`, written at the end. */
+    let fresh = false;
+    let freshCount = 0;
+    let srcChanged = false;
+    let left = src.occupiedCount(table);
+    const last = Math.min(this.entries, end - base);
+    for (let i = start - base; i < last && left !== 0; i++) {
+      const lo = srcWords[2 * i] as number;
+      const hi = srcWords[2 * i + 1] as number;
+      if (lo === 0 && hi === 0 && zeroInvalid) continue;
+      const kind = arch.kind(lo, hi, 0);
+      let pn = false;
+      if (kind !== PteKind.Leaf) {
+        if (kind === PteKind.Invalid) {
+          if (!src.isProtNoneEntry(lo, hi)) continue;
+          pn = true;
+        } else {
+          throw new PageTableCorruption(`malformed entry at level 0 for vpn 0x${(base + i).toString(16)}`);
+        }
+      }
+      left--;
+      const vpn = base + i;
+      const pfn = arch.ppn(lo, hi);
+      const flags = pn ? arch.flags(lo, hi) & PROT_NONE_FLAGS : arch.flags(lo, hi);
+      let srcFlags = flags;
+      if (!keepWrite && flags & PteFlag.Write) {
+        srcFlags = flags & ~PteFlag.Write;
+        arch.withFlags(lo, hi, srcFlags, pte);
+        srcWords[2 * i] = pte.lo;
+        srcWords[2 * i + 1] = pte.hi;
+        srcChanged = true;
+        // src.replaceEntry's undo record (the write itself happens with the whole table below).
+        const u = src.undoLen;
+        undo[u] = table;
+        undo[u + 1] = i;
+        undo[u + 2] = 0;
+        undo[u + 3] = lo;
+        undo[u + 4] = hi;
+        src.undoLen = u + 5;
+        flushPages[src.txFlushLen++] = vpn;
+      }
+      let childFlags = srcFlags;
+      if (clearA) childFlags &= ~PteFlag.Accessed;
+      if (keepWrite) childFlags &= ~PteFlag.Dirty;
+      if (dstTable < 0) {
+        dstTable = this.ensureTable(vpn, 0);
+        if (dstTable < 0) return dstTable;
+        fresh = this.ensuredFresh;
+        if (fresh) LEAF_DST.fill(0);
+      }
+      if (pn) this.encodeProtNone(pfn, childFlags, pte);
+      else arch.encodeLeaf(pfn, childFlags | forced, pte);
+      if (fresh) {
+        LEAF_DST_WORDS[2 * i] = pte.lo;
+        LEAF_DST_WORDS[2 * i + 1] = pte.hi;
+        freshCount++;
+      } else {
+        memory.read64(dstTable * PAGE_SIZE + i * 8, this.old);
+        if (this.occupied(this.old.lo, this.old.hi, 0)) {
+          return this.fail(MapperError.PageAlreadyMapped, vpn, 0, 'destination page is already mapped');
+        }
+        this.setEntry(dstTable, i, 0, pte.lo, pte.hi);
+      }
+      if (this.collectShared) {
+        let out = this.sharedLeaves;
+        const at4 = 4 * this.copied;
+        if (at4 === out.length) out = this.growSharedLeaves();
+        out[at4] = vpn;
+        out[at4 + 1] = pfn;
+        out[at4 + 2] = 0;
+        out[at4 + 3] = childFlags;
+      }
+      this.copied++;
+    }
+    if (srcChanged) memory.writeBytes(table * PAGE_SIZE, LEAF_SRC);
+    if (freshCount > 0) {
+      memory.writeBytes(dstTable * PAGE_SIZE, LEAF_DST);
+      (this.tables.get(dstTable) as TableInfo).count += freshCount;
     }
     return 0;
   }
