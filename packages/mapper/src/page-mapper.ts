@@ -680,18 +680,60 @@ export class PageMapper {
     if (this.root < 0) return;
     const f = this.flusher;
     const end = this.sharesKernel ? this.kernelStartVpn : this.vpnCount;
+    // The leaves go to a buffer (pfn, level pairs), released once the full flush below is dispatched: the same
+    // order guarantee as one deferred free per leaf, without queueing a closure per leaf.
+    let leaves = NO_LEAVES;
+    let n = 0;
     if (release) {
+      leaves = takeLeafBuffer();
       this.visitIn(this.root, this.levels - 1, 0, 0, end, (_vpn, pfn, level) => {
-        if (level === 0) f.deferFree(pfn, release);
-        else f.deferFree(pfn, (p) => release(p, level));
+        if (n === leaves.length) {
+          const grown = new Float64Array(leaves.length * 2);
+          grown.set(leaves);
+          leaves = grown;
+        }
+        leaves[n] = pfn;
+        leaves[n + 1] = level;
+        n += 2;
       });
     }
     f.flushAll();
-    for (const t of this.tables.keys()) f.deferFree(t, this.freeTableFn);
+    const tables = [...this.tables.keys()];
     this.tables.clear();
     this.dropLeafCache();
     this.root = -1;
-    this.flush(f);
+    // After the flush (and the frees queued before it): the leaves, then the table frames, as before.
+    try {
+      this.flush(f);
+    } finally {
+      try {
+        if (release) this.releaseLeaves(leaves, n, release);
+      } finally {
+        for (const t of tables) this.allocator.free(t, 0);
+      }
+    }
+  }
+
+  /**
+   * Runs `release` on the `n / 2` (pfn, level) pairs of `leaves` in order, then gives the buffer back. When a release
+   * throws, the others still run and the first error is rethrown afterwards (as a flusher's deferred frees).
+   */
+  private releaseLeaves(leaves: Float64Array, n: number, release: FrameRelease): void {
+    let failure: unknown;
+    let failed = false;
+    for (let i = 0; i < n; i += 2) {
+      const pfn = leaves[i] as number;
+      const level = leaves[i + 1] as number;
+      try {
+        if (level === 0) release(pfn);
+        else release(pfn, level);
+      } catch (e) {
+        if (!failed) failure = e;
+        failed = true;
+      }
+    }
+    giveLeafBuffer(leaves);
+    if (failed) throw failure;
   }
 
   // ─────────────────────────── internals used by subclasses and the cursor ───────────────────────────
