@@ -393,6 +393,10 @@ export class AddressSpace {
     )
       return false;
     if (prev !== undefined && prev.end > vpn) return false;
+    // "We must make sure the anon_vma is allocated": expand_downwards prepares it after the guard-gap check and
+    // before the pgoff and RLIMIT_STACK checks, whatever the access (a read that grows the stack too), so it stays
+    // even when the growth is then refused. Fork copies the PTEs of such a VMA, and it merges as a faulted VMA.
+    if (vma.anonVma === null) this.vmas.prepareAnonVma(vma);
     if ((vma.end - vpn) * PAGE_SIZE > this.limits.stackLimit) return false;
     if (vma.pgoff < vma.start - vpn) return false;
     this.vmas.growDown(vma, vpn);

@@ -120,3 +120,30 @@ maps`);
     expect(out[4]!.maps).toEqual(['+0x0-+0x1000 ---p', '+0x1000-+0x3000 rw-p', '+0x10000-+0x11000 rw-p']);
   });
 });
+
+describe('F5: stack growth prepares the anon_vma first (expand_downwards)', () => {
+  it('a read that grows a MAP_GROWSDOWN mapping gives it an anon_vma: fork copies the zero-page PTE', () => {
+    const out = run(`mmap +0x1000 0x1000 rw- PRIVATE|ANONYMOUS|FIXED|GROWSDOWN
+r +0x0
+maps
+fork
+mincore +0x0 0x2000
+join`);
+    expect(out[1]!.ret).toBe('0');
+    expect(out[2]!.maps).toEqual(['+0x0-+0x2000 rw-p']);
+    expect(out[4]).toMatchObject({ who: 'child', resident: '10' });
+  });
+
+  it('the anon_vma is prepared even when RLIMIT_STACK then refuses the growth', () => {
+    const m = new Machine({ memoryBytes: 8 << 20, limits: { stackLimit: 0x2000 } });
+    const p = m.spawn();
+    const R = 0x2000000000;
+    expect(p.mmap(R + 0x2000, 0x1000, 3, 0x132)).toBe(R + 0x2000); // PRIVATE|ANONYMOUS|FIXED|GROWSDOWN
+    const vma = p.vm.vmas.find((R + 0x2000) / 4096)!;
+    expect(vma.anonVma).toBeNull();
+    expect(p.vm.handleFault(R, 0)).toBeLessThan(0); // 3 pages > 8 KiB: SIGSEGV
+    expect(p.vm.vmas.find((R + 0x2000) / 4096)!.start * 4096).toBe(R + 0x2000);
+    expect(p.vm.vmas.find((R + 0x2000) / 4096)!.anonVma).not.toBeNull();
+    checkInvariants(m);
+  });
+});

@@ -48,26 +48,9 @@ export const KNOWN_FINDINGS: KnownFinding[] = [
       ret(d.model) === 'EFAULT' &&
       ret(d.impl) !== 'EFAULT',
   },
-  {
-    id: 'F5',
-    title: 'stack growth (a fault below a MAP_GROWSDOWN mapping) does not give the VMA an anon_vma',
-    program: `@0 mmap +0x1000 0x1000 rw- PRIVATE|ANONYMOUS|FIXED|GROWSDOWN
-@0 r +0x0
-@0 fork`,
-    // Seen as a mincore difference in a fork child (fork copies PTEs only of VMAs with an anon_vma), or as a
-    // merge that Linux would not make; only programs with a GROWSDOWN mapping can show it.
-    matches: (d, _s) => /^(mincore|maps) of slot/.test(d.what) && before(d.step, /GROWSDOWN/),
-  },
 ];
-
-let current: readonly Step[] = [];
-/** True when a step up to `step` of the program being judged matches `re`. */
-function before(step: number, re: RegExp): boolean {
-  return current.slice(0, step + 1).some((s) => re.test(s.line));
-}
 
 /** The finding `d` belongs to, if any. */
 export function knownFinding(d: Divergence, steps: readonly Step[]): KnownFinding | undefined {
-  current = steps;
   return KNOWN_FINDINGS.find((f) => f.matches(d, steps[d.step]));
 }
