@@ -147,3 +147,24 @@ join`);
     checkInvariants(m);
   });
 });
+
+describe('F2: the legacy bottom-up layout starts at TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3)', () => {
+  for (const arch of ['sv39', 'sv48'] as const) {
+    it(`${arch}: the first bottom-up mapping is at the third of TASK_SIZE rounded up to a page`, () => {
+      const m = new Machine({ arch, memoryBytes: 8 << 20, placement: 'bottomup' });
+      const p = m.spawn();
+      const third = Math.floor(m.limits.taskSize / 3);
+      const base = (Math.floor(third / 4096) + 1) * 4096; // TASK_SIZE / 3 is never page-aligned here: round up
+      expect(third % 4096).not.toBe(0);
+      expect(p.mmap(0, 0x1000, 3, 0x22)).toBe(base);
+      expect(p.mmap(0, 0x1000, 3, 0x22)).toBe(base + 0x1000);
+      checkInvariants(m);
+    });
+  }
+
+  it('sv39: 0x1555556000 (Linux riscv64 with 39-bit user addresses)', () => {
+    const m = new Machine({ arch: 'sv39', memoryBytes: 8 << 20, placement: 'bottomup' });
+    expect(m.limits.taskSize).toBe(2 ** 38);
+    expect(m.spawn().mmap(0, 0x1000, 3, 0x22)).toBe(0x1555556000);
+  });
+});

@@ -8,9 +8,12 @@
 import { PAGE_SIZE, VM_GROWSDOWN } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 
-/** The lowest address of the legacy bottom-up mmap area (`TASK_UNMAPPED_BASE` = `TASK_SIZE / 3`, page-aligned). */
+/**
+ * The lowest address of the legacy bottom-up mmap area: Linux `TASK_UNMAPPED_BASE` = `PAGE_ALIGN(TASK_SIZE / 3)`
+ * (arch/riscv/include/asm/processor.h; x86 `__TASK_UNMAPPED_BASE`), the integer third rounded **up** to a page.
+ */
 export function taskUnmappedBase(taskSize: number): number {
-  return Math.floor(taskSize / 3 / PAGE_SIZE) * PAGE_SIZE;
+  return Math.ceil(Math.floor(taskSize / 3) / PAGE_SIZE) * PAGE_SIZE;
 }
 
 /**

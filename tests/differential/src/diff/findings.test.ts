@@ -43,19 +43,6 @@ describe('recorded findings (known implementation bugs, expected to fail until f
     });
   }
 
-  // F2 (FINDINGS.md): Linux's legacy bottom-up layout starts at TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3).
-  it('F2: the first bottom-up mapping is at the Linux base (fixed) or one page below it (recorded)', () => {
-    const p = pairFor({ placement: 'bottomup' });
-    const base = Math.ceil(Math.floor(p.machine.limits.taskSize / 3) / 4096) * 4096;
-    expect([base, base - 4096]).toContain(p.process.mmap(0, 4096, 3, 0x22));
-  });
-  it.fails('F2: bottom-up placement starts at PAGE_ALIGN(TASK_SIZE / 3)', () => {
-    const p = pairFor({ placement: 'bottomup' });
-    const taskSize = p.machine.limits.taskSize;
-    const base = Math.ceil(Math.floor(taskSize / 3) / 4096) * 4096;
-    expect(p.process.mmap(0, 4096, 3, 0x22)).toBe(base);
-  });
-
   // F3 (FINDINGS.md); the it.fails cases are in fault/fault-injection.test.ts ("mremap move ... [known failure F3]").
   it('F3: an mremap move whose first page-table allocation fails answers ENOMEM (fixed) or loses the data (recorded)', () => {
     const m = new Machine({ memoryBytes: 8 << 20 });

@@ -80,12 +80,11 @@ export function pairFor(options: MachineOptions): {
   const config: ModelConfig = {
     taskSize: machine.limits.taskSize,
     mmapMinAddr: machine.limits.mmapMinAddr,
-    // Top-down: mm->mmap_base. Bottom-up (legacy layout): TASK_UNMAPPED_BASE, which Linux defines as
-    // PAGE_ALIGN(TASK_SIZE / 3) (rounded up); the implementation rounds down (FINDINGS.md F2), so the model is given
-    // the implementation's value here to keep testing everything else under the bottom-up policy.
+    // Top-down: mm->mmap_base. Bottom-up (legacy layout): TASK_UNMAPPED_BASE = PAGE_ALIGN(TASK_SIZE / 3), rounded up
+    // (computed here, not read from the implementation, so that a wrong base shows as a divergence).
     mmapBase:
       machine.options.placement === 'bottomup'
-        ? Math.floor(machine.limits.taskSize / 3 / 4096) * 4096
+        ? Math.ceil(Math.floor(machine.limits.taskSize / 3) / 4096) * 4096
         : process.vm.mmapBase,
     placement: machine.options.placement,
     stackGuardGapPages: machine.limits.stackGuardGapPages,
