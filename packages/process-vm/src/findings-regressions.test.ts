@@ -168,3 +168,65 @@ describe('F2: the legacy bottom-up layout starts at TASK_UNMAPPED_BASE = PAGE_AL
     expect(m.spawn().mmap(0, 0x1000, 3, 0x22)).toBe(0x1555556000);
   });
 });
+
+/** Makes the `k`-th next frame allocation of `m` fail (the allocator object's own `alloc`, as the page tables use). */
+function failAllocation(m: Machine, k: number): { failed: () => boolean } {
+  const a = m.allocator as unknown as { alloc: () => number };
+  const alloc = a.alloc.bind(a);
+  let n = 0;
+  let failed = false;
+  a.alloc = () => {
+    if (++n === k) {
+      failed = true;
+      return -1;
+    }
+    return alloc();
+  };
+  return { failed: () => failed };
+}
+
+describe('F3: an mremap move whose page-table allocation fails answers ENOMEM with the source intact (move_vma)', () => {
+  const R = 0x2000000000;
+  const FAR = R + 2 ** 31; // needs new page-table frames
+  const data = (p: ReturnType<Machine['spawn']>, base: number) =>
+    [0, 1, 2, 3].map((i) => p.load8(base + i * 0x1000));
+
+  for (const k of [1, 2]) {
+    for (const flags of [3, 7]) {
+      it(`allocation ${k} fails, ${flags === 7 ? 'MREMAP_DONTUNMAP' : 'MREMAP_FIXED'}`, () => {
+        const m = new Machine({ memoryBytes: 8 << 20 });
+        const p = m.spawn();
+        expect(p.mmap(R, 0x4000, 3, 0x32)).toBe(R);
+        for (let i = 0; i < 4; i++) p.store8(R + i * 0x1000, i + 1);
+        const maps = p.maps();
+        const free = m.allocator.freeFrames;
+        const f = failAllocation(m, k);
+        expect(p.mremap(R, 0x4000, 0x4000, flags, FAR)).toBe(-12);
+        expect(f.failed()).toBe(true);
+        expect(p.maps()).toBe(maps);
+        expect(m.allocator.freeFrames).toBe(free); // no table frame kept, none leaked
+        checkInvariants(m);
+        expect(data(p, R)).toEqual([1, 2, 3, 4]);
+      });
+    }
+  }
+
+  it('a destination that merged with its neighbour is split off again; the neighbour stays', () => {
+    const m = new Machine({ memoryBytes: 8 << 20 });
+    const p = m.spawn();
+    expect(p.mmap(R, 0x2000, 3, 0x32)).toBe(R);
+    p.load8(R); // the zero page: a PTE to move, but still no anon_vma, so the copy's pgoff follows its address
+    expect(p.mmap(FAR - 0x1000, 0x1000, 3, 0x32)).toBe(FAR - 0x1000);
+    const maps = p.maps();
+    const merged = new Machine({ memoryBytes: 8 << 20 }).spawn(); // the same move without the failure merges
+    merged.mmap(R, 0x2000, 3, 0x32);
+    merged.load8(R);
+    merged.mmap(FAR - 0x1000, 0x1000, 3, 0x32);
+    expect(merged.mremap(R, 0x2000, 0x2000, 3, FAR)).toBe(FAR);
+    expect(merged.vm.vmas.find(FAR / 4096)!.start * 4096).toBe(FAR - 0x1000);
+    failAllocation(m, 1);
+    expect(p.mremap(R, 0x2000, 0x2000, 3, FAR)).toBe(-12);
+    expect(p.maps()).toBe(maps);
+    checkInvariants(m);
+  });
+});

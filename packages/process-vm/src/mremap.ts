@@ -239,9 +239,14 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
   if (oldPages > 0) {
     // move_page_tables: carry each present PTE to its new page (the old pages are flushed).
     const pt = as.pageTable;
-    // Only a table frame for the destination can be missing; then the pages are dropped (no frame leaks) and the
-    // new range faults them in again as zero pages — Linux instead moves back and fails with ENOMEM.
-    if (!pt.move(srcStart, dst, oldPages)) as.zap(srcStart, srcStart + oldPages);
+    if (!pt.move(srcStart, dst, oldPages)) {
+      // A page-table frame for the destination could not be allocated. Linux (move_vma error path) moves the
+      // entries back ("which will succeed since page tables still there") and then unmaps the new area instead of
+      // the old: ENOMEM, the source and its pages intact. The mapper's move is all or nothing, so the entries never
+      // left; only the destination VMA goes (split off again when the copy merged with a neighbour).
+      as.unmapRange(dst, dst + newPages);
+      return toNegErrno('ENOMEM');
+    }
     pt.flush();
   }
   if (dontUnmap) dontUnmapComplete(as, srcStart, oldPages, target);

@@ -128,7 +128,6 @@ const CASES: Case[] = [
     op: (w) => errno(w.procs[0]!.mremap(R, 4 * P, 4 * P, 3, R + 2 * 1024 * 1024 * 1024)),
     expect: 'unchanged',
     failed: '-ENOMEM',
-    knownFailure: 'F3', // the move reports success and the moved pages read zero (data lost)
   },
   {
     name: 'mmap MAP_POPULATE (populate errors are ignored: the mapping stays)',
