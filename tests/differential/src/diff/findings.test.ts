@@ -43,6 +43,23 @@ describe('recorded findings (known implementation bugs, expected to fail until f
     });
   }
 
+  // F1 (FINDINGS.md, a model error, fixed in the model): an mremap(MREMAP_FIXED) shrink checks only the kept part.
+  it('F1 (fixed in the model): model and implementation agree on MREMAP_FIXED shrinks at a VMA end', () => {
+    for (const program of [
+      '@0 mmap +0x14000 0x2000 rw- PRIVATE|ANONYMOUS|FIXED\n@0 mremap +0x15000 0x2000 0x1000 MAYMOVE|RFIXED +0x0',
+      '@0 mmap +0x14000 0x2000 rw- PRIVATE|ANONYMOUS|FIXED\n@0 mremap +0x15000 0x3000 0x2000 MAYMOVE|RFIXED +0x0',
+    ]) {
+      const p = pairFor({});
+      const steps = parse(program);
+      const d = compareProgram(
+        steps,
+        { root: modelTarget(p.model, p.modelPid), check: () => {} },
+        { root: implTarget(p.process), check: () => checkInvariants(p.machine) },
+      );
+      expect(d ? describeDivergence(d, steps) : '').toBe('');
+    }
+  });
+
   // F3 (FINDINGS.md, fixed): the same case for every allocator and architecture is in fault/fault-injection.test.ts.
   it('F3 (fixed): an mremap move whose first page-table allocation fails answers ENOMEM with the source intact', () => {
     const m = new Machine({ memoryBytes: 8 << 20 });

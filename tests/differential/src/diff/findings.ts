@@ -22,7 +22,8 @@ export interface KnownFinding {
   matches(d: Divergence, step: Step | undefined): boolean;
 }
 
-const ret = (s: string): string | undefined => {
+/** The `ret` field of an observation (a JSON line), for a finding's `matches` predicate. */
+export const ret = (s: string): string | undefined => {
   try {
     return (JSON.parse(s) as { ret?: string }).ret;
   } catch {
@@ -32,23 +33,9 @@ const ret = (s: string): string | undefined => {
 
 /**
  * The findings not yet fixed — implementation bugs, and divergences judged to be model errors that wait for the model's
- * owner (F1; FINDINGS.md says which).
+ * owner (FINDINGS.md says which). Empty: every finding so far is fixed (F2–F6 in the implementation, F1 in the model).
  */
-export const KNOWN_FINDINGS: KnownFinding[] = [
-  {
-    id: 'F1',
-    title:
-      'MODEL ISSUE: the model answers EFAULT to an mremap(MREMAP_FIXED) shrink whose kept part fits its VMA (Linux 6.17+ succeeds)',
-    program: `@0 mmap +0x14000 0x2000 rw- PRIVATE|ANONYMOUS|FIXED
-@0 mremap +0x15000 0x2000 0x1000 MAYMOVE|RFIXED +0x0`,
-    matches: (d, s) =>
-      d.what === 'result' &&
-      !!s &&
-      /^mremap /.test(s.line) &&
-      ret(d.model) === 'EFAULT' &&
-      ret(d.impl) !== 'EFAULT',
-  },
-];
+export const KNOWN_FINDINGS: KnownFinding[] = [];
 
 /** The finding `d` belongs to, if any. */
 export function knownFinding(d: Divergence, steps: readonly Step[]): KnownFinding | undefined {

@@ -956,7 +956,10 @@ export class ModelProcess {
     const willMapNew = newN > oldN || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
     if (!willMapNew) return 0;
     if (oldN === 0 && !m.first.shm) return err('EINVAL');
-    if (oldN > m.end - s) return err('EFAULT');
+    // 6.17+ (Stoakes, "mm/mremap: allow undocumented mremap() shrink behaviour"): for a shrink only the kept part,
+    // new_len, must lie inside the VMA — `if (vrm->remap_type == MREMAP_SHRINK) old_len = new_len;` comes first.
+    const keptN = Math.min(newN, oldN);
+    if (keptN > m.end - s) return err('EFAULT');
     return 0;
   }
 
