@@ -998,8 +998,7 @@ export class PageMapper {
           level,
           'a huge page covers it',
         );
-      } else
-        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      } else throw malformedEntry(level, eStart);
       const r = this.mapIn(
         child,
         level - 1,
@@ -1061,8 +1060,7 @@ export class PageMapper {
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
       } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
-      else
-        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      else throw malformedEntry(level, eStart);
       const r = this.unmapIn(
         child,
         level - 1,
@@ -1137,8 +1135,7 @@ export class PageMapper {
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
       } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
-      else
-        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      else throw malformedEntry(level, eStart);
       const r = this.protectIn(
         child,
         level - 1,
@@ -1247,8 +1244,7 @@ export class PageMapper {
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
       } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
-      else
-        throw new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${eStart.toString(16)}`);
+      else throw malformedEntry(level, eStart);
       const r = this.copyIn(
         src,
         child,
@@ -1308,7 +1304,7 @@ export class PageMapper {
           if (!src.isProtNoneEntry(lo, hi)) continue;
           pn = true;
         } else {
-          throw new PageTableCorruption(`malformed entry at level 0 for vpn 0x${(base + i).toString(16)}`);
+          throw malformedEntry(0, base + i);
         }
       }
       left--;
@@ -1401,7 +1397,7 @@ export class PageMapper {
         this.ensuredFresh = true;
       } else if (kind === PteKind.Leaf) {
         return this.fail(MapperError.ParentEntryHugePage, vpn, l, 'a huge page covers it');
-      } else throw new PageTableCorruption(`malformed entry at level ${l} for vpn 0x${vpn.toString(16)}`);
+      } else throw malformedEntry(l, vpn);
     }
     return table;
   }
@@ -1761,4 +1757,9 @@ export class PageMapper {
   describeError(): string {
     return `${mapperErrorName(this.error.code)} at vpn 0x${this.error.vpn.toString(16)}: ${this.error.message}`;
   }
+}
+
+/** The error for a PTE the arch calls malformed where the mapper walks: its own tables are corrupt. */
+function malformedEntry(level: number, vpn: number): PageTableCorruption {
+  return new PageTableCorruption(`malformed entry at level ${level} for vpn 0x${vpn.toString(16)}`);
 }
