@@ -18,12 +18,25 @@ const layered = existsSync(join(root, 'packages')) ? readdirSync(join(root, 'pac
 
 export default defineConfig({
   resolve: {
+    // `@pagewright/NAME` → `packages/NAME/src/index.ts`; a subpath export `@pagewright/NAME/SUB` (as `/testing`) →
+    // `packages/NAME/src/SUB/index.ts` (or `src/SUB.ts`).
     alias: layered
       .filter((d) => existsSync(join(root, 'packages', d, 'src/index.ts')))
-      .map((d) => ({
-        find: new RegExp(`^@pagewright/${d}$`),
-        replacement: resolve(root, 'packages', d, 'src/index.ts'),
-      })),
+      .flatMap((d) => [
+        ...readdirSync(join(root, 'packages', d, 'src'))
+          .map((f) => f.replace(/\.ts$/, ''))
+          .filter((sub) => sub === 'testing')
+          .map((sub) => ({
+            find: new RegExp(`^@pagewright/${d}/${sub}$`),
+            replacement: existsSync(join(root, 'packages', d, 'src', sub, 'index.ts'))
+              ? resolve(root, 'packages', d, 'src', sub, 'index.ts')
+              : resolve(root, 'packages', d, 'src', `${sub}.ts`),
+          })),
+        {
+          find: new RegExp(`^@pagewright/${d}$`),
+          replacement: resolve(root, 'packages', d, 'src/index.ts'),
+        },
+      ]),
   },
   test: {
     projects: dirs.map((dir) => ({
