@@ -16,7 +16,7 @@ describe('contract kit runner', () => {
   });
   it('passes a conforming subject and honours `only`', () => {
     expect(() => assertContract(runContract('Number', rules, () => 4))).not.toThrow();
-    expect(runContract('Number', rules, () => -1, { only: ['even'] }).failed).toEqual([]);
+    expect(runContract('Number', rules, () => -2, { only: ['even'] }).failed).toEqual([]);
   });
   it('reports a non-RuleFailure exception with its name', () => {
     const r = runContract('Number', rules, () => {
