@@ -36,6 +36,28 @@ describe('the built pagewright executable', () => {
     });
   }
 
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'apps/cli/package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const r = pagewright([flag]);
+      expect(r.code).toBe(0);
+      expect(r.out).toBe(`${pkg.version}\n`);
+    }
+  });
+
+  it('help NAME prints that command’s help with the global options; an unknown NAME is an error', () => {
+    const ok = pagewright(['help', 'demo']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^Usage: pagewright demo/);
+    expect(ok.out).toMatch(/Global Options:[\s\S]*--allocator <name>/);
+    const bad = pagewright(['help', 'dmeo']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toBe('');
+    expect(bad.err).toBe("pagewright: unknown command 'dmeo' (Did you mean demo?)\n");
+  });
+
   it('mmu prints only JSON lines', () => {
     const r = pagewright(['mmu', 'packages/sv39/conformance/leaf.vec']);
     expect(r.code).toBe(0);

@@ -48,8 +48,8 @@ describe('pagewright inspect driven through stdin', () => {
     expect(lines[3]).toMatch(/^SIGSEGV \(SEGV_ACCERR\) at 0x[0-9a-f]+$/);
   });
 
-  it('exit returns every frame; a bad line is reported and makes the exit code 1', async () => {
-    const { code, lines } = await inspect(
+  it('exit returns every frame; a bad line is reported on stderr with its line number, exit code 1', async () => {
+    const { code, lines, err } = await inspect(
       [
         'frames',
         'mmap 0 0x8000 rw- PRIVATE|ANONYMOUS',
@@ -67,8 +67,30 @@ describe('pagewright inspect driven through stdin', () => {
     // Process 1 itself (image, stack, page tables) goes too: fewer frames than at the start.
     expect(inUse(atEnd)).toBeLessThan(inUse(atStart));
     expect(inUse(atEnd)).toBe(1); // only the shared zero page
-    expect(lines).toContain("error: unknown command 'frobnicate' (type help)");
-    expect(lines).toContain('error: missing LEN');
+    expect(err.split('\n')).toEqual([
+      'pagewright inspect: line 4: missing LEN',
+      "pagewright inspect: line 7: unknown command 'frobnicate' (type help)",
+      '',
+    ]);
+    expect(lines.some((l) => l.startsWith('error:'))).toBe(false);
+  });
+
+  it('suggests the command meant by a typo', async () => {
+    const { code, err } = await inspect('mmpa 0 0x1000 rw- PRIVATE|ANONYMOUS\nmaps\n');
+    expect(code).toBe(1);
+    expect(err).toBe("pagewright inspect: line 1: unknown command 'mmpa' (Did you mean maps or mmap?)\n");
+  });
+
+  it('reports errors as `error: …` lines in the conversation when driven directly', () => {
+    const out: string[] = [];
+    const ins = new Inspector({}, (l) => out.push(l));
+    ins.exec('frobnicate');
+    ins.exec('constructor');
+    expect(out).toEqual([
+      "error: unknown command 'frobnicate' (type help)",
+      "error: unknown command 'constructor' (type help)",
+    ]);
+    expect(ins.errors).toBe(2);
   });
 
   it('uses the plug-in options and stops at quit', async () => {

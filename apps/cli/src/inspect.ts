@@ -26,6 +26,7 @@ import { LineReader } from './line-reader.js';
 import { machineOptions } from './machine-options.js';
 import type { PlugInOptions } from './options.js';
 import type { SubcommandSpec } from './program.js';
+import { didYouMean } from './suggest.js';
 import { formatPteRow, hex, presentRows, pteRows } from './views.js';
 
 /** One inspector command. */
@@ -57,10 +58,15 @@ export class Inspector {
   running = true;
   private readonly commands: Record<string, CommandDef>;
 
-  /** Boots a machine with `plugIns` and spawns process 1. */
+  /**
+   * Boots a machine with `plugIns` and spawns process 1. Output lines go to `write`; a line that is not understood
+   * goes to `writeError` (default: `write`, as `error: …`), with its line number when {@link Inspector.exec} got one.
+   */
   constructor(
     plugIns: PlugInOptions,
     private readonly write: (line: string) => void,
+    private readonly writeError: (message: string, lineNumber: number | undefined) => void = (m) =>
+      write(`error: ${m}`),
   ) {
     this.machine = new Machine(machineOptions(plugIns));
     this.current = this.machine.spawn();
@@ -72,19 +78,25 @@ export class Inspector {
     return Object.keys(this.commands).sort();
   }
 
-  /** Runs one command line. Blank lines and `#` comments do nothing. */
-  exec(line: string): void {
+  /**
+   * Runs one command line (`lineNumber`: its place in a script, for error reports). Blank lines and `#` comments do
+   * nothing.
+   */
+  exec(line: string, lineNumber?: number): void {
     const words = line.replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return;
     const [name, ...args] = words as [string, ...string[]];
-    const cmd = this.commands[name];
+    const cmd = Object.hasOwn(this.commands, name) ? this.commands[name] : undefined;
     try {
-      if (!cmd) throw new ArgError(`unknown command '${name}' (type help)`);
+      if (!cmd) {
+        const hint = didYouMean(name, this.commandNames);
+        throw new ArgError(`unknown command '${name}'${hint === '' ? ' (type help)' : hint}`);
+      }
       cmd.run(args);
     } catch (e) {
       if (!(e instanceof ArgError)) throw e;
       this.errors++;
-      this.write(`error: ${e.message}`);
+      this.writeError(e.message, lineNumber);
     }
   }
 
@@ -473,9 +485,14 @@ export class Inspector {
 /** Runs the inspector on `io` until `quit` or the end of input; resolves to the exit code. */
 export async function runInspect(io: CliIo, plugIns: PlugInOptions, echo: boolean): Promise<number> {
   const write = (line: string) => io.stdout.write(`${line}\n`);
-  const ins = new Inspector(plugIns, write);
-  const o = ins.machine.options;
   const interactive = io.stdin.isTTY === true && io.stdout.isTTY === true;
+  // On a terminal an error is part of the conversation; in a script it is a diagnostic: stderr, with the line.
+  const ins = interactive
+    ? new Inspector(plugIns, write)
+    : new Inspector(plugIns, write, (message, lineNumber) =>
+        io.stderr.write(`pagewright inspect: line ${lineNumber ?? '?'}: ${message}\n`),
+      );
+  const o = ins.machine.options;
   if (interactive) {
     write(
       `pagewright inspect — ${o.arch}, ${o.harts} harts, TLB ${o.tlb}, ${o.allocator} allocator; ` +
@@ -500,9 +517,11 @@ export async function runInspect(io: CliIo, plugIns: PlugInOptions, echo: boolea
     return 0;
   }
   const reader = new LineReader(io.stdin);
+  let lineNumber = 0;
   for (let line = await reader.next(); line !== null; line = await reader.next()) {
+    lineNumber++;
     if (echo) write(`pid ${ins.current?.pid ?? '-'}> ${line}`);
-    ins.exec(line);
+    ins.exec(line, lineNumber);
     if (!ins.running) break;
   }
   reader.close();

@@ -10,6 +10,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE, UsageError } from './io.js';
 import { type PlugInOptions, pickPlugInOptions, plugInOptions } from './options.js';
+import { didYouMean } from './suggest.js';
+import { CLI_VERSION } from './version.js';
 
 /** What a subcommand's action receives besides its own arguments. */
 export interface CommandContext {
@@ -27,25 +29,6 @@ export const PROGRAM_NAME = 'pagewright';
 /** Makes one error message a single line (commander puts "Did you mean" on a second line). */
 function oneLine(message: string): string {
   return message.trim().replace(/\s*\n\s*/g, ' ');
-}
-
-/** The command names, for the "did you mean" hint of an unknown command. */
-function suggest(word: string, names: readonly string[]): string {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diag = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const up = row[j]!;
-        row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diag = up;
-      }
-    }
-    return row[b.length]!;
-  };
-  const close = names.filter((n) => n.startsWith(word) || distance(word, n) <= 2);
-  return close.length > 0 ? ` (Did you mean ${close.join(' or ')}?)` : '';
 }
 
 /** One subcommand: how to declare it and run it. */
@@ -77,6 +60,8 @@ export function buildProgram(
     )
     .usage('[options] [command]')
     .showSuggestionAfterError(true)
+    .version(CLI_VERSION, '-V, --version', 'print the version and exit')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -108,7 +93,7 @@ export function buildProgram(
           const viaDefault = program.args[0] !== name;
           program.error(
             viaDefault
-              ? `unknown command '${stray}'${suggest(stray, names)}`
+              ? `unknown command '${stray}'${didYouMean(stray, names)}`
               : `too many arguments for '${name}': '${stray}'`,
             { exitCode: EXIT_USAGE, code: 'pagewright.unknownCommand' },
           );
@@ -138,6 +123,15 @@ export async function runProgram(
 ): Promise<number> {
   const result = { code: 0 };
   const program = buildProgram(io, subcommands, tlbSpecCheck, result);
+  // `help NAME` with an unknown NAME is bad input (commander would print the whole help and exit 0).
+  const helpIndex = argv.findIndex((a) => !a.startsWith('-'));
+  const topic = helpIndex >= 0 && argv[helpIndex] === 'help' ? argv[helpIndex + 1] : undefined;
+  if (topic !== undefined && !Object.hasOwn(subcommands, topic)) {
+    io.stderr.write(
+      `${PROGRAM_NAME}: unknown command '${topic}'${didYouMean(topic, Object.keys(subcommands))}\n`,
+    );
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return result.code;
