@@ -6,6 +6,7 @@
 
 export * from './anon-vma.js';
 export * from './backing.js';
+export * from './index-scan.js';
 export * from './merge.js';
 export * from './placement.js';
 export * from './reverse-map.js';

@@ -18,6 +18,7 @@
  */
 
 import { VM_GROWSDOWN } from '@pagewright/core';
+import { crossCheckIndex, VmaIndexCorruptError } from './index-scan.js';
 import type { Vma } from './vma.js';
 import {
   DEFAULT_STACK_GUARD_GAP,
@@ -36,8 +37,9 @@ const EMPTY = new Float64Array(0);
  * A leaf or an inner node (one class, one shape).
  *
  * Leaf: `items[i]` is the i-th VMA, `keys[i]` its start, `ends[i]` its end, `sgs[i]` its `vm_start_gap`, `gaps[i]` the
- * free gap below it. Inner: `items[i]` is child i, `keys[i]` (i >= 1) separates child i-1 (all starts below) from
- * child i (all starts at or above), `keys[0] = -Infinity`, `gaps[i]` the child's `maxGap`.
+ * free gap below it. Inner: `items[i]` is child i, `keys[i]` (i >= 1) is exactly the lowest start in child i's
+ * subtree, `keys[0] = -Infinity`, `gaps[i]` the child's `maxGap`. Exact separators make every VMA of child i-1 end
+ * at or below `keys[i]` (VMAs are disjoint), so a descent by any page of a VMA, not only its start, reaches its leaf.
  */
 class BNode {
   count = 0;
@@ -90,6 +92,13 @@ function maxOf(a: Float64Array, n: number): number {
   return m;
 }
 
+/** The lowest start in `n`'s subtree (its first leaf's first key). */
+function lowestStart(n: BNode): number {
+  let m = n;
+  while (!m.leaf) m = m.items[0] as BNode;
+  return m.keys[0] as number;
+}
+
 function childIndex(p: BNode, child: BNode): number {
   const items = p.items;
   for (let i = 0; i < p.count; i++) if (items[i] === child) return i;
@@ -138,6 +147,22 @@ function setGap(n: BNode, pos: number, g: number): void {
     i = childIndex(p, node);
     node = p;
     value = m;
+  }
+}
+
+/**
+ * The lowest start in `n`'s subtree is now `low`: set the one separator that records it, in the nearest ancestor
+ * where the path does not enter through child 0 (none when `n` is on the tree's left edge).
+ */
+function setSeparator(n: BNode, low: number): void {
+  let child = n;
+  for (let p = n.parent; p !== null; p = p.parent) {
+    const i = childIndex(p, child);
+    if (i > 0) {
+      p.keys[i] = low;
+      return;
+    }
+    child = p;
   }
 }
 
@@ -225,8 +250,9 @@ class LeafIterator implements IterableIterator<Vma> {
  * A gap-augmented B+tree of VMAs. See {@link VmaIndex} for the contract.
  *
  * Invariants: leaves in order hold the VMAs in ascending start, without overlap; `keys[i]` (i >= 1) of an inner node
- * is above every start in child i-1 and at most every start in child i; `gaps`/`maxGap` are exact; no node is empty
- * (except an empty root leaf).
+ * equals the lowest start in child i, so every VMA of the subtree lies wholly (start and end) within the separators
+ * on its root-to-leaf path; `gaps`/`maxGap` are exact; no node is empty (except an empty root leaf).
+ * `checkInvariants()` checks all of them and cross-checks every lookup against a scan of the leaves.
  */
 export class VmaBTree implements VmaIndex {
   readonly name: string = 'btree';
@@ -334,6 +360,7 @@ export class VmaBTree implements VmaIndex {
     l.items[pos] = vma;
     vma.indexSlot = l;
     this.count++;
+    if (pos === 0) setSeparator(l, start);
     if (succLeaf === l) succPos++;
     if (succLeaf !== null) {
       const ssg = succLeaf.sgs[succPos] as number;
@@ -350,6 +377,9 @@ export class VmaBTree implements VmaIndex {
     closeSlot(l, pos);
     vma.indexSlot = null;
     this.count--;
+    // The leaf's lowest start rose: the separator above it must follow (a VMA inserted or grown below it could
+    // otherwise cross a stale, too-low separator and be unreachable for its upper pages).
+    if (pos === 0 && l.count > 0) setSeparator(l, l.keys[0] as number);
     // The successor now follows the predecessor: position pos here, or the next leaf's first.
     let succLeaf: BNode | null = l;
     let succPos = pos;
@@ -380,8 +410,7 @@ export class VmaBTree implements VmaIndex {
     setGap(l, pos, this.gapAt(l, pos));
     if (pos + 1 < l.count) setGap(l, pos + 1, this.gapAt(l, pos + 1));
     else if (l.next !== null) setGap(l.next, 0, this.gapAt(l.next, 0));
-    if (vma.start < oldStart && pos === 0) this.lowerKeys(l, vma.start);
-    if (vma.start > oldStart && pos === l.count - 1) this.raiseKeys(l);
+    if (pos === 0 && vma.start !== oldStart) setSeparator(l, vma.start);
   }
 
   clear(): void {
@@ -405,50 +434,68 @@ export class VmaBTree implements VmaIndex {
     return fitBottomUp(l.count === 0 ? 0 : (l.ends[l.count - 1] as number), Number.POSITIVE_INFINITY, q);
   }
 
-  /** Checks every invariant; throws on the first broken one (tests; O(n)). */
+  /**
+   * Checks every invariant and throws {@link VmaIndexCorruptError} on the first broken one (tests; O(n log n)):
+   * links, slots, order and disjointness; every VMA's whole range `[start, end)` within the separators on its
+   * root-to-leaf path and every separator equal to its child's lowest start; cached bounds, start gaps, gaps and
+   * every node's max gap; then every lookup, neighbour query and some gap searches against a scan of the leaves.
+   */
   checkInvariants(): void {
+    const fail = (message: string): never => {
+      throw new VmaIndexCorruptError(this.name, message);
+    };
     let prevEnd = 0;
     let prevStart = -1;
     let n = 0;
     let prevLeaf: BNode | null = null;
+    const stored: Vma[] = [];
+    /** Checks the subtree of `node` (its VMAs must lie in `[lo, hi)`); returns its max gap. */
     const walk = (node: BNode, parent: BNode | null, lo: number, hi: number): number => {
-      if (node.parent !== parent) throw new Error('bad parent link');
-      if (node.owner !== this) throw new Error('foreign node');
-      for (let i = node.count; i <= CAP; i++) if (node.items[i] !== null) throw new Error('stale slot');
+      if (node.parent !== parent) fail('bad parent link');
+      if (node.owner !== this) fail('foreign node');
+      for (let i = node.count; i <= CAP; i++) if (node.items[i] !== null) fail('stale slot');
+      if (node.count > CAP) fail('over-full node');
       if (node.leaf) {
-        if (node.count === 0 && node !== this.root) throw new Error('empty leaf');
-        if (node.prev !== prevLeaf) throw new Error('bad leaf list');
-        if (prevLeaf !== null && prevLeaf.next !== node) throw new Error('bad leaf list');
+        if (node.count === 0 && node !== this.root) fail('empty leaf');
+        if (node.prev !== prevLeaf) fail('bad leaf list');
+        if (prevLeaf !== null && prevLeaf.next !== node) fail('bad leaf list');
         prevLeaf = node;
         for (let i = 0; i < node.count; i++) {
           const v = node.items[i] as Vma;
-          if (v.indexSlot !== node) throw new Error(`bad slot at ${v}`);
-          if (node.keys[i] !== v.start || node.ends[i] !== v.end) throw new Error(`stale bounds at ${v}`);
-          if (v.start <= prevStart || v.start < prevEnd) throw new Error(`order/overlap at ${v}`);
-          if (v.start < lo || v.start >= hi) throw new Error(`separator broken at ${v}`);
-          if (node.sgs[i] !== this.startGapOf(v)) throw new Error(`stale start gap at ${v}`);
-          if (node.gaps[i] !== Math.max(0, (node.sgs[i] as number) - prevEnd))
-            throw new Error(`stale gap at ${v}`);
+          if (v.indexSlot !== node) fail(`bad slot at ${v}`);
+          if (node.keys[i] !== v.start || node.ends[i] !== v.end) fail(`stale bounds at ${v}`);
+          if (v.start <= prevStart || v.start < prevEnd) fail(`order/overlap at ${v}`);
+          if (v.start < lo || v.end > hi)
+            fail(`${v} is not within the separators [${lo}, ${hi}) on its root-to-leaf path`);
+          if (node.sgs[i] !== this.startGapOf(v)) fail(`stale start gap at ${v}`);
+          if (node.gaps[i] !== Math.max(0, (node.sgs[i] as number) - prevEnd)) fail(`stale gap at ${v}`);
           prevEnd = v.end;
           prevStart = v.start;
+          stored.push(v);
           n++;
         }
       } else {
-        if (node.count === 0) throw new Error('empty inner node');
-        if (node.keys[0] !== Number.NEGATIVE_INFINITY) throw new Error('bad first key');
+        if (node.count === 0) fail('empty inner node');
+        if (node.keys[0] !== Number.NEGATIVE_INFINITY) fail('bad first key');
         for (let i = 0; i < node.count; i++) {
-          const clo = i === 0 ? lo : (node.keys[i] as number);
+          const child = node.items[i] as BNode;
+          const k = node.keys[i] as number;
+          if (i > 0 && k !== lowestStart(child))
+            fail(`separator ${k} is not the lowest start ${lowestStart(child)} of its child`);
+          const clo = i === 0 ? lo : k;
           const chi = i + 1 < node.count ? (node.keys[i + 1] as number) : hi;
-          const m = walk(node.items[i] as BNode, node, clo, chi);
-          if (node.gaps[i] !== m) throw new Error('stale child maxGap');
+          if (!(clo < chi)) fail(`separators out of order: ${clo} >= ${chi}`);
+          const m = walk(child, node, clo, chi);
+          if (node.gaps[i] !== m) fail('stale child maxGap');
         }
       }
-      if (node.maxGap !== maxOf(node.gaps, node.count)) throw new Error('stale maxGap');
+      if (node.maxGap !== maxOf(node.gaps, node.count)) fail('stale maxGap');
       return node.maxGap;
     };
     walk(this.root, null, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-    if (prevLeaf !== null && (prevLeaf as BNode).next !== null) throw new Error('bad leaf list end');
-    if (n !== this.count) throw new Error('size mismatch');
+    if (prevLeaf !== null && (prevLeaf as BNode).next !== null) fail('bad leaf list end');
+    if (n !== this.count) fail('size mismatch');
+    crossCheckIndex(this, stored);
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
@@ -504,37 +551,6 @@ export class VmaBTree implements VmaIndex {
   private gapAt(l: BNode, pos: number): number {
     const g = (l.sgs[pos] as number) - this.predEnd(l, pos);
     return Math.max(g, 0);
-  }
-
-  /** A start at position 0 of `l` moved down to `start`: lower the separators above it. */
-  private lowerKeys(l: BNode, start: number): void {
-    let child = l;
-    for (let p = l.parent; p !== null; p = p.parent) {
-      const i = childIndex(p, child);
-      if (i > 0) {
-        if ((p.keys[i] as number) > start) p.keys[i] = start;
-        return;
-      }
-      child = p;
-    }
-  }
-
-  /**
-   * The last start of `l` moved up: make the separator between `l` and the next leaf exact (the next leaf's first
-   * start), so it stays above every start on the left.
-   */
-  private raiseKeys(l: BNode): void {
-    const nxt = l.next;
-    if (nxt === null) return;
-    let child = l;
-    for (let p = l.parent; p !== null; p = p.parent) {
-      const i = childIndex(p, child);
-      if (i + 1 < p.count) {
-        p.keys[i + 1] = nxt.keys[0] as number;
-        return;
-      }
-      child = p;
-    }
   }
 
   private splitLeaf(l: BNode): void {
@@ -597,7 +613,12 @@ export class VmaBTree implements VmaIndex {
       closeSlot(p, i);
       child.parent = null;
       if (p.count > 0) {
-        if (i === 0) p.keys[0] = Number.NEGATIVE_INFINITY;
+        if (i === 0) {
+          // The old child 1 is child 0 now: its separator (its lowest start) is the subtree's new lowest start.
+          const low = p.keys[0] as number;
+          p.keys[0] = Number.NEGATIVE_INFINITY;
+          setSeparator(p, low);
+        }
         pullUp(p);
         break;
       }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { crossCheckIndex, VmaIndexCorruptError } from './index-scan.js';
 import type { Vma } from './vma.js';
 import {
   DEFAULT_STACK_GUARD_GAP,
@@ -60,6 +61,7 @@ export class VmaList implements VmaIndex {
   }
 
   findFirstIntersecting(start: number, end: number): Vma | undefined {
+    if (!(start < end)) return undefined; // an empty range shares no page (as in the trees)
     let best: Vma | undefined;
     for (const v of this.items)
       if (v.start < end && start < v.end && (best === undefined || v.start < best.start)) best = v;
@@ -67,6 +69,7 @@ export class VmaList implements VmaIndex {
   }
 
   conflicts(start: number, end: number): boolean {
+    if (!(start < end)) return false;
     for (const v of this.items) if (v.start < end && start < v.end) return true;
     return false;
   }
@@ -154,6 +157,22 @@ export class VmaList implements VmaIndex {
       if (a >= 0) return a;
     }
     return fitBottomUp(s.length ? (s[s.length - 1] as Vma).end : 0, Number.POSITIVE_INFINITY, q);
+  }
+
+  /**
+   * Checks every invariant and throws {@link VmaIndexCorruptError} on the first broken one (tests; O(n log n) plus
+   * O(n) per lookup): every VMA's slot names this list and its array position; no two VMAs overlap; then every
+   * lookup, neighbour query and some gap searches against a scan of the sorted VMAs.
+   */
+  checkInvariants(): void {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      const v = items[i] as Vma;
+      const slot = v.indexSlot;
+      if (!(slot instanceof ListSlot) || slot.owner !== this || slot.pos !== i)
+        throw new VmaIndexCorruptError(this.name, `bad slot at ${v} (position ${i})`);
+    }
+    crossCheckIndex(this, this.sorted());
   }
 
   private sorted(): Vma[] {

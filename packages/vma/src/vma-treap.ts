@@ -9,6 +9,7 @@
  */
 
 import { VM_GROWSDOWN } from '@pagewright/core';
+import { crossCheckIndex, VmaIndexCorruptError } from './index-scan.js';
 import type { Vma } from './vma.js';
 import {
   DEFAULT_STACK_GUARD_GAP,
@@ -233,31 +234,45 @@ export class VmaTreap implements VmaIndex {
     return fitBottomUp(last === null ? 0 : last.end, Number.POSITIVE_INFINITY, q);
   }
 
-  /** Checks every invariant; throws on the first broken one (tests and debugging; O(n)). */
+  /**
+   * Checks every invariant and throws {@link VmaIndexCorruptError} on the first broken one (tests and debugging;
+   * O(n log n)): parent links, heap order, slots, in-order = ascending and disjoint, every VMA's whole range within
+   * the bounds its ancestors' keys put on its subtree, cached bounds, gaps and max gaps; then every lookup, neighbour
+   * query and some gap searches against a scan of the in-order sequence.
+   */
   checkInvariants(): void {
+    const fail = (message: string): never => {
+      throw new VmaIndexCorruptError(this.name, message);
+    };
     let prevEnd = 0;
     let prevStart = -1;
     let count = 0;
-    const check = (n: TreeNode | null, parent: TreeNode | null): number => {
+    const stored: Vma[] = [];
+    const check = (n: TreeNode | null, parent: TreeNode | null, lo: number, hi: number): number => {
       if (n === null) return 0;
-      if (n.parent !== parent) throw new Error('bad parent link');
-      if (parent !== null && parent.prio < n.prio) throw new Error('heap order broken');
-      const lm = check(n.left, n);
-      if (n.start <= prevStart || n.start < prevEnd) throw new Error(`order/overlap broken at ${n.vma}`);
-      if (n.start !== n.vma.start || n.end !== n.vma.end) throw new Error(`stale node at ${n.vma}`);
-      if (n.gapStart !== prevEnd) throw new Error(`stale gapStart at ${n.vma}`);
-      if (n.startGap !== this.startGapOf(n.vma)) throw new Error(`stale startGap at ${n.vma}`);
-      if (n.gap !== Math.max(0, n.startGap - n.gapStart)) throw new Error(`stale gap at ${n.vma}`);
+      if (n.parent !== parent) fail('bad parent link');
+      if (n.owner !== this || n.vma.indexSlot !== n) fail(`bad slot at ${n.vma}`);
+      if (parent !== null && parent.prio < n.prio) fail('heap order broken');
+      // A left subtree lies below its ancestor's start, a right subtree at or above its ancestor's end.
+      if (n.start < lo || n.end > hi) fail(`${n.vma} is not within [${lo}, ${hi}) its ancestors allow`);
+      const lm = check(n.left, n, lo, n.start);
+      if (n.start <= prevStart || n.start < prevEnd) fail(`order/overlap broken at ${n.vma}`);
+      if (n.start !== n.vma.start || n.end !== n.vma.end) fail(`stale node at ${n.vma}`);
+      if (n.gapStart !== prevEnd) fail(`stale gapStart at ${n.vma}`);
+      if (n.startGap !== this.startGapOf(n.vma)) fail(`stale startGap at ${n.vma}`);
+      if (n.gap !== Math.max(0, n.startGap - n.gapStart)) fail(`stale gap at ${n.vma}`);
       prevEnd = n.end;
       prevStart = n.start;
       count++;
-      const rm = check(n.right, n);
+      stored.push(n.vma);
+      const rm = check(n.right, n, n.end, hi);
       const m = Math.max(n.gap, lm, rm);
-      if (m !== n.maxGap) throw new Error(`stale maxGap at ${n.vma}`);
+      if (m !== n.maxGap) fail(`stale maxGap at ${n.vma}`);
       return m;
     };
-    check(this.root, null);
-    if (count !== this.count) throw new Error('size mismatch');
+    check(this.root, null, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    if (count !== this.count) fail('size mismatch');
+    crossCheckIndex(this, stored);
   }
 
   private startGapOf(vma: Vma): number {
