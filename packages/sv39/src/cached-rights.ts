@@ -1,11 +1,14 @@
 /**
  * Cached rights: which accesses a TLB entry may serve without a page walk, precomputed per entry as one bit mask
- * over every (privilege, SUM, MXR, access) combination, so a TLB hit is a tag compare and one mask test.
+ * over every (privilege, SUM, MXR, access) combination — and, for the architecture-neutral TLBs of
+ * `@pagewright/tlb`, the same rules as one {@link ServableFlags} table per combination ({@link servableFor}), so a
+ * TLB hit is a tag compare and one table test.
  *
  * @module
  */
 
 import { PteFlag } from '@pagewright/core';
+import { NEVER_SERVABLE, type ServableFlags, servableFlags } from '@pagewright/tlb';
 import { leafAllowsNeutral } from './riscv-arch.js';
 
 /**
@@ -48,4 +51,24 @@ for (let flags = 0; flags < 128; flags++) RIGHTS[flags] = computeRights(flags);
  */
 export function cachedRightsOf(flags: number): number {
   return RIGHTS[flags & 0x7f] as number;
+}
+
+/**
+ * `SERVABLE[context * 3 + access]`: the {@link ServableFlags} table of each (privilege, SUM, MXR, access), with
+ * `context` as in {@link cachedRightsBit}: entry `f` is 1 exactly when `cachedRightsOf(f)` has that bit.
+ */
+const SERVABLE: readonly ServableFlags[] = Array.from({ length: 24 }, (_, k) =>
+  servableFlags((flags) => (cachedRightsOf(flags) & (1 << k)) !== 0),
+);
+
+/**
+ * The `@pagewright/tlb` {@link ServableFlags} table of (`privilege`, `sum`, `mxr`, `access`): the arch-neutral
+ * flag sets a cached entry may have to serve that access without a walk, by the same rules as
+ * {@link cachedRightsOf}. {@link NEVER_SERVABLE} for an `access` other than 0, 1, 2. A shared table: do not write
+ * to it. Never allocates.
+ */
+export function servableFor(privilege: number, sum: boolean, mxr: boolean, access: number): ServableFlags {
+  if (access !== 0 && access !== 1 && access !== 2) return NEVER_SERVABLE;
+  const context = (privilege === 0 ? 0 : 4) + (sum ? 2 : 0) + (mxr ? 1 : 0);
+  return SERVABLE[context * 3 + access] as ServableFlags;
 }

@@ -6,9 +6,9 @@
  */
 
 import type { AccessContext, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
-import { cachedRightsBit, cachedRightsOf } from './cached-rights.js';
+import { NEVER_SERVABLE, type ServableFlags, SetAssociativeTlb } from '@pagewright/tlb';
+import { servableFor } from './cached-rights.js';
 import { createSv39, type RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
-import { SetAssociativeTlb } from './set-associative-tlb.js';
 import {
   type AdPolicy,
   createWalkResult,
@@ -110,10 +110,10 @@ export class Hart implements AccessContext {
   private readonly setTlb: SetAssociativeTlb | null;
   /** True when translations happen (satp not Bare, privilege not M): then a VA in `[0, 2^32)` takes the fast path. */
   private translating = false;
-  /** `cachedRightsBit(privilege, SUM, MXR, access)` for loads, stores and fetches, recomputed on each change. */
-  private loadBit = 0;
-  private storeBit = 0;
-  private fetchBit = 0;
+  /** `servableFor(privilege, SUM, MXR, access)` for loads, stores and fetches, recomputed on each change. */
+  private loadServable: ServableFlags = NEVER_SERVABLE;
+  private storeServable: ServableFlags = NEVER_SERVABLE;
+  private fetchServable: ServableFlags = NEVER_SERVABLE;
 
   /** @throws RangeError on bad options (cold). */
   constructor(options: HartOptions) {
@@ -248,16 +248,22 @@ export class Hart implements AccessContext {
       off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
       vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
     }
-    const bit = access === 0 ? this.loadBit : access === 1 ? this.storeBit : access === 2 ? this.fetchBit : 0;
+    const servable =
+      access === 0
+        ? this.loadServable
+        : access === 1
+          ? this.storeServable
+          : access === 2
+            ? this.fetchServable
+            : NEVER_SERVABLE;
     const setTlb = this.setTlb;
     if (setTlb !== null) {
-      const ppn = setTlb.lookupPpn(vpn, this.asid, bit);
+      const ppn = setTlb.lookupPpn(vpn, this.asid, servable);
       return ppn >= 0 ? ppn * 4096 + off : this.slowPath(va, access, vpn);
     }
     const tlb = this.tlb;
     const slot = tlb.lookup(vpn, this.asid);
-    if (slot >= 0 && (cachedRightsOf(tlb.flagsOf(slot)) & bit) !== 0)
-      return tlb.translate(slot, vpn) * 4096 + off;
+    if (slot >= 0 && servable[tlb.flagsOf(slot) & 0x7f] !== 0) return tlb.translate(slot, vpn) * 4096 + off;
     return this.slowPath(va, access, vpn);
   }
 
@@ -293,9 +299,9 @@ export class Hart implements AccessContext {
   /** Recomputes what depends on privilege, SUM, MXR and satp.MODE: the fast-path switch and the rights bits. */
   private recomputePermissions(): void {
     this.translating = this.mode !== SatpMode.Bare && this.priv !== 3;
-    this.loadBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 0);
-    this.storeBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 1);
-    this.fetchBit = cachedRightsBit(this.priv, this.sumBit, this.mxrBit, 2);
+    this.loadServable = servableFor(this.priv, this.sumBit, this.mxrBit, 0);
+    this.storeServable = servableFor(this.priv, this.sumBit, this.mxrBit, 1);
+    this.fetchServable = servableFor(this.priv, this.sumBit, this.mxrBit, 2);
   }
 
   // ---- translated accesses -------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ import {
   createReplacementPolicy,
   FifoPolicy,
   LruPolicy,
+  NoTlb,
+  parseTlbSpec,
   RandomPolicy,
   REPLACEMENT_POLICY_NAMES,
+  SetAssociativeTlb,
   TreePlruPolicy,
-} from './replacement.js';
-import { NoTlb, parseTlbSpec, SetAssociativeTlb } from './set-associative-tlb.js';
+} from './index.js';
 
 const RW = PteFlag.Read | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty;
 
