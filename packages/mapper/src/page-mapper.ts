@@ -648,6 +648,34 @@ export class PageMapper {
     return this.finish(r, flusher) < 0 ? this.lastError() : pages;
   }
 
+  /**
+   * Frees the page tables that `[start, end)` (pages whose leaves are already gone) was using and that nothing can
+   * use any more: Linux's `free_pgtables` / `free_pgd_range`. A table is freed when its whole span lies inside
+   * `[floor, ceiling)` — the caller passes the end of the mapping below the range and the start of the one above
+   * it (`ceiling` past the user range: to its end) — and it holds no entry; tables of higher levels emptied that
+   * way go too. The root and pinned tables are never freed. A whole-space flush is queued on `flusher` (RISC-V
+   * `tlb_flush` with `freed_tables`) and the frames go back to the allocator only once it is dispatched. Never
+   * allocates, so it cannot fail on memory. Returns the number of tables freed or a negative {@link MapperError}
+   * (`InvalidArgument` when `floor ≤ start < end ≤ ceiling` does not hold).
+   */
+  freeTables(start: number, end: number, floor: number, ceiling: number, flusher = this.flusher): number {
+    if (!this.rangeOk(start, end, 0, true)) return this.lastError();
+    if (
+      !(
+        Number.isInteger(floor) &&
+        floor >= 0 &&
+        floor <= start &&
+        typeof ceiling === 'number' &&
+        ceiling >= end
+      )
+    )
+      return this.fail(MapperError.InvalidArgument, start, 0, 'floor and ceiling must enclose the range');
+    const top = Math.min(ceiling, this.fastEnd);
+    const n = this.freeTablesIn(this.root, this.levels - 1, 0, start, end, floor, top);
+    if (n > 0) this.dropLeafCache();
+    return this.finish(n, flusher);
+  }
+
   // ─────────────────────────── flushing ───────────────────────────
 
   /**
@@ -910,6 +938,54 @@ export class PageMapper {
           fn,
         );
       }
+    }
+    return n;
+  }
+
+  /**
+   * {@link PageMapper.freeTables} below `table` (at `level`, covering pages from `base`): frees every empty child
+   * table whose span meets `[start, end)` and lies inside `[floor, ceiling)`, deepest first. Returns the count.
+   */
+  private freeTablesIn(
+    table: number,
+    level: number,
+    base: number,
+    start: number,
+    end: number,
+    floor: number,
+    ceiling: number,
+  ): number {
+    if (level === 0) return 0;
+    const { arch, memory } = this;
+    const s = this.scratch;
+    const span = this.spans[level] as number;
+    let n = 0;
+    for (let i = Math.floor((start - base) / span); i < this.entries; i++) {
+      const eStart = base + i * span;
+      if (eStart >= end) break;
+      memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+      if (arch.kind(s.lo, s.hi, level) !== PteKind.Table) continue;
+      const lo = s.lo;
+      const hi = s.hi;
+      const child = arch.ppn(lo, hi);
+      n += this.freeTablesIn(
+        child,
+        level - 1,
+        eStart,
+        Math.max(start, eStart),
+        Math.min(end, eStart + span),
+        floor,
+        ceiling,
+      );
+      const info = this.tables.get(child);
+      if (info === undefined || info.pinned || info.count !== 0) continue;
+      if (eStart < floor || eStart + span > ceiling) continue;
+      this.setKnownEntry(table, i, level, lo, hi, true, 0, 0);
+      this.tables.delete(child);
+      this.freedTables.push(child);
+      // As reclaimEmptyTables: a freed table needs a whole-space flush before its frame is reused.
+      this.txFlushAll = true;
+      n++;
     }
     return n;
   }

@@ -190,10 +190,28 @@ export class AddressSpace {
   unmapRange(start: number, end: number): Vma[] {
     const removed = this.vmas.removeRange(start, end);
     if (removed.length > 0) {
-      this.zap(start, end);
+      // unmap_region: unmap_vmas, free_pgtables, then one tlb_finish_mmu (the flush before any frame goes back).
+      const pt = this.pageTable;
+      pt.zap(start, end, this.m.refs.release);
+      this.freePageTables(start, end);
+      pt.flush();
       this.releaseShared(removed);
     }
     return removed;
+  }
+
+  /**
+   * Linux `free_pgtables` for `[start, end)` (pages no VMA covers any more, their PTEs gone): frees the page tables
+   * there that no VMA can still use, with the floor and ceiling taken from the neighbouring VMAs (`prev->vm_end`
+   * or 0, `next->vm_start` or the top of the user range). The frames go back at the next {@link PageTable.flush}.
+   * @internal
+   */
+  freePageTables(start: number, end: number): void {
+    const next = this.vmas.findFrom(start);
+    const prev = next === undefined ? this.vmas.index.last() : this.vmas.index.prevOf(next);
+    const floor = prev === undefined ? 0 : Math.min(prev.end, start);
+    const ceiling = next === undefined ? Number.POSITIVE_INFINITY : Math.max(next.start, end);
+    this.pageTable.freeTables(start, end, floor, ceiling);
   }
 
   /** Releases the shared objects of `removed` (VMAs just unmapped) that no VMA maps any more. @internal */

@@ -252,6 +252,9 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
   if (dontUnmap) dontUnmapComplete(as, srcStart, oldPages, target);
   else if (oldPages > 0) {
     as.releaseShared(as.vmas.removeRange(srcStart, srcStart + oldPages));
+    // The source's tables, now empty, go as after any munmap (move_vma unmaps the old range: free_pgtables).
+    as.freePageTables(srcStart, srcStart + oldPages);
+    as.pageTable.flush();
   }
   as.updateHiwater();
   const locked = (target.flags & VM_LOCKED) !== 0 && !(target.flags & VM_LOCKONFAULT);

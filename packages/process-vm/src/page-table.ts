@@ -16,7 +16,9 @@
  *
  * TLB discipline: the mapper queues a flush for every change that may leave a stale entry; {@link PageTable.flush}
  * dispatches the queue (frames released by `zap` go back only then) and runs the stale-TLB detector when enabled.
- * Tables are kept until {@link PageTable.destroy} (`reclaimTables: false`), so replacing a leaf never needs a frame.
+ * Tables are not freed when their last entry goes (`reclaimTables: false`), so replacing a leaf never needs a frame;
+ * they are freed as Linux's `free_pgtables` frees them, by {@link PageTable.freeTables} when the VMAs of a range are
+ * unmapped (only tables no remaining VMA can use), and all of them by {@link PageTable.destroy}.
  *
  * @module
  */
@@ -92,6 +94,15 @@ export class PageTable {
   /** Number of page-table frames in use (root included). */
   get tableFrames(): number {
     return this.mapper.tableFrames;
+  }
+
+  /**
+   * Bytes of page tables below the root (Linux `mm_pgtables_bytes`: the PTE, PMD and PUD tables an address space
+   * allocated; the top-level `pgd` is not counted). What `VmPTE` shows.
+   */
+  get tableBytes(): number {
+    const n = this.mapper.tableFrames;
+    return n > 0 ? (n - 1) * 4096 : 0;
   }
 
   /** Frame of the leaf mapping `vpn` (present or inaccessible), or {@link NOT_MAPPED}; flags go to `lastFlags`. */
@@ -181,6 +192,16 @@ export class PageTable {
   move(src: number, dst: number, pages: number): boolean {
     if (pages <= 0) return true;
     return this.mapper.moveRange(src, dst, pages) >= 0;
+  }
+
+  /**
+   * Frees the page tables of `[start, end)` (pages whose leaves were zapped) that lie wholly inside
+   * `[floor, ceiling)` — the end of the VMA below and the start of the VMA above (Linux `free_pgd_range`). The
+   * frames go back after the whole-space flush that {@link PageTable.flush} dispatches. Never allocates.
+   */
+  freeTables(start: number, end: number, floor: number, ceiling: number): void {
+    if (!(start < end)) return;
+    this.mapper.freeTables(start, end, floor, ceiling);
   }
 
   /** Dispatches the queued TLB invalidations (and deferred frame releases); runs the stale-TLB detector. */

@@ -170,7 +170,7 @@ export function formatStatus(as: AddressSpace, pid: number): string {
     f('VmStk', stack * 4) +
     f('VmExe', textKb) +
     f('VmLib', Math.max(0, exec * 4 - textKb)) +
-    f('VmPTE', as.pageTable.tableFrames * 4) +
+    f('VmPTE', as.pageTable.tableBytes / 1024) +
     f('VmSwap', 0)
   );
 }
