@@ -7,9 +7,9 @@
  * @module
  */
 
-import { PteFlag } from '@pagewright/core';
+import { type Access, type PagingArch, PteFlag } from '@pagewright/core';
 import { NEVER_SERVABLE, type ServableFlags, servableFlags } from '@pagewright/tlb';
-import { leafAllowsNeutral } from './riscv-arch.js';
+import { leafAllowsNeutral, RiscvPagingArch } from './riscv-arch.js';
 
 /**
  * The bit of (`privilege`, `sum`, `mxr`, `access`) in a {@link cachedRightsOf} mask: `1 << (context * 3 + access)`
@@ -71,4 +71,24 @@ export function servableFor(privilege: number, sum: boolean, mxr: boolean, acces
   if (access !== 0 && access !== 1 && access !== 2) return NEVER_SERVABLE;
   const context = (privilege === 0 ? 0 : 4) + (sum ? 2 : 0) + (mxr ? 1 : 0);
   return SERVABLE[context * 3 + access] as ServableFlags;
+}
+
+/**
+ * The 24 {@link ServableFlags} tables of `arch`, indexed `context * 3 + access` as in {@link cachedRightsBit}:
+ * for a RISC-V architecture the shared tables {@link servableFor} returns; for any other `PagingArch`, fresh
+ * tables from its own `leafAllows` (with A = 1, and D = 1 for a store, as a cached entry needs). Cold.
+ */
+export function servableTables(arch: PagingArch): readonly ServableFlags[] {
+  if (arch instanceof RiscvPagingArch) return SERVABLE;
+  return Array.from({ length: 24 }, (_, k) => {
+    const context = Math.floor(k / 3);
+    const access = (k % 3) as Access;
+    const ctx = { privilege: context < 4 ? 0 : 1, sum: (context & 2) !== 0, mxr: (context & 1) !== 0 };
+    return servableFlags(
+      (flags) =>
+        (flags & PteFlag.Accessed) !== 0 &&
+        (access !== 1 || (flags & PteFlag.Dirty) !== 0) &&
+        arch.leafAllows(flags, access, ctx),
+    );
+  });
 }

@@ -1,14 +1,16 @@
 /**
  * {@link Hart}: one RISC-V hardware thread's view of memory — privilege, `satp`, SUM/MXR, its own TLB — and the
- * translated loads, stores and fetches built on it.
+ * translated loads, stores and fetches built on it. It implements core's `MmuHart`, and translates with any
+ * `PagingArch` (RISC-V's own walk for Sv39/Sv48, a generic walk over the interface for any other).
  *
  * @module
  */
 
-import type { AccessContext, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
+import type { AccessContext, MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
 import { NEVER_SERVABLE, type ServableFlags, SetAssociativeTlb } from '@pagewright/tlb';
-import { servableFor } from './cached-rights.js';
-import { createSv39, type RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
+import { servableTables } from './cached-rights.js';
+import { walkPagingArch } from './paging-arch-walk.js';
+import { createSv39, RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
 import {
   type AdPolicy,
   createWalkResult,
@@ -24,8 +26,11 @@ export type SatpModeName = 'bare' | 'sv39' | 'sv48';
 /** Returned by {@link Hart.translate} and the accessors for an argument that is not an access type (0, 1, 2). */
 export const INVALID_ACCESS = -256;
 
+/** `satp.MODE` value this model uses for the one non-RISC-V architecture of a {@link Hart} (reserved for custom use). */
+const GENERIC_MODE = 14;
+
 /** Options of {@link Hart}. */
-export interface HartOptions {
+export interface HartOptions<A extends PagingArch = RiscvPagingArch> {
   /** Hart id (`mhartid`). */
   id: number;
   /** Physical memory, shared by every hart of a machine. */
@@ -34,9 +39,11 @@ export interface HartOptions {
   tlb?: Tlb | undefined;
   /**
    * The widest paging mode the hart implements, with its extensions: `Sv39` (default; modes Bare and Sv39) or an
-   * Sv48 instance (Bare, Sv39 and Sv48 — "Sv48 implies Sv39").
+   * Sv48 instance (Bare, Sv39 and Sv48 — "Sv48 implies Sv39"). Any other `PagingArch` gives a hart with modes Bare
+   * and that architecture, translated by a generic walk over the `PagingArch` interface ({@link walkPagingArch});
+   * it needs 8-byte PTEs and at most 5 levels.
    */
-  arch?: RiscvPagingArch | undefined;
+  arch?: A | undefined;
   /** A/D policy (default `'hardware'`). */
   adPolicy?: AdPolicy | undefined;
   /** Fault for a PTE outside memory (default `'access'`, the spec's; `'page'` is QEMU 7.2's). */
@@ -59,8 +66,8 @@ const PAGE_FAULT = [13, 15, 12];
 const ACCESS_FAULT = [5, 7, 1];
 
 /**
- * A hart. Virtual addresses are numbers in the signed form of {@link RiscvPagingArch} (upper-half VAs negative);
- * physical addresses are non-negative numbers.
+ * A hart. Virtual addresses are numbers in the signed form of {@link RiscvPagingArch} (upper-half VAs negative;
+ * the same form, over `vaBits`, for another architecture); physical addresses are non-negative numbers.
  *
  * Semantics:
  * - `translate` uses the TLB and walks on a miss, on a cached entry whose rights do not allow the access, or on a
@@ -70,16 +77,24 @@ const ACCESS_FAULT = [5, 7, 1];
  * - M-mode and `satp.MODE = Bare` do not translate (PA = VA).
  * - Writing satp neither flushes nor orders (spec); SUM, MXR, privilege and ASID changes act immediately.
  * - The accessors (`load*`, `store*`, `fetch`) also report an access fault (1/5/7) when the PA is not memory.
+ *
+ * As a core `MmuHart`:
+ * - `tlb` is fixed at construction: it is a getter with no setter (assigning it throws a `TypeError` in strict
+ *   mode), and every translation uses the TLB given to the constructor, whatever is done to the property.
+ * - `translating` is true when `translate` goes through the page tables: `satp.MODE` ≠ Bare and privilege ≠ M.
+ * - `userMode` is true in U-mode (privilege 0); `enterUserMode()` sets privilege 0 (SUM, MXR and satp unchanged).
+ * - `switchAddressSpace(arch, asid, rootPpn)` is a `satp` write of the mode `arch` names (Sv39 or Sv48 for a
+ *   {@link RiscvPagingArch} by its level count — the hart's own extensions apply; for a hart built with another
+ *   architecture, exactly that instance) with that ASID and root, and no flush; false, with nothing changed, for
+ *   an architecture the hart does not implement or an ASID/PPN out of range (as {@link Hart.writeSatp}).
  */
-export class Hart implements AccessContext {
+export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessContext, MmuHart {
   /** Hart id. */
   readonly id: number;
-  /** This hart's TLB. */
-  readonly tlb: Tlb;
   /** The memory the hart accesses. */
   readonly memory: PhysicalMemory;
   /** The widest architecture implemented. */
-  readonly arch: RiscvPagingArch;
+  readonly arch: A;
   /** Options given to every walk. */
   readonly walkOptions: WalkOptions;
   /** The last fault (cause and tval); valid after a negative return. */
@@ -99,37 +114,62 @@ export class Hart implements AccessContext {
   /** `satp.PPN`: the root page-table frame. */
   rootPpn = 0;
 
+  /** The TLB given to the constructor: the one every translation uses. */
+  private readonly tlbRef: Tlb;
   private mode: number = SatpMode.Bare;
   private active: RiscvPagingArch;
   private readonly sv39: RiscvPagingArch;
   private readonly sv48: RiscvPagingArch | null;
+  /** `arch` when it is not a {@link RiscvPagingArch} (walked by {@link walkPagingArch}), else null. */
+  private readonly generic: PagingArch | null;
+  /** The canonical signed-VA range of the current mode: `[vaMin, vaMin + vaSpan)`. */
+  private vaMin: number;
+  private vaMax: number;
+  private vaSpan: number;
+  /** `servableTables(arch)`: the ServableFlags table of each (privilege, SUM, MXR) context × access. */
+  private readonly servable: readonly ServableFlags[];
   private priv = 1;
   private sumBit = false;
   private mxrBit = false;
   /** `tlb` when it is exactly a {@link SetAssociativeTlb} (the one-call hit path), else null. */
   private readonly setTlb: SetAssociativeTlb | null;
   /** True when translations happen (satp not Bare, privilege not M): then a VA in `[0, 2^32)` takes the fast path. */
-  private translating = false;
-  /** `servableFor(privilege, SUM, MXR, access)` for loads, stores and fetches, recomputed on each change. */
+  private translatesNow = false;
+  /** `translatesNow` and every VA in `[0, 2^32)` is canonical in the current mode: the 32-bit fast path. */
+  private fast32 = false;
+  /** The servable table of (privilege, SUM, MXR) for loads, stores and fetches, recomputed on each change. */
   private loadServable: ServableFlags = NEVER_SERVABLE;
   private storeServable: ServableFlags = NEVER_SERVABLE;
   private fetchServable: ServableFlags = NEVER_SERVABLE;
 
   /** @throws RangeError on bad options (cold). */
-  constructor(options: HartOptions) {
+  constructor(options: HartOptions<A>) {
     if (!Number.isInteger(options.id) || options.id < 0)
       throw new RangeError(`hart id must be a non-negative integer`);
     if (options.memory === undefined) throw new RangeError('Hart needs a PhysicalMemory');
     this.id = options.id;
     this.memory = options.memory;
     const tlb = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
-    this.tlb = tlb;
+    this.tlbRef = tlb;
     // Exactly the class, not a subclass: a subclass may change what lookup/translate/flagsOf mean.
     this.setTlb = tlb.constructor === SetAssociativeTlb ? (tlb as SetAssociativeTlb) : null;
-    this.arch = options.arch ?? Sv39;
-    this.sv39 = this.arch.levels === 3 ? this.arch : createSv39(this.arch.options);
-    this.sv48 = this.arch.levels === 4 ? this.arch : null;
+    const arch: PagingArch = options.arch ?? Sv39;
+    this.arch = arch as A;
+    if (arch instanceof RiscvPagingArch) {
+      this.generic = null;
+      this.sv39 = arch.levels === 3 ? arch : createSv39(arch.options);
+      this.sv48 = arch.levels === 4 ? arch : null;
+    } else {
+      checkGenericArch(arch);
+      this.generic = arch;
+      this.sv39 = Sv39;
+      this.sv48 = null;
+    }
     this.active = this.sv39;
+    this.vaMin = this.sv39.vaMin;
+    this.vaMax = this.sv39.vaMax;
+    this.vaSpan = this.sv39.vaSpan;
+    this.servable = servableTables(arch);
     const adPolicy = options.adPolicy ?? 'hardware';
     const pteReadFault = options.pteReadFault ?? 'access';
     if (adPolicy !== 'hardware' && adPolicy !== 'svade')
@@ -171,14 +211,58 @@ export class Hart implements AccessContext {
     this.recomputePermissions();
   }
 
-  /** `satp.MODE` by name. */
-  get satpMode(): SatpModeName {
+  /** This hart's TLB: the one given to the constructor, for the hart's whole life (a getter: not assignable). */
+  get tlb(): Tlb {
+    return this.tlbRef;
+  }
+
+  /** `MmuHart.translating`: `satp.MODE` ≠ Bare and privilege ≠ M, so `translate` goes through the page tables. */
+  get translating(): boolean {
+    return this.translatesNow;
+  }
+
+  /** `MmuHart.userMode`: true in U-mode (privilege 0). */
+  get userMode(): boolean {
+    return this.priv === 0;
+  }
+
+  /** `MmuHart.enterUserMode`: privilege 0 (U-mode); SUM, MXR, satp and the TLB are unchanged. */
+  enterUserMode(): void {
+    this.privilege = 0;
+  }
+
+  /**
+   * `MmuHart.switchAddressSpace`: writes `satp` with the mode of `arch`, `asid` and `rootPpn`, without a flush.
+   * A {@link RiscvPagingArch} names Sv39 or Sv48 by its levels (the hart's own extensions apply); on a hart built
+   * with another architecture, exactly that instance names its mode. Returns false, with nothing changed, for an
+   * architecture the hart does not implement, or an ASID or PPN out of range.
+   */
+  switchAddressSpace(arch: PagingArch, asid: number, rootPpn: number): boolean {
+    if (arch instanceof RiscvPagingArch) {
+      if (this.generic !== null) return false;
+      return this.writeSatp(arch.levels === 3 ? 'sv39' : 'sv48', asid, rootPpn);
+    }
+    if (arch !== this.generic) return false;
+    return this.writeSatp(arch.name, asid, rootPpn);
+  }
+
+  /** `satp.MODE` by name: `'bare'`, `'sv39'`, `'sv48'`, or the name of a non-RISC-V architecture in use. */
+  get satpMode(): SatpModeName | (string & {}) {
+    if (this.mode === GENERIC_MODE && this.generic !== null) return this.generic.name;
     return this.mode === SatpMode.Bare ? 'bare' : this.mode === SatpMode.Sv39 ? 'sv39' : 'sv48';
   }
 
-  /** The architecture of the current mode (Sv39 when Bare). */
+  /**
+   * The RISC-V architecture of the current mode (Sv39 when Bare). On a hart built with a non-RISC-V architecture
+   * it is Sv39 and unused: see {@link Hart.pagingArch}.
+   */
   get activeArch(): RiscvPagingArch {
     return this.active;
+  }
+
+  /** The architecture whose tables the current mode walks (the RISC-V mode's, or the non-RISC-V one; Sv39 when Bare). */
+  get pagingArch(): PagingArch {
+    return this.mode === GENERIC_MODE && this.generic !== null ? this.generic : this.active;
   }
 
   /** The whole `satp` register as a u64 (cold). */
@@ -189,18 +273,35 @@ export class Hart implements AccessContext {
   /**
    * Writes `satp`. A MODE the hart does not implement (anything but Bare, Sv39 and — on an Sv48 hart — Sv48), an
    * ASID outside `[0, 2^16)` or a PPN outside `[0, 2^44)` makes the whole write have no effect and returns false.
+   * On a hart built with a non-RISC-V architecture, the modes are Bare and that architecture's `name`, with the
+   * ASID below `2^asidBits` and the PPN below `2^ppnBits`.
    * Does not flush the TLB (the spec: "writing satp neither orders nor invalidates").
    */
-  writeSatp(mode: SatpModeName | number, asid: number, ppn: number): boolean {
+  writeSatp(mode: SatpModeName | (string & {}) | number, asid: number, ppn: number): boolean {
+    const generic = this.generic;
     let m: number;
     if (mode === 'bare' || mode === SatpMode.Bare) m = SatpMode.Bare;
-    else if (mode === 'sv39' || mode === SatpMode.Sv39) m = SatpMode.Sv39;
+    else if (generic !== null) {
+      if (mode !== generic.name) return false;
+      m = GENERIC_MODE;
+    } else if (mode === 'sv39' || mode === SatpMode.Sv39) m = SatpMode.Sv39;
     else if ((mode === 'sv48' || mode === SatpMode.Sv48) && this.sv48 !== null) m = SatpMode.Sv48;
     else return false;
-    if (!(Number.isInteger(asid) && asid >= 0 && asid <= 0xffff)) return false;
-    if (!(Number.isInteger(ppn) && ppn >= 0 && ppn < 2 ** 44)) return false;
+    const asidLimit = generic === null ? 2 ** 16 : 2 ** generic.asidBits;
+    const ppnLimit = generic === null ? 2 ** 44 : 2 ** generic.ppnBits;
+    if (!(Number.isInteger(asid) && asid >= 0 && asid < asidLimit)) return false;
+    if (!(Number.isInteger(ppn) && ppn >= 0 && ppn < ppnLimit)) return false;
     this.mode = m;
     this.active = m === SatpMode.Sv48 && this.sv48 !== null ? this.sv48 : this.sv39;
+    if (m === GENERIC_MODE && generic !== null) {
+      this.vaSpan = 2 ** generic.vaBits;
+      this.vaMin = -this.vaSpan / 2;
+      this.vaMax = this.vaSpan / 2;
+    } else {
+      this.vaMin = this.active.vaMin;
+      this.vaMax = this.active.vaMax;
+      this.vaSpan = this.active.vaSpan;
+    }
     this.asid = asid;
     this.rootPpn = ppn;
     this.recomputePermissions();
@@ -214,16 +315,17 @@ export class Hart implements AccessContext {
    * above ASIDLEN are ignored"); a `vpn` that is not an integer page of the current mode is a no-op.
    */
   sfenceVma(vpn?: number, asid?: number): void {
+    const tlb = this.tlbRef;
     if (vpn === undefined) {
-      if (asid === undefined) this.tlb.flushAll();
-      else this.tlb.flushAsid(asid & 0xffff);
+      if (asid === undefined) tlb.flushAll();
+      else tlb.flushAsid(asid & 0xffff);
       return;
     }
-    const pages = this.active.vaSpan / 4096;
+    const pages = this.vaSpan / 4096;
     if (!(Number.isInteger(vpn) && vpn >= -pages / 2 && vpn < pages)) return;
     const n = vpn < 0 ? vpn + pages : vpn;
-    if (asid === undefined) this.tlb.flushVa(n);
-    else this.tlb.flushVaAsid(n, asid & 0xffff);
+    if (asid === undefined) tlb.flushVa(n);
+    else tlb.flushVaAsid(n, asid & 0xffff);
   }
 
   /**
@@ -236,15 +338,14 @@ export class Hart implements AccessContext {
     let vpn: number;
     let off: number;
     const u = va >>> 0;
-    if (u === va && this.translating) {
-      // An integer VA in [0, 2^32): canonical in Sv39 and Sv48, and 32-bit shifts are exact.
+    if (u === va && this.fast32) {
+      // An integer VA in [0, 2^32), canonical in the current mode (Sv39, Sv48), so 32-bit shifts are exact.
       vpn = u >>> 12;
       off = u & 0xfff;
     } else {
-      if (this.mode === SatpMode.Bare || this.priv === 3) return this.untranslated(va, access);
-      const arch = this.active;
-      if (!(va >= arch.vaMin && va < arch.vaMax)) return this.slowPath(va, access, -1);
-      const v = va < 0 ? va + arch.vaSpan : va;
+      if (!this.translatesNow) return this.untranslated(va, access);
+      if (!(va >= this.vaMin && va < this.vaMax)) return this.slowPath(va, access, -1);
+      const v = va < 0 ? va + this.vaSpan : va;
       off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
       vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
     }
@@ -261,7 +362,7 @@ export class Hart implements AccessContext {
       const ppn = setTlb.lookupPpn(vpn, this.asid, servable);
       return ppn >= 0 ? ppn * 4096 + off : this.slowPath(va, access, vpn);
     }
-    const tlb = this.tlb;
+    const tlb = this.tlbRef;
     const slot = tlb.lookup(vpn, this.asid);
     if (slot >= 0 && servable[tlb.flagsOf(slot) & 0x7f] !== 0) return tlb.translate(slot, vpn) * 4096 + off;
     return this.slowPath(va, access, vpn);
@@ -289,19 +390,33 @@ export class Hart implements AccessContext {
   private slowPath(va: number, access: number, vpn: number): number {
     if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess(va);
     this.walks++;
-    const r = walk(this.active, this.memory, this.rootPpn, va, access, this, this.walkOptions, this.lastWalk);
+    const r =
+      this.mode === GENERIC_MODE && this.generic !== null
+        ? walkPagingArch(
+            this.generic,
+            this.memory,
+            this.rootPpn,
+            va,
+            access,
+            this,
+            this.walkOptions,
+            this.lastWalk,
+          )
+        : walk(this.active, this.memory, this.rootPpn, va, access, this, this.walkOptions, this.lastWalk);
     if (r < 0) return this.raise(-r, va);
     const w = this.lastWalk;
-    if (vpn >= 0) this.tlb.insert(vpn, this.asid, w.level, Math.floor(r / 4096), w.flags, w.global);
+    if (vpn >= 0) this.tlbRef.insert(vpn, this.asid, w.level, Math.floor(r / 4096), w.flags, w.global);
     return r;
   }
 
   /** Recomputes what depends on privilege, SUM, MXR and satp.MODE: the fast-path switch and the rights bits. */
   private recomputePermissions(): void {
-    this.translating = this.mode !== SatpMode.Bare && this.priv !== 3;
-    this.loadServable = servableFor(this.priv, this.sumBit, this.mxrBit, 0);
-    this.storeServable = servableFor(this.priv, this.sumBit, this.mxrBit, 1);
-    this.fetchServable = servableFor(this.priv, this.sumBit, this.mxrBit, 2);
+    this.translatesNow = this.mode !== SatpMode.Bare && this.priv !== 3;
+    this.fast32 = this.translatesNow && this.vaMax >= 2 ** 32;
+    const base = ((this.priv === 0 ? 0 : 4) + (this.sumBit ? 2 : 0) + (this.mxrBit ? 1 : 0)) * 3;
+    this.loadServable = this.servable[base] as ServableFlags;
+    this.storeServable = this.servable[base + 1] as ServableFlags;
+    this.fetchServable = this.servable[base + 2] as ServableFlags;
   }
 
   // ---- translated accesses -------------------------------------------------------------------------------------
@@ -417,6 +532,21 @@ export class Hart implements AccessContext {
       mem.write8(this.byteAddress(k), k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff);
     }
     return 0;
+  }
+}
+
+/** Refuses (cold) a non-RISC-V architecture the generic walk cannot handle. */
+function checkGenericArch(arch: PagingArch): void {
+  if (arch.pteSize !== 8)
+    throw new RangeError(`Hart walks 8-byte PTEs only; ${arch.name} has ${arch.pteSize}`);
+  if (!(Number.isInteger(arch.levels) && arch.levels >= 1 && arch.levels <= 5)) {
+    throw new RangeError(`Hart walks 1 to 5 levels; ${arch.name} has ${arch.levels}`);
+  }
+  if (!(arch.vaBits >= 13 && arch.vaBits <= 53)) {
+    throw new RangeError(`Hart needs 13 to 53 VA bits; ${arch.name} has ${arch.vaBits}`);
+  }
+  if (!(arch.asidBits >= 0 && arch.asidBits <= 16)) {
+    throw new RangeError(`Hart needs 0 to 16 ASID bits; ${arch.name} has ${arch.asidBits}`);
   }
 }
 
