@@ -9,12 +9,24 @@ import type { U64Pair } from './hardware.js';
 /**
  * Simulated physical memory (RAM) starting at a base physical address.
  *
- * Contract:
- * - Byte addresses are numbers; every access is little-endian and may be unaligned (it may even cross frames).
- * - An access that is not entirely inside RAM touches nothing and is reported to the caller: reads return `-1`
- *   (values read are otherwise unsigned), writes and bulk operations return `false`. Never a throw, never silently
- *   ignored: the MMU turns the report into an access fault.
- * - Memory never written reads as zero.
+ * Contract (each rule is checked by `checkPhysicalMemory` in `@pagewright/core/testing`, under the id in brackets):
+ * - [geometry] `base` and `size` are multiples of 4096; `baseFrame = base / 4096`, `frameCount = size / 4096`.
+ * - [contains] `contains(pa, len)` is true exactly when `[pa, pa + len)` is inside RAM (`pa` and `len` integers,
+ *   `len >= 0`); `containsFrame(pfn)` exactly for the frames of RAM.
+ * - [zero-initial] Memory never written reads as zero, through every accessor.
+ * - [byte-access] `write8` stores `value mod 256` at any byte of RAM, first and last included, and returns true.
+ * - [little-endian] Byte addresses are numbers; every access is little-endian (`write64` takes the low and high
+ *   32-bit halves).
+ * - [wide-access] 16/32/64-bit accesses may be unaligned and may cross frames; values are stored modulo `2^width`
+ *   and read back unsigned.
+ * - [out-of-range-reads], [out-of-range-writes] An access that is not entirely inside RAM (or at a non-integer
+ *   address) touches nothing and is reported to the caller: reads return `-1` (values read are otherwise unsigned),
+ *   `read64` returns false leaving `out` unchanged, writes return `false` and change no byte, not even the part
+ *   inside RAM. Never a throw, never silently ignored: the MMU turns the report into an access fault.
+ * - [bulk] `readBytes`, `writeBytes` and `fill` work across frames; unless the whole range is RAM they return false
+ *   and copy or write nothing.
+ * - [frame-ops] `zeroFrame` makes a frame read as zeros, `copyFrame` copies all 4096 bytes (the source unchanged),
+ *   `isFrameZero` tells whether a frame reads as zeros; outside RAM all three return false and change nothing.
  * - Hot-path methods (`read*`, `write*`) never allocate or throw.
  */
 export interface PhysicalMemory {
@@ -60,6 +72,6 @@ export interface PhysicalMemory {
   zeroFrame(pfn: number): boolean;
   /** Copies frame `src` to frame `dst`. False outside RAM. */
   copyFrame(dst: number, src: number): boolean;
-  /** True when frame `pfn` reads as all zeros (cheap for a frame never written). */
+  /** True when frame `pfn` reads as all zeros (cheap for a frame never written); false outside RAM. */
   isFrameZero(pfn: number): boolean;
 }

@@ -10,4 +10,6 @@
  * @packageDocumentation
  */
 
+export * from './frame-allocator-kit.js';
 export * from './kit.js';
+export * from './physical-memory-kit.js';
