@@ -33,6 +33,7 @@ import {
   resolveFlushStrategy,
 } from './flush-strategy.js';
 import { FrameOwners } from './frame-owners.js';
+import { killFaultingTask, type OomKiller } from './oom.js';
 import { PageTable } from './page-table.js';
 import { Process } from './process.js';
 import { defaultImage, type ProgramImage } from './program-image.js';
@@ -118,6 +119,11 @@ export class Machine implements MachineServices {
   readonly limits: AddressSpaceLimits;
   /** Live processes by pid. */
   readonly processes = new Map<number, Process>();
+  /**
+   * Who dies when a user page fault cannot get memory (`pagefault_out_of_memory`, see `oom.ts`); default: the
+   * faulting process.
+   */
+  oomKiller: OomKiller = killFaultingTask;
   private pid = 1;
 
   /** @throws RangeError for invalid options */

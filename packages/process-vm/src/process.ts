@@ -31,12 +31,64 @@ import { sysMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
 import { sysMsync } from './msync.js';
 import { sysMunmap } from './munmap.js';
+import { pagefaultOutOfMemory } from './oom.js';
 import { formatMaps, formatSmaps, formatStatus } from './proc-views.js';
 import type { ProgramImage } from './program-image.js';
-import { type AccessFault, type AccessOutcome, SEGV_MAPERR, signalOf } from './signals.js';
-import type { U64Arg } from './u64.js';
+import {
+  type AccessFault,
+  type AccessOutcome,
+  type AccessRefused,
+  OOM_KILL,
+  SEGV_ACCERR,
+  SEGV_MAPERR,
+  type SignalInfo,
+  type SignalName,
+  signalOf,
+} from './signals.js';
+import { toInt32, type U64Arg } from './u64.js';
 
 const ESRCH = toNegErrno('ESRCH');
+const EFAULT = toNegErrno('EFAULT');
+const EINVAL = toNegErrno('EINVAL');
+const ENOMEM = toNegErrno('ENOMEM');
+/** `SIGKILL`'s number (its wait status). */
+const SIGKILL_NUMBER = 9;
+/**
+ * The largest buffer `read` and `copyFromUser` return (1 GiB): a longer access whose pages are all accessible is
+ * refused with `ENOMEM` (the kernel could not allocate such a bounce buffer either).
+ */
+export const MAX_ACCESS_BYTES = 2 ** 30;
+/** Accesses longer than this first check every page, so that a fault answers before a large buffer is made. */
+const PROBE_BYTES = 2 ** 20;
+
+/**
+ * The byte count of a cold access's length as Linux's `size_t` would take it: an integral `number` or a `bigint`
+ * modulo 2^64 (a negative count is huge: the access runs past the end of user space); -1 for anything else (`NaN`,
+ * a fraction, ±∞, a non-number: no byte count at all). Values past 2^53 come back as `Infinity` (beyond every
+ * address).
+ */
+function byteCount(len: unknown): number {
+  if (typeof len === 'number') {
+    if (len >= 0 && Number.isSafeInteger(len)) return len;
+    return Number.isInteger(len) ? Number.POSITIVE_INFINITY : -1;
+  }
+  if (typeof len === 'bigint') {
+    const v = BigInt.asUintN(64, len);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.POSITIVE_INFINITY;
+  }
+  return -1;
+}
+
+/** A store's value as a number: a `bigint` by its low 32 bits, anything that is not a number as 0. */
+function storeValue(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(BigInt.asUintN(32, v));
+  return 0;
+}
+
+function refused(code: AccessRefused['code'], addr: unknown): { ok: false } & AccessRefused {
+  return { ok: false, signal: null, code, addr: typeof addr === 'number' ? addr : Number.NaN };
+}
 
 /** The errno name of a raw system-call result, or `undefined` for a success. */
 export function errnoOf(ret: number): ErrnoName | undefined {
@@ -47,8 +99,13 @@ export function errnoOf(ret: number): ErrnoName | undefined {
 export class Process {
   /** The address space (replaced by `exec`). */
   vm: AddressSpace;
-  /** Exit status once exited, else `null`. */
+  /**
+   * Exit status once dead, else `null`: the `exit` code (its low 8 bits, as `WEXITSTATUS`), or 128 + the signal
+   * number when a signal ended the process (137 for `SIGKILL`, as a shell shows it; see {@link Process.killedBy}).
+   */
   exitCode: number | null = null;
+  /** The signal that ended the process (`SIGKILL` from the OOM killer), or `null`. */
+  killedBy: SignalName | null = null;
   /** The hart this process's accesses run on (index into `machine.harts`). */
   hartId = 0;
   /** Details of the last failed hot access. */
@@ -205,12 +262,39 @@ export class Process {
     return 0;
   }
 
-  /** `exit(code)`: tears the address space down (every frame back to the allocator). Idempotent. */
-  exit(code = 0): void {
+  /**
+   * `exit(code)`: tears the address space down (every frame back to the allocator). The status kept is `code`'s low
+   * 8 bits (a non-integral code counts as 0). Idempotent.
+   */
+  exit(code: number = 0): void {
     if (this.exitCode !== null) return;
     this.vm.destroy();
-    this.exitCode = code;
+    this.exitCode = (toInt32(code as U64Arg) ?? 0) & 0xff;
     this.machine.unregister(this);
+  }
+
+  /**
+   * Ends the process with `SIGKILL` (what the OOM killer sends; it cannot be caught or ignored): its memory is
+   * released as at exit, {@link Process.killedBy} is `'SIGKILL'` and {@link Process.exitCode} 137. Returns 0, `-ESRCH`
+   * when the process is already dead, or `-EINVAL` for another signal (only `SIGKILL` is modelled).
+   */
+  kill(signal: SignalName): number {
+    if (signal !== 'SIGKILL') return EINVAL;
+    if (this.exitCode !== null) return ESRCH;
+    this.vm.destroy();
+    this.killedBy = 'SIGKILL';
+    this.exitCode = 128 + SIGKILL_NUMBER;
+    this.machine.unregister(this);
+    return 0;
+  }
+
+  /**
+   * The status `wait` would report: `null` while alive, `(code & 0xff) << 8` after `exit` (`WIFEXITED`), the signal
+   * number after a kill (`WIFSIGNALED`: 9 for `SIGKILL`).
+   */
+  get waitStatus(): number | null {
+    if (this.exitCode === null) return null;
+    return this.killedBy !== null ? SIGKILL_NUMBER : this.exitCode << 8;
   }
 
   // ---- views -------------------------------------------------------------------------------------------------------
@@ -249,15 +333,34 @@ export class Process {
    * in {@link Process.lastFault}).
    */
   translate(va: number, access: number): number {
-    if (this.vm.destroyed) return this.fail(SEGV_MAPERR, va);
-    const hart = this.hart;
+    return this.translateAs(va, access, true);
+  }
+
+  /**
+   * {@link Process.translate} by user code (`user`: a fault that finds no memory runs the OOM killer, see `oom.ts`)
+   * or by the kernel on the process's behalf (`copyFromUser`: no kill, the caller answers EFAULT). An address that
+   * is not a `number` (a bigint, a string …) faults with `SEGV_MAPERR`; an unknown access kind with `SEGV_ACCERR`.
+   * A dead process's accesses answer `SEGV_MAPERR` (it has no memory), `OOM_KILL` when it was killed.
+   */
+  private translateAs(va: number, access: number, user: boolean): number {
+    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
+    if (this.vm.destroyed) return this.fail(this.killedBy !== null ? OOM_KILL : SEGV_MAPERR, va);
+    if (access !== Access.Load && access !== Access.Store && access !== Access.Fetch)
+      return this.fail(SEGV_ACCERR, va);
+    let hart = this.hart;
     for (let attempt = 0; attempt < 4; attempt++) {
       const pa = hart.translate(va, access);
       if (pa >= 0) return pa;
       const r = this.vm.handleFault(va, access);
+      if (r === OOM_KILL && user) {
+        // pagefault_out_of_memory: the OOM killer ends a victim; when it was another process, retry the fault.
+        if (!pagefaultOutOfMemory(this.machine, this)) return this.fail(OOM_KILL, va);
+        hart = this.hart;
+        continue;
+      }
       if (r < 0) return this.fail(r, va);
     }
-    return this.fail(-1, va);
+    return this.fail(SEGV_MAPERR, va);
   }
 
   private fail(sentinel: number, addr: number): number {
@@ -267,6 +370,7 @@ export class Process {
   }
 
   private loadSized(va: number, size: number, access: number): number {
+    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
     if ((va & 0xfff) + size > PAGE_SIZE) {
       let v = 0;
       for (let k = 0; k < size; k++) {
@@ -283,6 +387,7 @@ export class Process {
   }
 
   private storeSized(va: number, size: number, value: number): number {
+    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
     if ((va & 0xfff) + size > PAGE_SIZE) {
       // Check both pages first so that a fault on the second writes nothing.
       const a = this.translate(va, Access.Store);
@@ -313,8 +418,10 @@ export class Process {
   load32(va: number): number {
     return this.loadSized(va, 4, Access.Load);
   }
-  /** Loads a little-endian 64-bit value into `out`: 0 or a signal sentinel. */
+  /** Loads a little-endian 64-bit value into `out`: 0 or a signal sentinel (`SEGV_MAPERR` when `out` is no record). */
   load64(va: number, out: U64Pair): number {
+    if (typeof out !== 'object' || out === null)
+      return this.fail(SEGV_MAPERR, typeof va === 'number' ? va : Number.NaN);
     const lo = this.loadSized(va, 4, Access.Load);
     if (lo < 0) return lo;
     const hi = this.loadSized(va + 4, 4, Access.Load);
@@ -329,15 +436,15 @@ export class Process {
   }
   /** Stores a byte: 0 or a signal sentinel. */
   store8(va: number, value: number): number {
-    return this.storeSized(va, 1, value);
+    return this.storeSized(va, 1, storeValue(value));
   }
   /** Stores a little-endian 16-bit value: 0 or a signal sentinel. */
   store16(va: number, value: number): number {
-    return this.storeSized(va, 2, value);
+    return this.storeSized(va, 2, storeValue(value));
   }
   /** Stores a little-endian 32-bit value: 0 or a signal sentinel. */
   store32(va: number, value: number): number {
-    return this.storeSized(va, 4, value);
+    return this.storeSized(va, 4, storeValue(value));
   }
   /** Stores a little-endian 64-bit value given as halves: 0 or a signal sentinel (nothing written on a fault). */
   store64(va: number, lo: number, hi: number): number {
@@ -345,29 +452,68 @@ export class Process {
     if (a < 0) return a;
     const b = this.translate(va + 7, Access.Store);
     if (b < 0) return b;
-    this.storeSized(va, 4, lo);
-    return this.storeSized(va + 4, 4, hi);
+    this.storeSized(va, 4, storeValue(lo));
+    return this.storeSized(va + 4, 4, storeValue(hi));
   }
 
-  /** Reads `len` bytes (page by page); the bytes, or the signal of the first page that faulted. */
+  /**
+   * Reads `len` bytes (page by page); the bytes, or the signal of the first page that faulted. `len` is a byte count
+   * as Linux's `size_t` (a negative one is huge: the read faults where user space ends); `NaN`, a fraction, ±∞ or a
+   * non-number is refused (`EINVAL`), and so is a read past {@link MAX_ACCESS_BYTES} whose pages are all accessible
+   * (`ENOMEM`). A read of more than 1 MiB checks every page before it makes the buffer.
+   */
   read(va: number, len: number): AccessOutcome<{ bytes: Uint8Array }> {
-    const bytes = new Uint8Array(len);
+    return this.readAs(va, len, true);
+  }
+
+  private readAs(va: number, len: number, user: boolean): AccessOutcome<{ bytes: Uint8Array }> {
+    const n = byteCount(len);
+    if (n < 0) return refused('EINVAL', va);
+    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
+    if (n > PROBE_BYTES) {
+      const f = this.probe(va, n, Access.Load, user);
+      if (f !== null) return { ok: false, ...f };
+      if (n > MAX_ACCESS_BYTES) return refused('ENOMEM', va);
+    }
+    const bytes = new Uint8Array(n);
     let done = 0;
-    while (done < len) {
-      const pa = this.translate(va + done, Access.Load);
+    while (done < n) {
+      const pa = this.translateAs(va + done, Access.Load, user);
       if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
-      const n = Math.min(len - done, PAGE_SIZE - ((va + done) & 0xfff));
-      this.machine.memory.readBytes(pa, bytes.subarray(done, done + n));
-      done += n;
+      const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
+      this.machine.memory.readBytes(pa, bytes.subarray(done, done + k));
+      done += k;
     }
     return { ok: true, bytes };
   }
 
-  /** Writes `bytes` (page by page; the pages before a faulting one stay written, as a CPU's stores would). */
+  /**
+   * Translates every page of `[va, va + n)` for `access` (faulting them in, as the access would); the signal of the
+   * first that fails, or null. `n` may be `Infinity`: the walk then fails at the end of user space at the latest.
+   */
+  private probe(va: number, n: number, access: number, user: boolean): SignalInfo | null {
+    const end = Math.min(va + n, this.vm.limits.taskSize + PAGE_SIZE);
+    for (let a = va; a < end; a = Math.floor(a / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE) {
+      const pa = this.translateAs(a, access, user);
+      if (pa < 0) return signalOf(pa, this.lastFault.addr);
+    }
+    return va + n > end ? signalOf(this.fail(SEGV_MAPERR, end), end) : null;
+  }
+
+  /**
+   * Writes `bytes` (page by page; the pages before a faulting one stay written, as a CPU's stores would). `bytes`
+   * that is not a `Uint8Array` is refused (`EINVAL`).
+   */
   write(va: number, bytes: Uint8Array): AccessOutcome<{ written: number }> {
+    return this.writeAs(va, bytes, true);
+  }
+
+  private writeAs(va: number, bytes: Uint8Array, user: boolean): AccessOutcome<{ written: number }> {
+    if (!(bytes instanceof Uint8Array)) return refused('EINVAL', va);
+    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
     let done = 0;
     while (done < bytes.length) {
-      const pa = this.translate(va + done, Access.Store);
+      const pa = this.translateAs(va + done, Access.Store, user);
       if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
       const n = Math.min(bytes.length - done, PAGE_SIZE - ((va + done) & 0xfff));
       this.machine.memory.writeBytes(pa, bytes.subarray(done, done + n));
@@ -376,31 +522,57 @@ export class Process {
     return { ok: true, written: done };
   }
 
-  /** Fills `len` bytes with `value` (page by page; stops at the first fault). */
+  /**
+   * Fills `len` bytes with `value` (page by page; stops at the first fault, the pages before it written). `len` as
+   * for {@link Process.read} (a huge one fills up to the first fault); `value` as for the stores.
+   */
   fill(va: number, len: number, value: number): AccessOutcome<{ written: number }> {
+    const n = byteCount(len);
+    if (n < 0) return refused('EINVAL', va);
+    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
+    const byte = storeValue(value) & 0xff;
     let done = 0;
-    while (done < len) {
+    while (done < n) {
       const pa = this.translate(va + done, Access.Store);
       if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
-      const n = Math.min(len - done, PAGE_SIZE - ((va + done) & 0xfff));
-      this.machine.memory.fill(pa, n, value & 0xff);
-      done += n;
+      const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
+      this.machine.memory.fill(pa, k, byte);
+      done += k;
     }
     return { ok: true, written: done };
   }
 
-  /** Kernel-side read of user memory: the bytes, or `-EFAULT` (never a signal). */
+  /**
+   * Kernel-side read of user memory (`copy_from_user`): the bytes or `-errno`, never a signal and never the OOM
+   * killer (a fault that finds no memory is fixed up to EFAULT, as in Linux). `-EFAULT` when the address is not a
+   * non-negative integer or the range leaves user space (`access_ok`; a negative length is huge) or a page is
+   * inaccessible; `-EINVAL` for a length that is no byte count (`NaN`, a fraction, ±∞, a non-number); `-ENOMEM` past
+   * {@link MAX_ACCESS_BYTES}. `-ESRCH` for a dead process.
+   */
   copyFromUser(va: number, len: number): Uint8Array | number {
-    if (!(Number.isInteger(va) && Number.isInteger(len) && va >= 0 && len >= 0)) return toNegErrno('EFAULT');
-    if (va + len > this.vm.limits.taskSize) return toNegErrno('EFAULT');
-    const r = this.read(va, len);
-    return r.ok ? r.bytes : toNegErrno('EFAULT');
+    if (this.exitCode !== null) return ESRCH;
+    const n = byteCount(len);
+    if (n < 0) return EINVAL;
+    if (!(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0)) return EFAULT;
+    if (n > this.vm.limits.taskSize - va) return EFAULT;
+    const r = this.readAs(va, n, false);
+    if (r.ok) return r.bytes;
+    return r.signal === null ? (r.code === 'ENOMEM' ? ENOMEM : EINVAL) : EFAULT;
   }
 
-  /** Kernel-side write of user memory: 0 or `-EFAULT` (bytes before the faulting page may have been written). */
+  /**
+   * Kernel-side write of user memory (`copy_to_user`): 0 or `-EFAULT` (bytes before the faulting page may have been
+   * written; no OOM kill, as {@link Process.copyFromUser}); `-EINVAL` when `bytes` is not a `Uint8Array`, `-ESRCH`
+   * for a dead process.
+   */
   copyToUser(va: number, bytes: Uint8Array): number {
-    if (!(Number.isInteger(va) && va >= 0) || va + bytes.length > this.vm.limits.taskSize)
-      return toNegErrno('EFAULT');
-    return this.write(va, bytes).ok ? 0 : toNegErrno('EFAULT');
+    if (this.exitCode !== null) return ESRCH;
+    if (!(bytes instanceof Uint8Array)) return EINVAL;
+    if (
+      !(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0) ||
+      va + bytes.length > this.vm.limits.taskSize
+    )
+      return EFAULT;
+    return this.writeAs(va, bytes, false).ok ? 0 : EFAULT;
   }
 }

@@ -329,7 +329,7 @@ function runOp(ctx: RunContext, proc: Process, line: Line): Record<string, unkno
       const len = t[0] === 'w' ? 1n : num(t[2]);
       const val = strtoint((t[0] === 'w' ? t[2] : t[3]) ?? '');
       const r = proc.fill(Number(va), Number(len), val & 0xff);
-      return { ret: r.ok ? 'ok' : r.signal };
+      return { ret: r.ok ? 'ok' : (r.signal ?? r.code) };
     }
     case 'r': {
       const v = proc.load8(Number(num(t[1])));
@@ -342,7 +342,7 @@ function runOp(ctx: RunContext, proc: Process, line: Line): Record<string, unkno
       for (let off = 0; off < len; ) {
         const chunk = Math.min(len - off, PAGE_SIZE - ((va + off) & 0xfff));
         const r = proc.read(va + off, chunk);
-        if (!r.ok) return { ret: r.signal };
+        if (!r.ok) return { ret: r.signal ?? r.code };
         for (let k = 0; k < chunk; k++)
           if (r.bytes[k] !== val) return { ret: `mismatch@+0x${(off + k).toString(16)}=${r.bytes[k]}` };
         off += chunk;

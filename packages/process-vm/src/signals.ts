@@ -31,8 +31,25 @@ export interface SignalInfo {
   addr: number;
 }
 
-/** The outcome of a cold access: `{ ok: true, ... }` or the signal it raised. */
-export type AccessOutcome<T> = ({ ok: true } & T) | ({ ok: false } & SignalInfo);
+/**
+ * A cold access that was not attempted: its length is not a count of bytes (`NaN`, a fraction, a non-number:
+ * `EINVAL`), or the bytes cannot be held in one buffer (`ENOMEM`, after every page was found accessible). No signal
+ * was raised and nothing changed.
+ */
+export interface AccessRefused {
+  /** Always `null`: no signal. */
+  signal: null;
+  /** Why. */
+  code: 'EINVAL' | 'ENOMEM';
+  /** The start address asked for (`NaN` when it was not a number). */
+  addr: number;
+}
+
+/** The outcome of a cold access: `{ ok: true, ... }`, the signal it raised, or why it was refused. */
+export type AccessOutcome<T> =
+  | ({ ok: true } & T)
+  | ({ ok: false } & SignalInfo)
+  | ({ ok: false } & AccessRefused);
 
 /** The preallocated record where hot accessors leave the last signal's details. */
 export interface AccessFault {
