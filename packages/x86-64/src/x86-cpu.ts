@@ -1,0 +1,710 @@
+/**
+ * {@link X86Cpu}: one x86-64 logical processor's view of memory — CR0, CR3, CR4, IA32_EFER, RFLAGS.AC, PKRU and the
+ * CPL, its PCID-tagged TLB with every invalidation of SDM §4.10.4, and the translated loads, stores and fetches.
+ *
+ * @module
+ */
+
+import type { MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
+import { SetAssociativeTlb } from '@pagewright/tlb';
+import { createX86Fault, type X86Fault, X86Vector } from './fault.js';
+import { SERVABLE, servableBase } from './servable.js';
+import {
+  createX86WalkResult,
+  SDM_WALK_OPTIONS,
+  walkX86,
+  X86Ctl,
+  type X86WalkOptions,
+  type X86WalkResult,
+} from './walk.js';
+import { createX86Arch, X86_64, X86PagingArch } from './x86-arch.js';
+
+/** CR0 bits this model implements. */
+export const Cr0 = {
+  /** Protection enable. */
+  PE: 0x1,
+  /** Write protect: supervisor writes honour R/W. */
+  WP: 0x1_0000,
+  /** Paging. */
+  PG: 0x8000_0000,
+} as const;
+
+/** CR4 bits this model implements (any other bit set is a #GP). */
+export const Cr4 = {
+  /** Physical-address extension (required by IA-32e paging). */
+  PAE: 0x20,
+  /** Global pages. */
+  PGE: 0x80,
+  /** 5-level paging. */
+  LA57: 0x1000,
+  /** Process-context identifiers. */
+  PCIDE: 0x2_0000,
+  /** Supervisor-mode execution prevention. */
+  SMEP: 0x10_0000,
+  /** Supervisor-mode access prevention. */
+  SMAP: 0x20_0000,
+  /** Protection keys for user-mode pages. */
+  PKE: 0x40_0000,
+} as const;
+const CR4_KNOWN = Cr4.PAE | Cr4.PGE | Cr4.LA57 | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.PKE;
+
+/** IA32_EFER bits this model implements. */
+export const Efer = {
+  /** Long mode enable. */
+  LME: 0x100,
+  /** Long mode active (read-only: LME and CR0.PG). */
+  LMA: 0x400,
+  /** Execute-disable enable. */
+  NXE: 0x800,
+} as const;
+
+/** Returned for an `access` that is not 0 (load), 1 (store) or 2 (fetch). */
+export const INVALID_ACCESS = -256;
+
+/** Options of {@link X86Cpu}. */
+export interface X86CpuOptions {
+  /** The CPU number (APIC id). */
+  id: number;
+  /** Physical memory, shared by every CPU of a machine. */
+  memory: PhysicalMemory;
+  /** This CPU's TLB, fixed for its life (default: a 16 × 4 LRU `SetAssociativeTlb`). */
+  tlb?: Tlb | undefined;
+  /**
+   * The paging hardware: MAXPHYADDR, 1 GiB pages, and whether 5-level paging exists (an LA57 instance runs both
+   * 4-level and 5-level paging, chosen by CR4.LA57). Default {@link X86_64}. Its `nxe` option is ignored (EFER.NXE is
+   * a register here).
+   */
+  arch?: X86PagingArch | undefined;
+  /** Walk semantics (default {@link SDM_WALK_OPTIONS}; {@link QEMU_WALK_OPTIONS} reproduces QEMU 7.2). */
+  walkOptions?: X86WalkOptions | undefined;
+  /**
+   * Initial control registers. The CPU starts in 64-bit mode with paging on: CR0 = PE | PG | WP, EFER = LME | LMA |
+   * NXE, CR4 = PAE (+ LA57 when `la57`), CR3 = 0, CPL 0. These switches add CR4 bits (all default false) or clear
+   * WP/NXE.
+   */
+  la57?: boolean | undefined;
+  /** CR4.PGE. */
+  pge?: boolean | undefined;
+  /** CR4.PCIDE. */
+  pcide?: boolean | undefined;
+  /** CR4.SMEP. */
+  smep?: boolean | undefined;
+  /** CR4.SMAP. */
+  smap?: boolean | undefined;
+  /** CR4.PKE. */
+  pke?: boolean | undefined;
+  /** CR0.WP (default true). */
+  wp?: boolean | undefined;
+  /** EFER.NXE (default true). */
+  nxe?: boolean | undefined;
+}
+
+/** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
+const CROSSES = 0.5;
+
+/**
+ * An x86-64 CPU. Linear addresses are numbers in the signed form of {@link X86PagingArch} (upper half negative);
+ * {@link X86Cpu.translateAt} takes a signed page number and an offset, exact for every 57-bit address.
+ *
+ * Semantics:
+ * - `translate` serves from the TLB when a cached translation allows the access under the *current* CR0.WP, CR4
+ *   SMEP/SMAP/PKE, RFLAGS.AC and CPL, has A = 1, and D = 1 for a store; otherwise it walks (SDM §4.10.2.2 permits
+ *   either for an entry whose rights do not allow the access). A successful walk fills the TLB, tagged with the
+ *   current PCID (0 when CR4.PCIDE = 0) and global when the leaf has G = 1 under CR4.PGE. A fault is never cached,
+ *   and a #PF invalidates the faulting page's entries of the current PCID (SDM §4.10.4.1, "page faults").
+ * - A non-canonical address raises #GP(0) without a walk and leaves CR2 alone; a #PF writes CR2.
+ * - With CR0.PG = 0 addresses are physical (integers in `[0, 2^32)`; others raise #GP).
+ * - Invalid register writes (a reserved bit, a mode change the SDM forbids) change nothing and return false (#GP).
+ */
+export class X86Cpu implements MmuHart {
+  /** The CPU number. */
+  readonly id: number;
+  /** The memory the CPU accesses. */
+  readonly memory: PhysicalMemory;
+  /** The widest paging hardware implemented (MAXPHYADDR, 1 GiB pages, LA57). */
+  readonly arch: X86PagingArch;
+  /** Options of every walk. */
+  readonly walkOptions: X86WalkOptions;
+  /** The last fault; valid after a negative return. */
+  readonly fault: X86Fault = createX86Fault();
+  /** The last walk's details (preallocated, rewritten by every walk). */
+  readonly lastWalk: X86WalkResult = createX86WalkResult();
+
+  /** Calls of {@link X86Cpu.translate} and {@link X86Cpu.translateAt} (including the accessors'). */
+  translations = 0;
+  /** Page walks. */
+  walks = 0;
+  /** Faults raised. */
+  faults = 0;
+
+  private readonly tlbField: Tlb;
+  private readonly four: X86PagingArch;
+  private readonly five: X86PagingArch | null;
+  private active: X86PagingArch;
+  private cr0v: number = Cr0.PE | Cr0.PG | Cr0.WP;
+  private cr4v: number = Cr4.PAE;
+  private eferv: number = Efer.LME | Efer.LMA | Efer.NXE;
+  private cr3Pfn = 0;
+  private cr3Low = 0;
+  private cplv = 0;
+  private acv = false;
+  private pkruv = 0;
+  /** The TLB tag in use: CR3[11:0] with PCIDE, else 0. */
+  private tag = 0;
+  private paging = true;
+  private ctl = 0;
+  private implicitCtl = 0;
+  private loadBase = 0;
+  private storeBase = 0;
+  private fetchBase = 0;
+
+  /** @throws RangeError on bad options (cold) */
+  constructor(options: X86CpuOptions) {
+    if (!Number.isInteger(options.id) || options.id < 0)
+      throw new RangeError('CPU id must be a non-negative integer');
+    if (options.memory === undefined) throw new RangeError('X86Cpu needs a PhysicalMemory');
+    this.id = options.id;
+    this.memory = options.memory;
+    this.tlbField = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
+    const arch = options.arch ?? X86_64;
+    if (!(arch instanceof X86PagingArch)) throw new RangeError('X86Cpu needs an X86PagingArch');
+    this.arch = arch;
+    const base = { maxPhyAddr: arch.maxPhyAddr, gbPages: arch.gbPages, nxe: true };
+    this.four = arch.la57 ? createX86Arch({ ...base, la57: false }) : arch;
+    this.five = arch.la57 ? arch : null;
+    this.active = this.four;
+    this.walkOptions = options.walkOptions ?? SDM_WALK_OPTIONS;
+    if (options.la57 === true) {
+      if (this.five === null) throw new RangeError('la57 needs an LA57 architecture');
+      this.cr4v |= Cr4.LA57;
+      this.active = this.five;
+    }
+    if (options.pge === true) this.cr4v |= Cr4.PGE;
+    if (options.pcide === true) this.cr4v |= Cr4.PCIDE;
+    if (options.smep === true) this.cr4v |= Cr4.SMEP;
+    if (options.smap === true) this.cr4v |= Cr4.SMAP;
+    if (options.pke === true) this.cr4v |= Cr4.PKE;
+    if (options.wp === false) this.cr0v &= ~Cr0.WP;
+    if (options.nxe === false) this.eferv &= ~Efer.NXE;
+    this.recompute();
+  }
+
+  // ---- MmuHart ------------------------------------------------------------------------------------------------
+
+  /** This CPU's TLB (fixed at construction). */
+  get tlb(): Tlb {
+    return this.tlbField;
+  }
+  /** The PCID in use (CR3[11:0] with CR4.PCIDE = 1; 0 otherwise). */
+  get asid(): number {
+    return this.tag;
+  }
+  /** The root table's frame (CR3 bits MAXPHYADDR-1:12). */
+  get rootPpn(): number {
+    return this.cr3Pfn;
+  }
+  /** CR0.PG. */
+  get translating(): boolean {
+    return this.paging;
+  }
+  /** CPL 3. */
+  get userMode(): boolean {
+    return this.cplv === 3;
+  }
+
+  /**
+   * MOV to CR3 of `rootPpn` and PCID `asid` **with the no-flush bit** (bit 63) when CR4.PCIDE = 1, so no TLB entry is
+   * invalidated. Returns false and changes nothing when `arch` is not the paging mode in use (same name and
+   * MAXPHYADDR), the frame is outside MAXPHYADDR, or the PCID is outside `[0, 4096)`. With CR4.PCIDE = 0 only
+   * `asid` 0 is accepted, and the load invalidates PCID 0's non-global entries as the SDM requires (there is no
+   * no-flush form without PCIDs).
+   */
+  switchAddressSpace(arch: PagingArch, asid: number, rootPpn: number): boolean {
+    const a = this.active;
+    if (arch !== a && !(arch.name === a.name && arch.ppnBits === a.ppnBits && arch.levels === a.levels))
+      return false;
+    if ((this.cr4v & Cr4.PCIDE) === 0 && asid !== 0) return false;
+    return this.loadCr3(rootPpn, asid, (this.cr4v & Cr4.PCIDE) !== 0);
+  }
+
+  /** Enters user mode: CPL 3. */
+  enterUserMode(): void {
+    this.cpl = 3;
+  }
+
+  // ---- registers ----------------------------------------------------------------------------------------------
+
+  /** CR0 (PE, WP, PG). */
+  get cr0(): number {
+    return this.cr0v;
+  }
+  /** CR4 (PAE, PGE, LA57, PCIDE, SMEP, SMAP, PKE). */
+  get cr4(): number {
+    return this.cr4v;
+  }
+  /** IA32_EFER (LME, LMA, NXE). */
+  get efer(): number {
+    return this.eferv;
+  }
+  /** CR3 as a u64 (cold): root address | PCID (or PWT/PCD bits without PCIDE). */
+  get cr3(): bigint {
+    return BigInt(this.cr3Pfn) * 4096n + BigInt(this.cr3Low);
+  }
+  /** The paging mode in use (4-level or LA57). */
+  get activeArch(): X86PagingArch {
+    return this.active;
+  }
+  /** The current privilege level: 0 or 3 (other values are ignored). */
+  get cpl(): number {
+    return this.cplv;
+  }
+  set cpl(v: number) {
+    if (v !== 0 && v !== 3) return;
+    this.cplv = v;
+    this.recompute();
+  }
+  /** RFLAGS.AC (lets supervisor code reach user pages under SMAP). */
+  get ac(): boolean {
+    return this.acv;
+  }
+  set ac(v: boolean) {
+    this.acv = v === true;
+    this.recompute();
+  }
+  /** PKRU (WRPKRU): AD = bit 2k, WD = bit 2k+1 for key k. */
+  get pkru(): number {
+    return this.pkruv;
+  }
+  set pkru(v: number) {
+    this.pkruv = v >>> 0;
+  }
+
+  /**
+   * MOV to CR0. #GP (false, nothing changed) for PG without PE, for enabling paging with EFER.LME but not CR4.PAE,
+   * and for clearing PG while CR4.PCIDE = 1. Clearing PG invalidates every TLB entry, global ones included
+   * (SDM §4.10.4.1). A WP change invalidates nothing: cached rights are always judged under the current WP.
+   */
+  writeCr0(value: number): boolean {
+    const v = value >>> 0;
+    if ((v & ~(Cr0.PE | Cr0.WP | Cr0.PG)) !== 0) return false;
+    const pg = (v & Cr0.PG) !== 0;
+    if (pg && (v & Cr0.PE) === 0) return false;
+    if (pg && !this.paging && (this.eferv & Efer.LME) !== 0 && (this.cr4v & Cr4.PAE) === 0) return false;
+    if (!pg && this.paging && (this.cr4v & Cr4.PCIDE) !== 0) return false;
+    const wasPaging = this.paging;
+    this.cr0v = v;
+    this.eferv = (this.eferv & ~Efer.LMA) | (pg && (this.eferv & Efer.LME) !== 0 ? Efer.LMA : 0);
+    this.recompute();
+    if (wasPaging && !pg) this.tlbField.flushAll();
+    return true;
+  }
+
+  /**
+   * MOV to CR4. #GP (false, nothing changed) for a bit this model does not implement, for LA57 without 5-level
+   * hardware or changed in IA-32e mode, for clearing PAE in IA-32e mode, and for setting PCIDE outside IA-32e mode
+   * or while CR3[11:0] ≠ 0. TLB effects (SDM §4.10.4.1): a change of PGE, or PCIDE 1 → 0, invalidates every entry
+   * of every PCID, global ones included; setting SMEP invalidates the current PCID's non-global entries (this model
+   * judges cached rights under the current SMEP anyway).
+   */
+  writeCr4(value: number): boolean {
+    const v = value >>> 0;
+    const old = this.cr4v;
+    const lma = (this.eferv & Efer.LMA) !== 0;
+    if ((v & ~CR4_KNOWN) !== 0) return false;
+    if ((v & Cr4.LA57) !== 0 && this.five === null) return false;
+    if (lma && ((v ^ old) & Cr4.LA57) !== 0) return false;
+    if (lma && (v & Cr4.PAE) === 0) return false;
+    if ((v & Cr4.PCIDE) !== 0 && (old & Cr4.PCIDE) === 0 && (!lma || (this.cr3Low & 0xfff) !== 0))
+      return false;
+    this.cr4v = v;
+    this.active = (v & Cr4.LA57) !== 0 && this.five !== null ? this.five : this.four;
+    this.recompute();
+    const changed = v ^ old;
+    if ((changed & Cr4.PGE) !== 0 || ((old & Cr4.PCIDE) !== 0 && (v & Cr4.PCIDE) === 0))
+      this.tlbField.flushAll();
+    else if ((changed & Cr4.SMEP) !== 0 && (v & Cr4.SMEP) !== 0) this.tlbField.flushAsid(this.tag);
+    return true;
+  }
+
+  /**
+   * WRMSR IA32_EFER. #GP (false) for bits other than LME/LMA/NXE, and for changing LME while paging is on. LMA is
+   * read-only (it follows LME and CR0.PG). Invalidates nothing.
+   */
+  writeEfer(value: number): boolean {
+    const v = value >>> 0;
+    if ((v & ~(Efer.LME | Efer.LMA | Efer.NXE)) !== 0) return false;
+    if (this.paging && ((v ^ this.eferv) & Efer.LME) !== 0) return false;
+    const lma = this.paging && (v & Efer.LME) !== 0 ? Efer.LMA : 0;
+    this.eferv = (v & ~Efer.LMA) | lma;
+    this.recompute();
+    return true;
+  }
+
+  /**
+   * MOV to CR3 in numeric form: root table frame `rootPfn`, low bits `low` (the PCID with CR4.PCIDE = 1; PWT/PCD and
+   * ignored bits otherwise), and bit 63 `noFlush`. #GP (false, nothing changed) for a frame outside MAXPHYADDR, low
+   * bits outside `[0, 4096)`, or `noFlush` without PCIDE. TLB effects (SDM §4.10.4.1): with PCIDE = 0, every
+   * non-global entry (all are PCID 0); with PCIDE = 1 and `noFlush` false, the non-global entries of the new PCID;
+   * with `noFlush`, none.
+   */
+  loadCr3(rootPfn: number, low: number, noFlush = false): boolean {
+    if (!(Number.isInteger(rootPfn) && rootPfn >= 0 && rootPfn < 2 ** this.arch.ppnBits)) return false;
+    if (!(Number.isInteger(low) && low >= 0 && low < 4096)) return false;
+    const pcide = (this.cr4v & Cr4.PCIDE) !== 0;
+    if (noFlush && !pcide) return false;
+    this.cr3Pfn = rootPfn;
+    this.cr3Low = low;
+    this.tag = pcide ? low : 0;
+    if (!noFlush) this.tlbField.flushAsid(this.tag);
+    return true;
+  }
+
+  /** MOV to CR3 of a u64 `value` (cold): bits 51:12 the root, 11:0 the PCID/PWT/PCD, 63 no-flush. */
+  writeCr3(value: bigint): boolean {
+    const v = BigInt.asUintN(64, value);
+    const noFlush = v >> 63n === 1n;
+    const body = v & ((1n << 63n) - 1n);
+    if (body >> 52n !== 0n) return false;
+    return this.loadCr3(Number(body >> 12n), Number(body & 0xfffn), noFlush);
+  }
+
+  // ---- invalidation -------------------------------------------------------------------------------------------
+
+  /**
+   * INVLPG `va` (a signed-number address; a non-canonical one is a no-op, as on the hardware). The SDM invalidates
+   * the page's entries of the current PCID and its global entries of every PCID; the `Tlb` interface has no
+   * "globals of this page" scope, so this uses `flushVa` (the page in every PCID), a superset. Invalidating more
+   * than required is always permitted (a processor may drop any cached translation at any time, §4.10.2).
+   */
+  invlpg(va: number): void {
+    if (!this.active.isCanonicalNumber(va)) return;
+    this.invlpgAt(Math.floor(va / 4096));
+  }
+
+  /** INVLPG of the page with signed page number `vpn` (exact for 57-bit addresses); a bad number is a no-op. */
+  invlpgAt(vpn: number): void {
+    const half = this.active.pageSpan / 2;
+    if (!(Number.isInteger(vpn) && vpn >= -half && vpn < half)) return;
+    this.tlbField.flushVa(vpn < 0 ? vpn + this.active.pageSpan : vpn);
+  }
+
+  /**
+   * INVPCID `type` with descriptor (`pcid`, `va`). Returns false (#GP) for a type outside 0..3, a PCID outside
+   * `[0, 4096)`, or (type 0) a non-canonical address. Mapped onto the `Tlb` operations:
+   * - 0, individual address: `flushVaAsid(page, pcid)` (global entries kept);
+   * - 1, single context: `flushAsid(pcid)` (global entries kept);
+   * - 2, all contexts including globals: `flushAll()`;
+   * - 3, all contexts except globals: not one `Tlb` operation — every PCID holding a non-global entry is found with
+   *   `forEach` and given `flushAsid` (exact; a cold path).
+   */
+  invpcid(type: number, pcid: number, va = 0): boolean {
+    if (!(Number.isInteger(pcid) && pcid >= 0 && pcid < 4096)) return false;
+    if (type === 0) {
+      if (!this.active.isCanonicalNumber(va)) return false;
+      const vpn = Math.floor(va / 4096);
+      this.tlbField.flushVaAsid(vpn < 0 ? vpn + this.active.pageSpan : vpn, pcid);
+      return true;
+    }
+    return this.invpcidContext(type, pcid);
+  }
+
+  /** INVPCID type 0 with a signed page number (exact for 57-bit addresses); false (#GP) for a bad page or PCID. */
+  invpcidAt(pcid: number, vpn: number): boolean {
+    const half = this.active.pageSpan / 2;
+    if (!(Number.isInteger(pcid) && pcid >= 0 && pcid < 4096)) return false;
+    if (!(Number.isInteger(vpn) && vpn >= -half && vpn < half)) return false;
+    this.tlbField.flushVaAsid(vpn < 0 ? vpn + this.active.pageSpan : vpn, pcid);
+    return true;
+  }
+
+  private invpcidContext(type: number, pcid: number): boolean {
+    if (type === 1) this.tlbField.flushAsid(pcid);
+    else if (type === 2) this.tlbField.flushAll();
+    else if (type === 3) {
+      const tags = new Set<number>();
+      this.tlbField.forEach((e) => {
+        if (!e.global) tags.add(e.asid);
+      });
+      for (const t of tags) this.tlbField.flushAsid(t);
+    } else return false;
+    return true;
+  }
+
+  // ---- translation --------------------------------------------------------------------------------------------
+
+  /**
+   * Translates `va` (signed form) for `access` (0 load, 1 store, 2 fetch) at the current CPL: the physical address,
+   * or `-14` (#PF) / `-13` (#GP) with {@link X86Cpu.fault} filled; {@link INVALID_ACCESS} for a bad access type.
+   * Never allocates or throws. Does not check that the PA is memory (the accessors do).
+   */
+  translate(va: number, access: number): number {
+    const u = va >>> 0;
+    if (u === va && this.paging) {
+      this.translations++;
+      return this.lookup(u >>> 12, u & 0xfff, access, this.ctl);
+    }
+    return this.translateSlow(va, access, this.ctl);
+  }
+
+  /**
+   * Translates the address with signed page number `vpn` and page offset `offset` — exact for every 57-bit
+   * address. Same results as {@link X86Cpu.translate}; a `vpn` outside the canonical range (or a bad offset) is #GP.
+   */
+  translateAt(vpn: number, offset: number, access: number): number {
+    this.translations++;
+    if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess();
+    if (!this.paging) return this.untranslated(vpn * 4096 + offset);
+    const span = this.active.pageSpan;
+    if (!(Number.isInteger(vpn) && vpn >= -span / 2 && vpn < span / 2 && (offset & 0xfff) === offset)) {
+      return this.generalProtection();
+    }
+    return this.lookup(vpn < 0 ? vpn + span : vpn, offset, access, this.ctl);
+  }
+
+  /**
+   * An *implicit* supervisor-mode access (a descriptor-table or shadow-stack-like access the CPU makes by itself,
+   * whatever the CPL): supervisor rules, error-code U = 0, and SMAP blocks user pages regardless of RFLAGS.AC
+   * (SDM §4.6.1).
+   */
+  translateImplicit(va: number, access: number): number {
+    return this.translateSlow(va, access, this.implicitCtl);
+  }
+
+  private translateSlow(va: number, access: number, ctl: number): number {
+    this.translations++;
+    if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess();
+    if (!this.paging) return this.untranslated(va);
+    if (!this.active.isCanonicalNumber(va)) return this.generalProtection();
+    const vpn = Math.floor(va / 4096);
+    const off = va - vpn * 4096;
+    return this.lookup(vpn < 0 ? vpn + this.active.pageSpan : vpn, off, access, ctl);
+  }
+
+  /** TLB hit test, else a walk; `vpn` is the unsigned page number (the TLB tag). */
+  private lookup(vpn: number, off: number, access: number, ctl: number): number {
+    const base =
+      ctl === this.ctl
+        ? access === 0
+          ? this.loadBase
+          : access === 1
+            ? this.storeBase
+            : access === 2
+              ? this.fetchBase
+              : -1
+        : access === 0 || access === 1 || access === 2
+          ? servableBase(ctl, access)
+          : -1;
+    if (base < 0) return this.invalidAccess();
+    const tlb = this.tlbField;
+    const slot = tlb.lookup(vpn, this.tag);
+    if (slot >= 0 && SERVABLE[base + (tlb.flagsOf(slot) & 0x7f)] === 1)
+      return tlb.translate(slot, vpn) * 4096 + off;
+    return this.walkAndFill(vpn, off, access, ctl);
+  }
+
+  private walkAndFill(vpn: number, off: number, access: number, ctl: number): number {
+    this.walks++;
+    const w = this.lastWalk;
+    const r = walkX86(
+      this.active,
+      this.memory,
+      this.cr3Pfn,
+      vpn,
+      off,
+      access,
+      ctl,
+      this.pkruv,
+      this.walkOptions,
+      w,
+    );
+    if (r < 0) {
+      // SDM §4.10.4.1: a page fault invalidates the faulting page's TLB entries of the current PCID.
+      this.tlbField.flushVaAsid(vpn, this.tag);
+      const span = this.active.pageSpan;
+      const signed = vpn >= span / 2 ? vpn - span : vpn;
+      this.faults++;
+      const f = this.fault;
+      f.vector = X86Vector.PageFault;
+      f.errorCode = w.errorCode;
+      f.cr2Vpn = signed;
+      f.cr2Offset = off;
+      f.cr2 = signed * 4096 + off;
+      return r;
+    }
+    this.tlbField.insert(vpn, this.tag, w.level, w.pfn, w.flags, w.global);
+    return r;
+  }
+
+  private untranslated(pa: number): number {
+    if (Number.isInteger(pa) && pa >= 0 && pa < 2 ** 32) return pa;
+    return this.generalProtection();
+  }
+
+  private generalProtection(): number {
+    this.faults++;
+    this.fault.vector = X86Vector.GeneralProtection;
+    this.fault.errorCode = 0;
+    return -X86Vector.GeneralProtection;
+  }
+
+  private invalidAccess(): number {
+    this.fault.vector = 0;
+    this.fault.errorCode = 0;
+    return INVALID_ACCESS;
+  }
+
+  private machineCheck(): number {
+    this.faults++;
+    this.fault.vector = X86Vector.MachineCheck;
+    this.fault.errorCode = 0;
+    return -X86Vector.MachineCheck;
+  }
+
+  /** Recomputes what depends on the registers, the CPL and AC: the walk's control word and the hit tables. */
+  private recompute(): void {
+    this.paging = (this.cr0v & Cr0.PG) !== 0;
+    let common = 0;
+    if ((this.cr0v & Cr0.WP) !== 0) common |= X86Ctl.Wp;
+    if ((this.eferv & Efer.NXE) !== 0) common |= X86Ctl.Nxe;
+    if ((this.cr4v & Cr4.SMEP) !== 0) common |= X86Ctl.Smep;
+    if ((this.cr4v & Cr4.PKE) !== 0) common |= X86Ctl.Pke;
+    if ((this.cr4v & Cr4.PGE) !== 0) common |= X86Ctl.Pge;
+    const smap = (this.cr4v & Cr4.SMAP) !== 0;
+    this.ctl = common | (this.cplv === 3 ? X86Ctl.User : smap && !this.acv ? X86Ctl.SmapBlock : 0);
+    this.implicitCtl = common | (smap ? X86Ctl.SmapBlock : 0);
+    this.loadBase = servableBase(this.ctl, 0);
+    this.storeBase = servableBase(this.ctl, 1);
+    this.fetchBase = servableBase(this.ctl, 2);
+  }
+
+  // ---- translated accesses ------------------------------------------------------------------------------------
+
+  private firstPa = 0;
+  private secondPa = 0;
+  private splitAt = 0;
+
+  /** Translates an access of `size` bytes: the PA, `-vector`, or {@link CROSSES} (both pages translated first). */
+  private locate(va: number, size: number, access: number): number {
+    const pa = this.translate(va, access);
+    if (pa < 0) return pa;
+    const off = pa & 0xfff;
+    if (off + size <= 4096) return this.memory.contains(pa, size) ? pa : this.machineCheck();
+    const split = 4096 - off;
+    const pa2 = this.translate(va + split, access);
+    if (pa2 < 0) return pa2;
+    if (!this.memory.contains(pa, split) || !this.memory.contains(pa2, size - split))
+      return this.machineCheck();
+    this.firstPa = pa;
+    this.secondPa = pa2;
+    this.splitAt = split;
+    return CROSSES;
+  }
+
+  private byteAddress(k: number): number {
+    return k < this.splitAt ? this.firstPa + k : this.secondPa + (k - this.splitAt);
+  }
+
+  private readSized(va: number, size: number, access: number): number {
+    const pa = this.locate(va, size, access);
+    if (pa < 0) return pa;
+    const mem = this.memory;
+    if (pa !== CROSSES) return size === 1 ? mem.read8(pa) : size === 2 ? mem.read16(pa) : mem.read32(pa);
+    let value = 0;
+    for (let k = 0; k < size; k++) value += mem.read8(this.byteAddress(k)) * 2 ** (8 * k);
+    return value;
+  }
+
+  /** Loads a byte: the value (0..255) or `-vector`. */
+  load8(va: number): number {
+    return this.readSized(va, 1, 0);
+  }
+  /** Loads a little-endian 16-bit value, or `-vector`. */
+  load16(va: number): number {
+    return this.readSized(va, 2, 0);
+  }
+  /** Loads an unsigned little-endian 32-bit value, or `-vector`. */
+  load32(va: number): number {
+    return this.readSized(va, 4, 0);
+  }
+  /** Fetches the 32-bit little-endian code word at `va` (access type fetch), or `-vector`. */
+  fetch(va: number): number {
+    return this.readSized(va, 4, 2);
+  }
+  /** Loads a 64-bit value into `out`: 0, or `-vector` (and `out` unchanged). */
+  load64(va: number, out: U64Pair): number {
+    const pa = this.locate(va, 8, 0);
+    if (pa < 0) return pa;
+    if (pa !== CROSSES) {
+      this.memory.read64(pa, out);
+      return 0;
+    }
+    let lo = 0;
+    let hi = 0;
+    for (let k = 0; k < 4; k++) lo += this.memory.read8(this.byteAddress(k)) * 2 ** (8 * k);
+    for (let k = 0; k < 4; k++) hi += this.memory.read8(this.byteAddress(k + 4)) * 2 ** (8 * k);
+    out.lo = lo;
+    out.hi = hi;
+    return 0;
+  }
+  /** Stores the low 8 bits of `value`: 0 or `-vector`. */
+  store8(va: number, value: number): number {
+    return this.writeSized(va, 1, value, 0);
+  }
+  /** Stores the low 16 bits of `value`: 0 or `-vector`. */
+  store16(va: number, value: number): number {
+    return this.writeSized(va, 2, value, 0);
+  }
+  /** Stores the low 32 bits of `value`: 0 or `-vector`. */
+  store32(va: number, value: number): number {
+    return this.writeSized(va, 4, value, 0);
+  }
+  /** Stores a 64-bit value given as halves: 0 or `-vector`; on a fault nothing is written. */
+  store64(va: number, lo: number, hi: number): number {
+    return this.writeSized(va, 8, lo, hi);
+  }
+
+  private writeSized(va: number, size: number, lo: number, hi: number): number {
+    const pa = this.locate(va, size, 1);
+    if (pa < 0) return pa;
+    const mem = this.memory;
+    lo >>>= 0;
+    hi >>>= 0;
+    if (pa !== CROSSES) {
+      if (size === 1) mem.write8(pa, lo & 0xff);
+      else if (size === 2) mem.write16(pa, lo & 0xffff);
+      else if (size === 4) mem.write32(pa, lo);
+      else mem.write64(pa, lo, hi);
+      return 0;
+    }
+    for (let k = 0; k < size; k++) {
+      mem.write8(this.byteAddress(k), k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff);
+    }
+    return 0;
+  }
+}
+
+/**
+ * Builds the CPU a machine uses as hart `hartIndex`: shared `memory`, this CPU's `tlb`, 64-bit mode with paging on
+ * and the features Linux x86-64 enables — CR0.WP, EFER.NXE, CR4.PGE, CR4.PCIDE (so that `switchAddressSpace` never
+ * flushes), CR4.SMEP and CR4.SMAP — and the SDM's walk semantics. `arch` picks 4-level (default) or LA57.
+ */
+export function createX86Cpu(
+  memory: PhysicalMemory,
+  tlb: Tlb,
+  hartIndex: number,
+  options: { arch?: X86PagingArch | undefined; walkOptions?: X86WalkOptions | undefined } = {},
+): X86Cpu {
+  const arch = options.arch ?? X86_64;
+  return new X86Cpu({
+    id: hartIndex,
+    memory,
+    tlb,
+    arch,
+    la57: arch.la57,
+    walkOptions: options.walkOptions,
+    pge: true,
+    pcide: true,
+    smep: true,
+    smap: true,
+  });
+}
