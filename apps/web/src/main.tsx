@@ -1,0 +1,11 @@
+/**
+ * Entry point of the web visualizer.
+ *
+ * @module
+ */
+import { render } from 'preact';
+import { App } from './ui/app.js';
+import './style.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
