@@ -1,11 +1,15 @@
 /**
- * The conformance suite every `FrameAllocator` passes. Adding an allocator is one line in `FACTORIES`.
+ * The conformance suite every `FrameAllocator` here passes: the core contract kit (`checkFrameAllocator`), plain and
+ * behind the run-time checker, plus what the kit leaves to implementations (blocks at an unaligned first frame up to
+ * order 6, and a property-based run against a model). Adding an allocator is one line in `FACTORIES`.
  */
 import { type FrameAllocator, FrameError, type FrameErrorKind, NO_FRAME } from '@pagewright/core';
+import { assertContract, checkFrameAllocator } from '@pagewright/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BitmapFrameAllocator } from './bitmap-allocator.js';
 import { BuddyFrameAllocator } from './buddy-allocator.js';
+import { CheckedFrameAllocator } from './checked-frame-allocator.js';
 import { FailingAllocator } from './failing-allocator.js';
 import { StackFrameAllocator } from './stack-allocator.js';
 
@@ -90,7 +94,19 @@ function drain(a: FrameAllocator): number[] {
   return got;
 }
 
-describe.each(FACTORIES)('FrameAllocator conformance: $name', ({ make, exactContiguous }) => {
+describe.each(FACTORIES)('FrameAllocator conformance: $name', ({ name, make, exactContiguous }) => {
+  it('keeps every rule of the FrameAllocator contract kit', () => {
+    assertContract(checkFrameAllocator((r) => make(r.firstFrame, r.frameCount), { name }));
+  });
+
+  it('keeps every rule behind the run-time contract checker, which never objects to it', () => {
+    assertContract(
+      checkFrameAllocator((r) => new CheckedFrameAllocator(make(r.firstFrame, r.frameCount)), {
+        name: `checked(${name})`,
+      }),
+    );
+  });
+
   it('reports its range and starts all free', () => {
     const a = make(UNALIGNED_FIRST, 100);
     expect(a.firstFrame).toBe(UNALIGNED_FIRST);

@@ -1,4 +1,4 @@
-import { FrameError, NO_FRAME } from '@pagewright/core';
+import { FrameError, NO_FRAME, RecordingSink } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
 import { BuddyFrameAllocator } from './buddy-allocator.js';
 import { FailingAllocator } from './failing-allocator.js';
@@ -120,5 +120,35 @@ describe('FramePool', () => {
     const allocator = new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: 8 });
     const table = new FrameTable({ firstFrame: FIRST, frameCount: 4 });
     expect(() => new FramePool({ allocator, memory, table })).toThrow(RangeError);
+  });
+
+  it('reports frame.alloc and frame.free events to its sink, nothing for refused operations', () => {
+    const { memory, allocator } = setup();
+    const sink = new RecordingSink();
+    const pool = new FramePool({ allocator, memory, sink });
+    const a = pool.alloc();
+    const b = pool.alloc(2);
+    pool.get(a);
+    expect(pool.put(a)).toBe(1);
+    expect(() => pool.put(b, 1)).toThrow(FrameError);
+    expect(pool.put(a)).toBe(0);
+    expect(pool.put(b, 2)).toBe(0);
+    expect(sink.events).toEqual([
+      { kind: 'frame.alloc', pfn: a, order: 0 },
+      { kind: 'frame.alloc', pfn: b, order: 2 },
+      { kind: 'frame.free', pfn: a, order: 0 },
+      { kind: 'frame.free', pfn: b, order: 2 },
+    ]);
+  });
+
+  it('builds no event while its sink is disabled', () => {
+    const { memory, allocator } = setup();
+    let emitted = 0;
+    const sink = { enabled: false, emit: () => void emitted++ };
+    const pool = new FramePool({ allocator, memory, sink });
+    pool.put(pool.alloc());
+    pool.put(pool.alloc(3), 3);
+    expect(emitted).toBe(0);
+    expect(new FramePool({ allocator, memory }).sink.enabled).toBe(false);
   });
 });

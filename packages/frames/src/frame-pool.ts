@@ -4,7 +4,13 @@
  * @module
  */
 
-import { type FrameAllocator, NO_FRAME, type PhysicalMemory } from '@pagewright/core';
+import {
+  type EventSink,
+  type FrameAllocator,
+  NO_FRAME,
+  NULL_SINK,
+  type PhysicalMemory,
+} from '@pagewright/core';
 import { FrameTable, FrameTableError } from './frame-table.js';
 
 /**
@@ -31,6 +37,11 @@ export interface FramePoolOptions {
   memory: PhysicalMemory;
   /** Metadata for the frames; default a new {@link FrameTable} over the allocator's range. Must cover it. */
   table?: FrameTable | undefined;
+  /**
+   * Receives a `frame.alloc` event for every block {@link FramePool.alloc} hands out and a `frame.free` event for
+   * every block the last {@link FramePool.put} frees (default: none). Events are built only while `sink.enabled`.
+   */
+  sink?: EventSink | undefined;
 }
 
 /**
@@ -40,6 +51,10 @@ export interface FramePoolOptions {
  *
  * A block (`order > 0`) is described by its head frame's metadata: its reference count, flags and rmap slot.
  *
+ * Events: with a {@link FramePoolOptions.sink}, every block handed out is reported as `frame.alloc` and every block
+ * freed as `frame.free` (`{ pfn, order }`, the head frame); frames taken from or given to the allocator directly,
+ * bypassing the pool, are not reported.
+ *
  * Invariants: every frame the pool handed out and not yet freed has `refCount ≥ 1`; a frame the pool frees has all
  * its metadata cleared first, so the next owner finds a clear record; `alloc` never throws.
  */
@@ -47,6 +62,8 @@ export class FramePool {
   readonly allocator: FrameAllocator;
   readonly memory: PhysicalMemory;
   readonly table: FrameTable;
+  /** Where `frame.alloc` / `frame.free` events go. */
+  readonly sink: EventSink;
 
   /** @throws RangeError when the allocator's frames are not all RAM, or the table does not cover them */
   constructor(options: FramePoolOptions) {
@@ -65,6 +82,7 @@ export class FramePool {
     this.allocator = allocator;
     this.memory = memory;
     this.table = table;
+    this.sink = options.sink ?? NULL_SINK;
   }
 
   /**
@@ -80,6 +98,7 @@ export class FramePool {
       this.table.reset(pfn + i);
     }
     this.table.incRef(pfn);
+    if (this.sink.enabled) this.sink.emit('frame.alloc', { pfn, order });
     return pfn;
   }
 
@@ -107,6 +126,7 @@ export class FramePool {
     this.allocator.free(pfn, order);
     const n = 2 ** order;
     for (let i = 0; i < n; i++) this.table.reset(pfn + i);
+    if (this.sink.enabled) this.sink.emit('frame.free', { pfn, order });
     return 0;
   }
 }

@@ -4,8 +4,10 @@
  * @packageDocumentation
  */
 
+export * from './allocator-registry.js';
 export * from './bitmap-allocator.js';
 export * from './buddy-allocator.js';
+export * from './checked-frame-allocator.js';
 export * from './failing-allocator.js';
 export * from './frame-pool.js';
 export * from './frame-table.js';

@@ -1,4 +1,5 @@
 import type { U64Pair } from '@pagewright/core';
+import { assertContract, checkPhysicalMemory } from '@pagewright/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RAM_BASE, SparsePhysicalMemory } from './sparse-physical-memory.js';
@@ -9,6 +10,12 @@ const GiB = 2 ** 30;
 function pair(): U64Pair {
   return { lo: 0xdead, hi: 0xbeef };
 }
+
+describe('SparsePhysicalMemory contract', () => {
+  it('keeps every rule of the PhysicalMemory contract kit', () => {
+    assertContract(checkPhysicalMemory((layout) => new SparsePhysicalMemory(layout), { name: 'sparse' }));
+  });
+});
 
 describe('SparsePhysicalMemory configuration', () => {
   it('defaults to the virt machine RAM base', () => {
