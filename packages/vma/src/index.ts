@@ -6,9 +6,11 @@
 
 export * from './anon-vma.js';
 export * from './backing.js';
+export * from './checked-vma-index.js';
 export * from './index-scan.js';
 export * from './merge.js';
 export * from './placement.js';
+export * from './registry.js';
 export * from './reverse-map.js';
 export * from './virt-region.js';
 export { type MutableVma, Vma, VmaError, type VmaInit } from './vma.js';
