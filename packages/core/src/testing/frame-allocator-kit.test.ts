@@ -18,7 +18,7 @@ class ReferenceAllocator implements FrameAllocator {
   name = 'reference';
   readonly firstFrame: number;
   readonly totalFrames: number;
-  readonly maxOrder: number = 8;
+  maxOrder = 8;
   protected readonly state: number[];
   protected free_: number;
 
@@ -283,6 +283,11 @@ describe('FrameAllocator contract kit', () => {
     const report = checkFrameAllocator((r) => new ReferenceAllocator(r), { name: 'reference' });
     expect(report.failed).toEqual([]);
     expect(report.passed).toEqual(FRAME_ALLOCATOR_RULES.map((r) => r.id));
+  });
+
+  it.each([0, 1, 2, 3])('passes the reference allocator limited to maxOrder %i', (maxOrder) => {
+    const report = checkFrameAllocator((r) => Object.assign(new ReferenceAllocator(r), { maxOrder }));
+    expect(report.failed).toEqual([]);
   });
 
   it('has one broken allocator per rule', () => {

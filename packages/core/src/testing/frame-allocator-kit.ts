@@ -103,21 +103,21 @@ function ensureBadFree(a: FrameAllocator, pfn: number, order: number, kind: Fram
 
 /**
  * The allocator every bad-free rule starts from (over `[ALIGNED_FIRST, ALIGNED_FIRST + 64)`): `single` (order 0)
- * and `block` (order 2) allocated, `other` allocated and freed, `never` an in-range frame never handed out.
+ * and `block` (order 2, when `maxOrder >= 2`) allocated, `other` allocated and freed, `never` an in-range frame never
+ * handed out.
  */
 interface FreeScene {
   a: FrameAllocator;
   single: number;
-  block: number;
+  block: number | undefined;
   other: number;
   never: number;
 }
 
 function freeScene(factory: FrameAllocatorFactory): FreeScene {
   const a = make(factory, ALIGNED_FIRST, FRAMES);
-  ensure(a.maxOrder >= 2, `the bad-free rules need maxOrder >= 2, got ${a.maxOrder}`);
   const single = a.alloc();
-  const block = a.allocContiguous(2);
+  const block = a.maxOrder >= 2 ? a.allocContiguous(2) : undefined;
   const other = a.alloc();
   ensure(
     single !== NO_FRAME && block !== NO_FRAME && other !== NO_FRAME,
@@ -127,6 +127,11 @@ function freeScene(factory: FrameAllocatorFactory): FreeScene {
   let never = ALIGNED_FIRST;
   while (never < ALIGNED_FIRST + FRAMES && (a.isAllocated(never) || never === other)) never++;
   return { a, single, block, other, never };
+}
+
+/** The kind a bad free of `order` deserves: `kind`, unless the order itself is past `maxOrder`. */
+function unlessOrderTooBig(a: FrameAllocator, order: number, kind: FrameErrorKind): FrameErrorKind {
+  return order > a.maxOrder ? 'wrong-order' : kind;
 }
 
 /** Every rule of the {@link FrameAllocator} contract, in the order the interface's TSDoc states them. */
@@ -385,6 +390,7 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
     check(factory) {
       const { a, block, never } = freeScene(factory);
       ensureBadFree(a, never, 0, 'not-allocated');
+      if (block === undefined) return;
       ensureBadFree(a, block + 1, 0, 'not-allocated');
       ensureBadFree(a, block + 2, 1, 'not-allocated');
     },
@@ -395,8 +401,10 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
     check(factory) {
       const { a, single, block, other } = freeScene(factory);
       ensureBadFree(a, other, 0, 'double-free');
-      a.free(block, 2);
-      ensureBadFree(a, block, 2, 'double-free');
+      if (block !== undefined) {
+        a.free(block, 2);
+        ensureBadFree(a, block, 2, 'double-free');
+      }
       a.free(single);
       ensureBadFree(a, single, 0, 'double-free');
     },
@@ -405,9 +413,10 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
     id: 'free-wrong-order',
     text: "free of a block head with an order other than its allocation's, or an order that is not an integer in [0, maxOrder], throws FrameError 'wrong-order' and changes nothing",
     check(factory) {
-      const { a, block } = freeScene(factory);
-      for (const order of [1, 0, a.maxOrder + 1, -1, 1.5, Number.NaN])
-        ensureBadFree(a, block, order, 'wrong-order');
+      const { a, single, block } = freeScene(factory);
+      const [head, orders] = block === undefined ? [single, [] as number[]] : [block, [1, 0]];
+      for (const order of [...orders, a.maxOrder + 1, -1, 1.5, Number.NaN])
+        ensureBadFree(a, head, order, 'wrong-order');
     },
   },
   {
@@ -415,10 +424,12 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
     text: "free(pfn, order) with pfn not a multiple of 2^order throws FrameError 'misaligned' and changes nothing",
     check(factory) {
       const { a, block, never } = freeScene(factory);
-      ensureBadFree(a, block + 1, 1, 'misaligned');
-      ensureBadFree(a, block + 2, 2, 'misaligned');
+      if (block !== undefined) {
+        ensureBadFree(a, block + 1, 1, 'misaligned');
+        ensureBadFree(a, block + 2, 2, 'misaligned');
+      }
       const odd = never % 2 === 1 ? never : never + 1;
-      ensureBadFree(a, odd, 1, 'misaligned');
+      ensureBadFree(a, odd, 1, unlessOrderTooBig(a, 1, 'misaligned'));
     },
   },
   {
@@ -434,14 +445,15 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
       ensureBadFree(a, ALIGNED_FIRST - 1, m + 1, 'out-of-range');
       ensureBadFree(a, ALIGNED_FIRST - 1, 1, 'out-of-range');
       ensureBadFree(a, Number.NaN, Number.NaN, 'out-of-range');
+      ensureBadFree(a, last, 1, unlessOrderTooBig(a, 1, 'misaligned'));
+      ensureBadFree(a, ALIGNED_FIRST, 7, unlessOrderTooBig(a, 7, 'out-of-range'));
+      ensureBadFree(a, ALIGNED_FIRST + FRAMES - 4, 3, unlessOrderTooBig(a, 3, 'misaligned'));
+      ensureBadFree(a, single, 1, unlessOrderTooBig(a, 1, single % 2 === 0 ? 'wrong-order' : 'misaligned'));
+      ensureBadFree(a, other, 1, unlessOrderTooBig(a, 1, other % 2 === 0 ? 'double-free' : 'misaligned'));
+      if (block === undefined) return;
       ensureBadFree(a, block + 1, -1, 'wrong-order');
       ensureBadFree(a, block + 1, m + 1, 'wrong-order');
-      ensureBadFree(a, last, 1, 'misaligned');
-      ensureBadFree(a, ALIGNED_FIRST, 7, m >= 7 ? 'out-of-range' : 'wrong-order');
-      ensureBadFree(a, ALIGNED_FIRST + FRAMES - 4, 3, m >= 3 ? 'misaligned' : 'wrong-order');
-      ensureBadFree(a, block, 3, block % 8 === 0 ? 'wrong-order' : 'misaligned');
-      ensureBadFree(a, single, 1, single % 2 === 0 ? 'wrong-order' : 'misaligned');
-      ensureBadFree(a, other, 1, other % 2 === 0 ? 'double-free' : 'misaligned');
+      ensureBadFree(a, block, 3, unlessOrderTooBig(a, 3, block % 8 === 0 ? 'wrong-order' : 'misaligned'));
     },
   },
   {
@@ -486,7 +498,7 @@ export const FRAME_ALLOCATOR_RULES: readonly ContractRule<FrameAllocatorFactory>
 /**
  * Runs every rule of the {@link FrameAllocator} contract on allocators made by `factory` and reports which held.
  * Each rule builds its own allocators (over ranges of 64 to 300 frames at frame `0x80000`, and 77 frames at
- * `0x80003`); rules about blocks and bad frees assume `maxOrder >= 2` and adapt to smaller `maxOrder` where they can.
+ * `0x80003`); rules about blocks skip the orders above the allocator's `maxOrder` (0 is allowed: single frames only).
  * Never throws for a broken rule; pass the report to `assertContract` to throw.
  */
 export function checkFrameAllocator(
