@@ -187,6 +187,11 @@ describe('the web visualizer in Chromium', () => {
     await page.focus('#step-forward');
     await page.keyboard.press('Enter');
     expect(await stepStatus(page)).toBe(4);
+    // → and ← step too (the focus is on a button, not in a field).
+    await page.keyboard.press('ArrowRight');
+    expect(await stepStatus(page)).toBe(5);
+    await page.keyboard.press('ArrowLeft');
+    expect(await stepStatus(page)).toBe(4);
     const four = demoInNode(4);
     expect(await mapsPanel(page)).toEqual(mapsLines(four.parent));
 

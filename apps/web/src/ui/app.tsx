@@ -4,6 +4,7 @@
  * @module
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { DEMO_STEPS } from '../model/demo.js';
 import { runScenarioPrefix, scenarioOps, typedLine } from '../model/scenario.js';
 import {
   type Replayed,
@@ -55,6 +56,21 @@ export function App() {
     const q = sessionToQuery(session, BUNDLED_OPS);
     if (location.search !== `?${q}`) history.replaceState(null, '', `?${q}`);
   }, [session]);
+
+  // ← and → step back and forward when the focus is not in a field.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      const delta = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (delta === 0) return;
+      e.preventDefault();
+      setSession((s) => ({ ...s, step: Math.max(0, Math.min(stepCount(s.source), s.step + delta)) }));
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
 
   const frame = useMemo(() => build(session), [session.options, session.source, session.step]);
   const results = useMemo(
@@ -191,7 +207,7 @@ export function App() {
         onStep={(step) => update({ step })}
       />
       {session.source.kind === 'demo' && session.step > 0 ? (
-        <p class="explain">{session.source.kind === 'demo' ? explainOf(session.step) : ''}</p>
+        <p class="explain">{explainOf(session.step)}</p>
       ) : null}
       {now.error || results.error ? (
         <p class="error" role="alert">
@@ -210,8 +226,6 @@ export function App() {
     </div>
   );
 }
-
-import { DEMO_STEPS } from '../model/demo.js';
 
 function explainOf(step: number): string {
   return DEMO_STEPS[step - 1]?.explain ?? '';
