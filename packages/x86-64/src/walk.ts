@@ -214,6 +214,8 @@ export function walkX86(
   let rw = X86_RW;
   let us = X86_US;
   let xd = 0;
+  /** Levels whose table entry had A = 0 (set once the translation succeeds, SDM semantics). */
+  let missingA = 0;
   for (let l = arch.levels - 1; l >= 0; l--) {
     const span = SPAN[l] as number;
     const pteAddr = table + (Math.floor(vpn / span) & 0x1ff) * 8;
@@ -238,7 +240,10 @@ export function walkX86(
     us &= lo;
     if (nxe) xd |= hi & X86_HI_XD;
     if (!ps && l > 0) {
-      if (tableA && (lo & X86_A) === 0 && lockedOr(memory, pteAddr, X86_A)) out.adUpdated = true;
+      if ((lo & X86_A) === 0) {
+        if (!tableA) missingA |= 1 << l;
+        else if (lockedOr(memory, pteAddr, X86_A)) out.adUpdated = true;
+      }
       table = ((lo >>> 12) + (hi & X86_HI_ADDR_MASK) * 0x10_0000) * 4096;
       continue;
     }
@@ -269,9 +274,10 @@ export function walkX86(
         return pageFault(out, code | PfError.P);
     }
     // A in every entry used, D in the leaf for a store (SDM §4.8).
-    if (!tableA) {
+    if (missingA !== 0) {
       for (let k = arch.levels - 1; k > l; k--) {
-        if (lockedOr(memory, out.entryAddr[k] as number, X86_A)) out.adUpdated = true;
+        if ((missingA & (1 << k)) !== 0 && lockedOr(memory, out.entryAddr[k] as number, X86_A))
+          out.adUpdated = true;
       }
     }
     const need = store ? X86_A | X86_D : X86_A;
