@@ -13,3 +13,4 @@
 export * from './frame-allocator-kit.js';
 export * from './kit.js';
 export * from './physical-memory-kit.js';
+export * from './tlb-kit.js';
