@@ -18,7 +18,7 @@ import {
   type U64Pair,
 } from '@pagewright/core';
 import { MapperCursor } from './cursor.js';
-import { MapperError, type MapperErrorInfo, mapperErrorName } from './errors.js';
+import { MapperError, type MapperErrorInfo, MapperFailure, mapperErrorName } from './errors.js';
 import { InactiveFlusher } from './inactive-flusher.js';
 import type { MmContext } from './mm-context.js';
 import type { StaleTlbDetector } from './stale-tlb-detector.js';
@@ -267,7 +267,7 @@ export class PageMapper {
 
   /**
    * Builds a mapper with a fresh zeroed root (or adopts `options.rootPpn`).
-   * @throws {@link MapperFailure}-free `Error` when the allocator has no frame for the root.
+   * @throws {@link MapperFailure} with code `FrameAllocationFailed` when the allocator has no frame for the root.
    */
   constructor(options: PageMapperOptions) {
     const { arch, memory, allocator } = options;
@@ -298,7 +298,12 @@ export class PageMapper {
       this.adopt(options.rootPpn, this.levels - 1, -1, 0);
     } else {
       const root = allocator.alloc();
-      if (root === NO_FRAME) throw new Error('PageMapper: no frame for the root table');
+      if (root === NO_FRAME)
+        throw new MapperFailure(
+          MapperError.FrameAllocationFailed,
+          0,
+          'PageMapper: no frame for the root table',
+        );
       memory.zeroFrame(root);
       this.root = root;
       this.tables.set(root, { count: 0, parent: -1, index: 0, level: this.levels - 1, pinned: true });

@@ -21,7 +21,7 @@ import {
   SparsePhysicalMemory,
   StackFrameAllocator,
 } from '@pagewright/frames';
-import { AsidAllocator, StaleTlbDetector } from '@pagewright/mapper';
+import { AsidAllocator, MapperError, MapperFailure, StaleTlbDetector } from '@pagewright/mapper';
 import { createSv39, createSv48, Hart, parseTlbSpec } from '@pagewright/sv39';
 import { AnonVmaAllocator, type VmaIndex, VmaList, VmaTree } from '@pagewright/vma';
 import { AddressSpace, type AddressSpaceLimits, type MachineServices } from './address-space.js';
@@ -237,13 +237,16 @@ export class Machine implements MachineServices {
 
   /** @internal */
   newAddressSpaceFor(pid: number, limits: AddressSpaceLimits): AddressSpace | null {
+    let as: AddressSpace;
     try {
-      const as = new AddressSpace(this, { ...limits }, pid);
-      as.placement = this.options.placement;
-      return as;
-    } catch {
-      return null;
+      as = new AddressSpace(this, { ...limits }, pid);
+    } catch (e) {
+      // Only the root table's allocation is expected to fail; anything else is a bug and propagates.
+      if (e instanceof MapperFailure && e.code === MapperError.FrameAllocationFailed) return null;
+      throw e;
     }
+    as.placement = this.options.placement;
+    return as;
   }
 
   /** @internal */

@@ -153,6 +153,14 @@ export function sysMmap(
     vmFlags |= VM_ACCOUNT;
   }
   vmFlags |= VM_SOFTDIRTY;
+  // Check before change: vms_gather_munmap_vmas refuses to split a VMA that sticks out on both sides of a
+  // MAP_FIXED range when the map count is at its limit (ENOMEM, nothing unmapped). Past this point nothing can
+  // fail: the unmap needs no memory, the range is then free for the new VMA, and the shared object (if any) is
+  // created only once the VMA that holds it is about to go in.
+  if (flags & MAP_FIXED && as.vmas.size >= as.limits.maxMapCount) {
+    const first = as.vmas.find(start);
+    if (first !== undefined && first.start < start && first.end > start + pages) return toNegErrno('ENOMEM');
+  }
   as.unmapRange(start, start + pages);
   const backing = shared ? anonShared(as.m.shared.create(pages)) : ANON_PRIVATE;
   as.vmas.insertAndMerge(new Vma({ start, end: start + pages, flags: vmFlags >>> 0, backing, pgoff }));

@@ -20,7 +20,7 @@ import { Access, type ErrnoName, fromNegErrno, PAGE_SIZE, toNegErrno, type U64Pa
 import type { Hart } from '@pagewright/sv39';
 import type { AddressSpace } from './address-space.js';
 import { sbrk, sysBrk } from './brk.js';
-import { loadImage } from './exec.js';
+import { loadImage, validateImage } from './exec.js';
 import { forkAddressSpace } from './fork.js';
 import type { Machine } from './machine.js';
 import { sysMadvise } from './madvise.js';
@@ -77,6 +77,13 @@ function byteCount(len: unknown): number {
     return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.POSITIVE_INFINITY;
   }
   return -1;
+}
+
+/** A user pointer argument as a number: a `bigint` modulo 2^64, anything that is not a number as `NaN` (EFAULT). */
+function userPointer(p: unknown): number {
+  if (typeof p === 'number') return p;
+  if (typeof p === 'bigint') return Number(BigInt.asUintN(64, p));
+  return Number.NaN;
 }
 
 /** A store's value as a number: a `bigint` by its low 32 bits, anything that is not a number as 0. */
@@ -176,7 +183,7 @@ export class Process {
     const out =
       vec instanceof Uint8Array
         ? vec
-        : (offset: number, bytes: Uint8Array) => this.copyToUser(Number(vec) + offset, bytes) === 0;
+        : (offset: number, bytes: Uint8Array) => this.copyToUser(userPointer(vec) + offset, bytes) === 0;
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMincore(this.vm, addr, len, out);
     if (this.machine.sink.enabled) this.emitSyscall('mincore', [addr, len], ret);
@@ -247,12 +254,20 @@ export class Process {
     return child;
   }
 
-  /** `execve`: replaces the address space with a fresh one holding `image`. Returns 0 or `-ENOMEM`. */
+  /**
+   * `execve`: replaces the address space with a fresh one holding `image` (default: the machine's). The image is
+   * checked first (`validateImage`: ENOEXEC, EINVAL, EFAULT, E2BIG) and the new space is built aside: on any failure
+   * (also ENOMEM, or EEXIST for a first segment where the stack goes) it is destroyed and the old one is untouched.
+   * Returns 0 or `-errno`.
+   */
   exec(image?: ProgramImage): number {
     if (this.exitCode !== null) return toNegErrno('ESRCH');
+    const img = image === undefined ? this.machine.defaultImage() : image;
+    const invalid = validateImage(img, this.machine.limits);
+    if (invalid !== 0) return invalid;
     const vm = this.machine.newAddressSpace(this.pid);
     if (vm === null) return toNegErrno('ENOMEM');
-    const r = loadImage(vm, image ?? this.machine.defaultImage(), this.machine.aslrRng, this.machine.rng);
+    const r = loadImage(vm, img, this.machine.aslrRng, this.machine.rng);
     if (r !== 0) {
       vm.destroy();
       return r;
