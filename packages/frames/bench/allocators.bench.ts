@@ -6,6 +6,7 @@ import { createRng, type FrameAllocator, NO_FRAME } from '@pagewright/core';
 import {
   BitmapFrameAllocator,
   BuddyFrameAllocator,
+  CheckedFrameAllocator,
   FailingAllocator,
   StackFrameAllocator,
 } from '../src/index.js';
@@ -27,6 +28,10 @@ const MAKERS: [string, () => FrameAllocator][] = [
   [
     'failing(buddy)',
     () => new FailingAllocator(new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES })),
+  ],
+  [
+    'checked(buddy)',
+    () => new CheckedFrameAllocator(new BuddyFrameAllocator({ firstFrame: FIRST, frameCount: FRAMES })),
   ],
 ];
 

@@ -95,7 +95,15 @@ export class CheckedFrameAllocator implements FrameAllocator {
       throw this.threw('alloc()', e);
     }
     if (pfn === NO_FRAME) return NO_FRAME;
-    this.take(pfn, 0, 'alloc()');
+    // Fast path: an in-range frame the shadow says is free (a fractional or out-of-range index reads undefined).
+    const i = pfn - this.firstFrame;
+    const s = this.shadow[i];
+    if (s === undefined || s >= STATE_INTERIOR || !Number.isInteger(i)) this.take(pfn, 0, false);
+    else {
+      this.shadow[i] = STATE_HEAD;
+      this.allocated++;
+      if (this.inner.freeFrames !== this.totalFrames - this.allocated) this.brokenCount('alloc()');
+    }
     return pfn;
   }
 
@@ -112,22 +120,25 @@ export class CheckedFrameAllocator implements FrameAllocator {
         `contiguous-order-limit: allocContiguous(${order}) returned frame ${pfn}; an order outside [0, ${this.maxOrder}] must get NO_FRAME`,
       );
     }
-    this.take(pfn, order, `allocContiguous(${order})`);
+    this.take(pfn, order, true);
     return pfn;
   }
 
   free(pfn: number, order = 0): void {
-    // The caller's mistakes are refused here, with the contract's error, and never reach the wrapped allocator.
-    checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
     const i = pfn - this.firstFrame;
-    checkFreeState(this.shadow[i] as number, pfn, order);
+    // The caller's mistakes are refused here, with the contract's error, and never reach the wrapped allocator.
+    // (Fast path: a single frame the wrapper handed out; a fractional or out-of-range index reads undefined.)
+    if (!(order === 0 && this.shadow[i] === STATE_HEAD)) {
+      checkFreeArgs(pfn, order, this.firstFrame, this.totalFrames, this.maxOrder);
+      checkFreeState(this.shadow[i] as number, pfn, order);
+    }
     try {
       this.inner.free(pfn, order);
     } catch (e) {
       throw this.threw(`free(${pfn}, ${order}) of a block it handed out`, e);
     }
     const n = 2 ** order;
-    this.shadow.fill(STATE_FREE, i + 1, i + n);
+    if (n > 1) this.shadow.fill(STATE_FREE, i + 1, i + n);
     this.shadow[i] = STATE_FREED;
     this.allocated -= n;
     if (this.inner.freeFrames !== this.totalFrames - this.allocated)
@@ -146,29 +157,32 @@ export class CheckedFrameAllocator implements FrameAllocator {
     return answer;
   }
 
-  /** Verifies and records a block handed out by the wrapped allocator. */
-  private take(pfn: number, order: number, call: string): void {
+  /** Verifies and records a block handed out by `alloc` or (`contiguous`) `allocContiguous(order)`. */
+  private take(pfn: number, order: number, contiguous: boolean): void {
     const i = pfn - this.firstFrame;
     const n = 2 ** order;
     if (!(i >= 0 && i + n <= this.totalFrames && Number.isInteger(i))) {
       throw this.broken(
-        `alloc-in-range: ${call} returned ${n === 1 ? `frame ${pfn}` : `the block [${pfn}, ${pfn + n})`}, outside its range [${this.firstFrame}, ${this.firstFrame + this.totalFrames})`,
+        `alloc-in-range: ${callName(order, contiguous)} returned ${n === 1 ? `frame ${pfn}` : `the block [${pfn}, ${pfn + n})`}, outside its range [${this.firstFrame}, ${this.firstFrame + this.totalFrames})`,
       );
     }
     if (pfn % n !== 0) {
-      throw this.broken(`contiguous-aligned: ${call} returned frame ${pfn}, not a multiple of 2^${order}`);
+      throw this.broken(
+        `contiguous-aligned: ${callName(order, contiguous)} returned frame ${pfn}, not a multiple of 2^${order}`,
+      );
     }
     for (let j = i; j < i + n; j++) {
       if ((this.shadow[j] as number) >= STATE_INTERIOR) {
         throw this.broken(
-          `alloc-unique: ${call} returned frame ${this.firstFrame + j}, which is already allocated`,
+          `alloc-unique: ${callName(order, contiguous)} returned frame ${this.firstFrame + j}, which is already allocated`,
         );
       }
     }
-    this.shadow.fill(STATE_INTERIOR, i + 1, i + n);
+    if (n > 1) this.shadow.fill(STATE_INTERIOR, i + 1, i + n);
     this.shadow[i] = STATE_HEAD + order;
     this.allocated += n;
-    if (this.inner.freeFrames !== this.totalFrames - this.allocated) this.brokenCount(call);
+    if (this.inner.freeFrames !== this.totalFrames - this.allocated)
+      this.brokenCount(callName(order, contiguous));
   }
 
   private brokenCount(after: string): never {
@@ -186,4 +200,9 @@ export class CheckedFrameAllocator implements FrameAllocator {
   private broken(rule: string): PluginContractError {
     return new PluginContractError(this.plugin, rule);
   }
+}
+
+/** The call that produced a block, for messages (built only when a rule is broken). */
+function callName(order: number, contiguous: boolean): string {
+  return contiguous ? `allocContiguous(${order})` : 'alloc()';
 }
