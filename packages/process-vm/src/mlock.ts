@@ -59,6 +59,8 @@ function lockRange(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg): [number, 
 
 /** `do_mlock`. */
 function doMlock(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, bits: VmFlags): number {
+  // can_do_mlock, first: without CAP_IPC_LOCK an RLIMIT_MEMLOCK of 0 forbids locking at all.
+  if (as.limits.memlockLimit === 0) return toNegErrno('EPERM');
   const r = lockRange(as, addrArg, lenArg);
   if (typeof r === 'number') return r;
   const [s, e0] = r;
@@ -115,6 +117,7 @@ export function sysMlockall(as: AddressSpace, flagsArg: U64Arg): number {
     flags === MCL_ONFAULT
   )
     return toNegErrno('EINVAL');
+  if (as.limits.memlockLimit === 0) return toNegErrno('EPERM'); // can_do_mlock
   if (flags & MCL_CURRENT && as.totalPages() * PAGE_SIZE > as.limits.memlockLimit)
     return toNegErrno('ENOMEM');
   applyMlockallFlags(as, flags);
