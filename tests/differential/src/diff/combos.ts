@@ -32,7 +32,7 @@ for (const allocator of allocators)
           placement: placements[i % 2]!,
           flush: flushes[i % 3]!,
           ad: ads[Math.floor(i / 2) % 2]!,
-          harts: 1 + (i % 2),
+          harts: 1 + (i % 4),
           memoryBytes: 16 * 1024 * 1024,
           seed: 1 + i,
         };

@@ -9,8 +9,10 @@
 
 import fc from 'fast-check';
 
-/** Pages in the test region (the region starts at the scenario base). */
+/** Pages in the hot test region (the region starts at the scenario base): most addresses fall here. */
 export const REGION_PAGES = 24;
+/** Pages in the wide region (256 MiB from the scenario base): large mappings and many-VMA phases live here. */
+export const WIDE_PAGES = 65536;
 
 /** One step of a program. */
 export interface Step {
@@ -22,9 +24,11 @@ export interface Step {
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 const page = fc.integer({ min: 0, max: REGION_PAGES - 1 });
+const widePage = fc.integer({ min: 0, max: WIDE_PAGES - 1 });
 /** An address in the region, usually page-aligned. */
 const addr = fc.oneof(
   { weight: 12, arbitrary: page.map((p) => `+${hex(p * 4096)}`) },
+  { weight: 1, arbitrary: widePage.map((p) => `+${hex(p * 4096)}`) },
   { weight: 1, arbitrary: page.map((p) => `+${hex(p * 4096 + 1)}`) },
   // around the program break, so that brk meets mappings placed next to the heap (not at the break itself: the
   // program image's data VMA ends there, and whether it may merge depends on how the image was mapped)
@@ -34,11 +38,13 @@ const addr = fc.oneof(
 const len = fc.oneof(
   { weight: 12, arbitrary: fc.integer({ min: 1, max: 6 }).map((n) => hex(n * 4096)) },
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 6 }).map((n) => hex(n * 4096 - 1)) },
+  { weight: 1, arbitrary: fc.integer({ min: 7, max: 64 }).map((n) => hex(n * 4096)) },
+  { weight: 1, arbitrary: fc.integer({ min: 65, max: 1024 }).map((n) => hex(n * 4096)) },
   { weight: 1, arbitrary: fc.constantFrom('0', '0xfffffffffffff001', '0x1') },
 );
 const prot = fc.oneof(
   { weight: 10, arbitrary: fc.constantFrom('rw-', 'r--', '---', 'rw-') },
-  { weight: 2, arbitrary: fc.constantFrom('-w-', 'r-x', 'rwx') },
+  { weight: 3, arbitrary: fc.constantFrom('-w-', 'r-x', 'rwx', '--x', '-wx') },
   { weight: 1, arbitrary: fc.constant('0x20') },
 );
 const mmapFlags = fc
@@ -57,7 +63,16 @@ const mmapFlags = fc
     ),
     fc.oneof(
       { weight: 10, arbitrary: fc.constant('') },
-      { weight: 1, arbitrary: fc.constantFrom('|POPULATE', '|NORESERVE', '|LOCKED') },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          '|POPULATE',
+          '|NORESERVE',
+          '|LOCKED',
+          '|NORESERVE|POPULATE',
+          '|LOCKED|NORESERVE',
+        ),
+      },
     ),
   )
   .map(([a, b]) => a + b);
@@ -90,6 +105,10 @@ const advice = fc.oneof(
 );
 /** A byte address inside a region page at an interesting offset. */
 const byteAddr = fc.tuple(page, fc.constantFrom(0, 1, 0x7ff, 0xfff)).map(([p, o]) => `+${hex(p * 4096 + o)}`);
+/** An instruction address (4-byte aligned) inside a region page. */
+const fetchAddr = fc.tuple(page, fc.constantFrom(0, 0x7fc, 0xffc)).map(([p, o]) => `+${hex(p * 4096 + o)}`);
+/** A hart: processes run on and migrate between up to four harts (taken modulo the machine's hart count). */
+const hartLine = fc.integer({ min: 0, max: 3 }).map((h) => `hart ${h}`);
 
 /** One scenario line (without fork/exit). */
 export const lineArb: fc.Arbitrary<string> = fc.oneof(
@@ -127,6 +146,8 @@ export const lineArb: fc.Arbitrary<string> = fc.oneof(
     arbitrary: fc.tuple(byteAddr, fc.integer({ min: 1, max: 255 })).map(([a, v]) => `w ${a} ${v}`),
   },
   { weight: 6, arbitrary: byteAddr.map((a) => `r ${a}`) },
+  { weight: 2, arbitrary: fetchAddr.map((a) => `x ${a}`) },
+  { weight: 2, arbitrary: hartLine },
 );
 
 /** A program step: a line, a fork or an exit, in some process slot. */
@@ -142,6 +163,113 @@ export const stepArb: fc.Arbitrary<Step> = fc.record({
 /** A program of up to `max` steps. */
 export function programArb(max: number): fc.Arbitrary<Step[]> {
   return fc.array(stepArb, { minLength: 1, maxLength: max });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Large programs: phases that build hundreds to tens of thousands of VMAs in the wide region and cut across them.
+
+const anyProt = fc.constantFrom('rw-', 'r--', '---', '--x', 'r-x', 'rwx', '-w-');
+const phaseFlags = fc.constantFrom(
+  'PRIVATE|ANONYMOUS|FIXED',
+  'PRIVATE|ANONYMOUS|FIXED',
+  'PRIVATE|ANONYMOUS|FIXED|NORESERVE',
+  'SHARED|ANONYMOUS|FIXED',
+  'PRIVATE|ANONYMOUS|FIXED|LOCKED',
+  'PRIVATE|ANONYMOUS|FIXED|POPULATE',
+  'PRIVATE|ANONYMOUS|FIXED_NOREPLACE',
+  'PRIVATE|ANONYMOUS|FIXED|GROWSDOWN',
+);
+
+/**
+ * One phase step of a large program, for VMAs of `vmas` (count range): a `rep` of mmaps of small VMAs with holes,
+ * or a `rep` / one large call across them (munmap, mprotect, madvise, mlock, msync, mincore, mremap), stores that
+ * fault many pages in, a fork, a hart change.
+ */
+function phaseStepArb(maxCount: number): fc.Arbitrary<string> {
+  const count = fc.integer({ min: 33, max: maxCount });
+  const start = fc.integer({ min: 0, max: 64 }).map((p) => p * 4096);
+  const pages = fc.integer({ min: 1, max: 3 });
+  const span = fc.integer({ min: 1, max: 3 * maxCount }).map((n) => hex(n * 4096));
+  const at = fc.integer({ min: 0, max: 3 * maxCount }).map((p) => `+${hex(p * 4096)}`);
+  return fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(count, fc.integer({ min: 1, max: 3 }), start, pages, anyProt, phaseFlags)
+        .map(([n, gap, s0, len, p, f]) => {
+          const stride = (len + gap) * 4096;
+          return `rep ${n} ${hex(stride)} mmap +${hex(s0)} ${hex(len * 4096)} ${p} ${f}`;
+        }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(count, fc.integer({ min: 1, max: 4 }), start, anyProt)
+        .map(([n, k, s0, p]) => `rep ${n} ${hex(k * 4096)} mprotect +${hex(s0)} 0x1000 ${p}`),
+    },
+    { weight: 2, arbitrary: fc.tuple(at, span, anyProt).map(([a, l, p]) => `mprotect ${a} ${l} ${p}`) },
+    { weight: 2, arbitrary: fc.tuple(at, span).map(([a, l]) => `munmap ${a} ${l}`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(count, fc.integer({ min: 2, max: 5 }), start)
+        .map(([n, k, s0]) => `rep ${n} ${hex(k * 4096)} munmap +${hex(s0)} 0x1000`),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          at,
+          span,
+          fc.constantFrom('DONTNEED', 'RANDOM', 'NORMAL', 'DONTFORK', 'WIPEONFORK', 'POPULATE_WRITE'),
+        )
+        .map(([a, l, adv]) => `madvise ${a} ${l} ${adv}`),
+    },
+    { weight: 1, arbitrary: fc.tuple(at, span).map(([a, l]) => `mlock ${a} ${l}`) },
+    { weight: 1, arbitrary: fc.tuple(at, span).map(([a, l]) => `munlock ${a} ${l}`) },
+    { weight: 1, arbitrary: fc.tuple(at, span).map(([a, l]) => `msync ${a} ${l} SYNC`) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(
+          at,
+          span,
+          fc.constantFrom('MAYMOVE|RFIXED', 'MAYMOVE', '0'),
+          fc.integer({ min: 0, max: 3 * maxCount }),
+        )
+        .map(([a, l, f, d]) => `mremap ${a} ${l} ${l} ${f} +${hex((4 * maxCount + d) * 4096)}`),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(count, fc.integer({ min: 1, max: 4 }), start, fc.integer({ min: 1, max: 255 }))
+        .map(([n, k, s0, v]) => `rep ${n} ${hex(k * 4096)} w +${hex(s0)} ${v}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(count, fc.integer({ min: 1, max: 4 }), start)
+        .map(([n, k, s0]) => `rep ${n} ${hex(k * 4096)} r +${hex(s0)}`),
+    },
+    { weight: 1, arbitrary: fc.tuple(at, span).map(([a, l]) => `mincore ${a} ${l}`) },
+    { weight: 1, arbitrary: fc.constant('fork') },
+    { weight: 2, arbitrary: hartLine },
+  );
+}
+
+/**
+ * A large program: `phases` phase steps (see {@link phaseStepArb}) over VMA counts up to `maxCount`, mixed with
+ * ordinary steps in the hot region.
+ */
+export function largeProgramArb(phases: number, maxCount: number): fc.Arbitrary<Step[]> {
+  const phase = phaseStepArb(maxCount);
+  return fc.array(
+    fc.record({
+      slot: fc.nat({ max: 2 }),
+      line: fc.oneof({ weight: 4, arbitrary: phase }, { weight: 1, arbitrary: lineArb }),
+    }),
+    { minLength: 2, maxLength: phases },
+  );
 }
 
 /** A program as text (one `@SLOT line` per step), for reports and FINDINGS.md. */

@@ -45,6 +45,12 @@ interface Case {
   maskWrite?: boolean;
   /** A finding in FINDINGS.md that makes this case fail (run as `it.fails` until fixed). */
   knownFailure?: string;
+  /**
+   * A user fault that cannot get memory kills the faulting process (index into `procs`) by SIGKILL: Linux's
+   * `pagefault_out_of_memory` → `out_of_memory`, the faulting process being the only victim. Its memory is released
+   * as at exit; 'unchanged' then means: the other processes and the machine are exactly as if the victim had exited.
+   */
+  kills?: number;
 }
 
 const store = (p: Process, va: number, v: number) => {
@@ -65,6 +71,7 @@ const CASES: Case[] = [
     op: (w) => store(w.procs[0]!, R + 5, 1),
     expect: 'unchanged',
     failed: 'OOM', // VM_FAULT_OOM: the OOM killer, not a signal the program can catch
+    kills: 0,
   },
   {
     name: 'read fault on a fresh private page (zero page: page tables only)',
@@ -72,6 +79,7 @@ const CASES: Case[] = [
     op: (w) => load(w.procs[0]!, R + 64 * 1024 * 1024 * 1024),
     expect: 'unchanged',
     failed: 'OOM',
+    kills: 0,
   },
   {
     name: 'copy-on-write break in a fork child',
@@ -87,6 +95,7 @@ const CASES: Case[] = [
     op: (w) => store(w.procs[1]!, R, 9),
     expect: 'unchanged',
     failed: 'OOM',
+    kills: 1,
   },
   {
     // 'partial': when the page-table allocation fails after the shmem page was added to the object's page cache,
@@ -97,6 +106,7 @@ const CASES: Case[] = [
     op: (w) => store(w.procs[0]!, R, 1),
     expect: 'partial',
     failed: 'OOM',
+    kills: 0,
   },
   {
     name: 'fork of a process with private, shared and zero-page memory',
@@ -161,6 +171,7 @@ const CASES: Case[] = [
     },
     expect: 'partial',
     failed: 'OOM',
+    kills: 0,
   },
 ];
 
@@ -263,7 +274,20 @@ describe('fault injection: fail the k-th frame allocation of every operation', (
           expect(w.failing.injectedFailures, `k=${k}: the failure was reached`).toBe(1);
           if (c.failed !== undefined) expect(r, `k=${k}/${n}: result`).toBe(c.failed);
           checkInvariants(w.machine);
-          if (c.expect === 'unchanged')
+          if (c.kills !== undefined) {
+            const victim = procsBefore[c.kills]!;
+            expect(victim.killedBy, `k=${k}/${n}: the faulting process is OOM-killed`).toBe('SIGKILL');
+            expect(victim.exitCode).toBe(137);
+            if (c.expect === 'unchanged') {
+              // the same state with the victim exited instead
+              const ref = build(options, c);
+              ref.procs[c.kills]!.exit(0);
+              const rest = (x: World) => x.procs.filter((_q, i) => i !== c.kills);
+              expect(snapshot(w.machine, rest(w), c.maskWrite), `k=${k}/${n}: state`).toBe(
+                snapshot(ref.machine, rest(ref), c.maskWrite),
+              );
+            }
+          } else if (c.expect === 'unchanged')
             expect(snapshot(w.machine, procsBefore, c.maskWrite), `k=${k}/${n}: state`).toBe(snap);
           // teardown: everything but the zero page goes back
           exitAll(w);

@@ -6,9 +6,10 @@
  */
 
 import { Machine, type MachineOptions, type Process } from '@pagewright/process-vm';
+import type { VmaIndex } from '@pagewright/vma';
 import { ModelMachine } from '../model/machine.js';
 import type { ModelConfig } from '../model/process.js';
-import type { AccessSignal, MapsEntry, VmTarget } from '../scenario/target.js';
+import type { AccessSignal, MapsEntry, ProcDetails, VmaDetail, VmTarget } from '../scenario/target.js';
 
 /** Parses `/proc/PID/maps` text into entries (with the name, for the initial layout). */
 export function parseMaps(text: string): (MapsEntry & { name: string })[] {
@@ -33,7 +34,7 @@ function signalOf(r: number): AccessSignal {
 }
 
 /** Wraps an implementation process. */
-export function implTarget(p: Process): VmTarget {
+export function implTarget(p: Process, wrapChild: (c: Process) => VmTarget = implTarget): VmTarget {
   return {
     mmap: (a, l, prot, flags) => p.mmap(a, l, prot, flags),
     munmap: (a, l) => p.munmap(a, l),
@@ -62,20 +63,71 @@ export function implTarget(p: Process): VmTarget {
     fork: () => {
       const c = p.fork();
       if (typeof c === 'number') throw new Error(`fork failed: ${c}`);
-      return implTarget(c);
+      return wrapChild(c);
     },
     exit: () => p.exit(0),
+    fetch32: (a) => {
+      const r = p.fetch(a);
+      return r < 0 && r >= -4 ? signalOf(r) : r >>> 0;
+    },
+    setHart: (h) => {
+      p.hartId = h % p.machine.harts.length;
+    },
+    details: () => procDetails(p),
   };
 }
 
+const SMAPS_FIELD = /^(\w+):\s+(\d+) kB$/;
+
+/** Parses the implementation's smaps and status into {@link ProcDetails}. */
+export function procDetails(p: Process): ProcDetails {
+  const vmas: VmaDetail[] = [];
+  let cur: VmaDetail | undefined;
+  for (const l of p.smaps().split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) \S+ \S+ ?\s*(.*)$/.exec(l);
+    if (head) {
+      cur = {
+        start: Number.parseInt(head[1]!, 16),
+        end: Number.parseInt(head[2]!, 16),
+        perms: head[3]!,
+        offset: Number.parseInt(head[4]!, 16),
+        name: head[5]!.trim(),
+        rss: 0,
+        referenced: 0,
+        dirty: 0,
+      };
+      vmas.push(cur);
+      continue;
+    }
+    const f = SMAPS_FIELD.exec(l);
+    if (!f || !cur) continue;
+    const pages = Number(f[2]) / 4;
+    if (f[1] === 'Rss') cur.rss = pages;
+    else if (f[1] === 'Referenced') cur.referenced = pages;
+    else if (f[1] === 'Private_Dirty' || f[1] === 'Shared_Dirty') cur.dirty += pages;
+  }
+  const status = { VmSize: 0, VmLck: 0, VmData: 0, VmStk: 0 };
+  for (const l of p.status().split('\n')) {
+    const m = /^(\w+):\s+(\d+) kB$/.exec(l);
+    if (m && m[1]! in status) status[m[1] as keyof typeof status] = Number(m[2]);
+  }
+  return { vmas, status };
+}
+
 /** A fresh implementation machine and process, plus a model process with the same layout. */
-export function pairFor(options: MachineOptions): {
+export function pairFor(
+  options: MachineOptions,
+  vmaIndex?: () => VmaIndex,
+): {
   machine: Machine;
   process: Process;
   model: ModelMachine;
   modelPid: number;
 } {
   const machine = new Machine(options);
+  // Another VMA index than the two MachineOptions names (the treap, the bare B+tree): every address space the
+  // machine creates asks newVmaIndex() for its index.
+  if (vmaIndex) machine.newVmaIndex = vmaIndex;
   const process = machine.spawn();
   const config: ModelConfig = {
     taskSize: machine.limits.taskSize,
@@ -90,7 +142,10 @@ export function pairFor(options: MachineOptions): {
     stackGuardGapPages: machine.limits.stackGuardGapPages,
     startBrk: process.vm.startBrk,
     stackLimit: machine.limits.stackLimit,
-    execImpliesRead: false, // RISC-V: a load needs VM_READ or VM_WRITE (arch/riscv/mm/fault.c access_error)
+    // The implementation follows x86-64 Linux's access rule on every architecture (docs/ARCHITECTURE.md: "x86's
+    // 'write or exec implies read' PTE rule", the conformance scenarios' kernel): a load from an exec-only page
+    // succeeds. RISC-V Linux would answer SIGSEGV (arch/riscv/mm/fault.c access_error needs VM_READ|VM_WRITE).
+    execImpliesRead: true,
   };
   const model = new ModelMachine(config);
   const modelPid = model.spawn();
@@ -98,7 +153,8 @@ export function pairFor(options: MachineOptions): {
   mp.brk = process.vm.brk;
   for (const e of parseMaps(process.maps())) {
     const prot = (e.perms[0] === 'r' ? 1 : 0) | (e.perms[1] === 'w' ? 2 : 0) | (e.perms[2] === 'x' ? 4 : 0);
-    mp.seedForeign(e.start, e.end, prot, e.name === '[stack]');
+    mp.seedForeign(e.start, e.end, prot, e.name === '[stack]', e.name);
   }
+  mp.startStack = process.vm.startStack;
   return { machine, process, model, modelPid };
 }

@@ -90,7 +90,18 @@ export interface Page {
   data: Uint8Array | null;
   /** Private mappings: a page-table entry exists (the shared zero page after a read, or `data`). */
   present: boolean;
+  /**
+   * Private mappings: the PTE's accessed bit (smaps `Referenced`): set by any access or populate that maps the page,
+   * cleared in a fork child (`copy_present_pte` makes the child's PTEs old). Meaningless for the zero page.
+   */
+  young: boolean;
+  /**
+   * The VMA's name when the model did not create it ({@link VmFlag.Foreign}: the system under test's initial
+   * program image and stack, as its maps showed them), else null. Part of the VMA's attributes: Linux merges only
+   * VMAs with equal names (`anon_vma_name_eq`).
+   */
+  name: string | null;
 }
 
 /** The attributes of a page that describe its VMA (everything but contents and identity). */
-export type VmaAttrs = Pick<Page, 'prot' | 'flags' | 'anon' | 'forked' | 'shm'>;
+export type VmaAttrs = Pick<Page, 'prot' | 'flags' | 'anon' | 'forked' | 'shm' | 'name'>;

@@ -93,6 +93,29 @@ export interface MapsLine {
   perms: string;
 }
 
+/** One VMA as {@link ModelProcess.details} describes it. */
+export interface ModelVmaDetail extends MapsLine {
+  /** The offset column of maps (bytes). */
+  offset: number;
+  /** The name column of maps ('' for none). */
+  name: string;
+  /** A VMA the model did not create (its name and offset are the system under test's; not compared). */
+  foreign: boolean;
+  /** Private VMAs: resident pages (smaps Rss / 4 kB); -1 for shared VMAs. */
+  rss: number;
+  /** Private VMAs: resident pages whose PTE is young (smaps Referenced); -1 for shared VMAs. */
+  referenced: number;
+  /** Private VMAs: resident dirty pages (smaps Private_Dirty + Shared_Dirty); -1 for shared VMAs. */
+  dirty: number;
+}
+
+/** The /proc facts the model decides. */
+export interface ModelDetails {
+  vmas: ModelVmaDetail[];
+  /** /proc/PID/status fields in kB. */
+  status: { VmSize: number; VmLck: number; VmData: number; VmStk: number };
+}
+
 /** Shared, machine-wide counters (fresh VMA, anon_vma and shared-object identities). */
 export interface ModelIds {
   next(): number;
@@ -112,14 +135,55 @@ interface VmaView {
   first: Page;
 }
 
+/**
+ * The page map of a process: a `Map` that counts its changes, so that the VMA list derived from it can be cached
+ * (a cache only: the pages stay the one source of truth).
+ */
+class PageMap extends Map<number, Page> {
+  /** Bumped by every `set`/`delete` and by every VMA relabelling. */
+  version = 0;
+  /** Bumped when the set of mapped pages changes. */
+  keysVersion = 0;
+  private sorted: { version: number; keys: number[] } = { version: -1, keys: [] };
+  override set(k: number, v: Page): this {
+    this.version++;
+    if (!this.has(k)) this.keysVersion++;
+    return super.set(k, v);
+  }
+  override delete(k: number): boolean {
+    this.version++;
+    const had = super.delete(k);
+    if (had) this.keysVersion++;
+    return had;
+  }
+  /** The lowest mapped page above `v`, or undefined. */
+  firstAbove(v: number): number | undefined {
+    if (this.sorted.version !== this.keysVersion)
+      this.sorted = { version: this.keysVersion, keys: [...this.keys()].sort((a, b) => a - b) };
+    const keys = this.sorted.keys;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid]! > v) hi = mid;
+      else lo = mid + 1;
+    }
+    return keys[lo];
+  }
+}
+
 /** The address space of one model process. */
 export class ModelProcess {
   /** Every mapped page of this process. */
-  readonly pages = new Map<number, Page>();
+  readonly pages = new PageMap();
+  /** The VMA list of {@link vmas} for `pages.version` (derived data; recomputed after any change). */
+  private cache: { version: number; list: VmaView[] } = { version: -1, list: [] };
   /** mm->brk (byte address, may be unaligned). */
   brk: number;
   /** mm->start_brk. */
   startBrk: number;
+  /** mm->start_stack (0 when unknown): names the VMA holding it `[stack]`. */
+  startStack = 0;
 
   /**
    * @param config - layout and architecture facts
@@ -136,8 +200,9 @@ export class ModelProcess {
   // ---------------------------------------------------------------------------------------------------------
   // Views
 
-  /** The VMAs in address order. */
+  /** The VMAs in address order (do not modify the returned list). */
   vmas(): VmaView[] {
+    if (this.cache.version === this.pages.version) return this.cache.list;
     const keys = [...this.pages.keys()].sort((a, b) => a - b);
     const out: VmaView[] = [];
     for (const k of keys) {
@@ -146,6 +211,7 @@ export class ModelProcess {
       if (last && last.end === k && last.first.vma === p.vma) last.end = k + 1;
       else out.push({ start: k, end: k + 1, first: p });
     }
+    this.cache = { version: this.pages.version, list: out };
     return out;
   }
 
@@ -162,7 +228,9 @@ export class ModelProcess {
 
   /** The first VMA that ends after page `v` (Linux `find_vma`), or undefined. */
   private findVma(v: number): VmaView | undefined {
-    return this.vmas().find((m) => m.end > v);
+    if (this.pages.has(v)) return this.vmaAt(v);
+    const k = this.pages.firstAbove(v);
+    return k === undefined ? undefined : this.vmaAt(k);
   }
 
   /** `/proc/PID/maps` lines (start, end, perms), in address order. */
@@ -182,7 +250,13 @@ export class ModelProcess {
    * Adds a VMA the model did not create (the initial layout of the system under test): private, with the given
    * rights, never merging with anything ({@link VmFlag.Foreign}), its contents unknown to the model (zero).
    */
-  seedForeign(start: number, end: number, prot: number, growsDown: boolean): void {
+  seedForeign(
+    start: number,
+    end: number,
+    prot: number,
+    growsDown: boolean,
+    name: string | null = null,
+  ): void {
     const id = this.ids.next();
     for (let v = start / PAGE; v < end / PAGE; v++) {
       this.pages.set(v, {
@@ -195,8 +269,66 @@ export class ModelProcess {
         shm: null,
         data: null,
         present: false,
+        young: false,
+        name,
       });
     }
+  }
+
+  /**
+   * What `/proc/PID/maps`, `smaps` and `status` show that the model decides (fs/proc/task_mmu.c `show_map_vma`,
+   * `smaps_pte_entry`; fs/proc/task_mmu.c `task_mem`). Per VMA: the offset column (the shmem object's page offset
+   * for a shared mapping, 0 for private anonymous memory), the name (`/dev/zero (deleted)` for shared anonymous
+   * memory, `[heap]` for `vma_is_initial_heap`, `[stack]` for `vma_is_initial_stack`), and for private VMAs the
+   * resident pages (the zero page is not a normal page and counts nowhere), how many of them are referenced (PTE
+   * accessed bit) and dirty — every private page with its own bytes was made by a write, so it is dirty, and fork keeps
+   * the dirty bit (it cleans only shared PTEs). The model does not track PTEs of shared mappings: -1 there.
+   * Status: VmSize, VmLck, VmData (`is_data_mapping`: writable, not shared, not stack) and VmStk (`is_stack_mapping`),
+   * in kB.
+   */
+  details(): ModelDetails {
+    const vmas: ModelVmaDetail[] = [];
+    const status = { VmSize: 0, VmLck: 0, VmData: 0, VmStk: 0 };
+    const brk = this.brk;
+    for (const [i, line] of this.maps().entries()) {
+      const m = this.vmas()[i]!;
+      const f = m.first;
+      const n = m.end - m.start;
+      status.VmSize += n * 4;
+      if (f.flags & VmFlag.Locked) status.VmLck += n * 4;
+      if (f.flags & VmFlag.GrowsDown) status.VmStk += n * 4;
+      else if (f.prot & PROT_WRITE && !(f.flags & VmFlag.Shared)) status.VmData += n * 4;
+      let name = '';
+      if (f.flags & VmFlag.Foreign) name = f.name ?? '';
+      else if (f.shm) name = '/dev/zero (deleted)';
+      else if (line.start < brk && line.end > this.startBrk) name = '[heap]';
+      else if (this.startStack && line.start <= this.startStack && line.end >= this.startStack)
+        name = '[stack]';
+      let rss = -1;
+      let referenced = -1;
+      let dirty = -1;
+      if (!f.shm) {
+        rss = 0;
+        referenced = 0;
+        for (let v = m.start; v < m.end; v++) {
+          const p = this.pages.get(v)!;
+          if (!p.present || !p.data) continue;
+          rss++;
+          if (p.young) referenced++;
+        }
+        dirty = rss;
+      }
+      vmas.push({
+        ...line,
+        offset: f.shm ? f.pgoff * PAGE : 0,
+        name,
+        foreign: (f.flags & VmFlag.Foreign) !== 0,
+        rss,
+        referenced,
+        dirty,
+      });
+    }
+    return { vmas, status };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -204,6 +336,7 @@ export class ModelProcess {
 
   private relabel(s: number, e: number, id: number): void {
     for (let v = s; v < e; v++) this.pages.get(v)!.vma = id;
+    this.pages.version++;
   }
 
   /** Makes `v` the start of a VMA (Linux `split_vma`): the part from `v` on gets a fresh identity. */
@@ -236,7 +369,7 @@ export class ModelProcess {
 
   /** Same vm_flags (and the same object): mm/vma.c `is_mergeable_vma`. */
   private static sameKind(a: VmaAttrs, b: VmaAttrs): boolean {
-    return a.prot === b.prot && a.flags === b.flags && a.shm === b.shm;
+    return a.prot === b.prot && a.flags === b.flags && a.shm === b.shm && a.name === b.name;
   }
 
   /**
@@ -337,7 +470,8 @@ export class ModelProcess {
     if (s >= e) return;
     this.splitAt(s);
     this.splitAt(e);
-    for (const k of [...this.pages.keys()]) if (k >= s && k < e) this.pages.delete(k);
+    if (e - s <= this.pages.size) for (let v = s; v < e; v++) this.pages.delete(v);
+    else for (const k of [...this.pages.keys()]) if (k >= s && k < e) this.pages.delete(k);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -392,7 +526,13 @@ export class ModelProcess {
     this.anonPrepare(stack.start);
     const head = this.pages.get(stack.start)!;
     for (let u = v; u < stack.start; u++) {
-      this.pages.set(u, { ...head, pgoff: head.pgoff - (stack.start - u), data: null, present: false });
+      this.pages.set(u, {
+        ...head,
+        pgoff: head.pgoff - (stack.start - u),
+        data: null,
+        present: false,
+        young: false,
+      });
     }
     return this.pages.get(v);
   }
@@ -407,10 +547,17 @@ export class ModelProcess {
    * Handles an access to page `v` the way the fault handler would and returns the page's bytes (null = zero), or
    * the signal. `force` is GUP's FOLL_FORCE (populate ignores missing read rights on accessible VMAs).
    */
-  private touch(v: number, write: boolean, force = false): Uint8Array | null | Signal {
+  private touch(v: number, write: boolean, force = false, exec = false): Uint8Array | null | Signal {
     const p = this.pages.get(v) ?? this.growStack(v);
     if (!p) return 'SIGSEGV';
-    if (write ? !(p.prot & PROT_WRITE) : !(this.readable(p) || (force && p.prot & ACCESS))) return 'SIGSEGV';
+    if (
+      exec
+        ? !(p.prot & PROT_EXEC)
+        : write
+          ? !(p.prot & PROT_WRITE)
+          : !(this.readable(p) || (force && p.prot & ACCESS))
+    )
+      return 'SIGSEGV';
     if (p.shm) {
       if (p.pgoff >= p.shm.sizePages) return 'SIGBUS';
       let d = p.shm.pages.get(p.pgoff);
@@ -425,7 +572,19 @@ export class ModelProcess {
       p.data = new Uint8Array(PAGE);
     }
     p.present = true; // a read fault maps the shared zero page
+    // RISC-V and x86 build every new user PTE with the accessed bit (_PAGE_BASE / PAGE_* include it), and an access
+    // to an old PTE sets it (hardware A/D, or the access fault's pte_mkyoung under Svade)
+    p.young = true;
     return p.data;
+  }
+
+  /** Fetches a little-endian 32-bit instruction word (needs PROT_EXEC; `addr` 4-byte aligned inside a page). */
+  fetch32(addr: number): number | Signal {
+    const d = this.touch(Math.floor(addr / PAGE), false, false, true);
+    if (typeof d === 'string') return d;
+    if (!d) return 0;
+    const o = addr % PAGE;
+    return (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16) | (d[o + 3]! << 24)) >>> 0;
   }
 
   /** Loads one byte. */
@@ -459,10 +618,14 @@ export class ModelProcess {
 
   /** mm/gup.c `__mm_populate`: every VMA in [s, e), skipping holes; stops at the first error unless ignored. */
   private populate(s: number, e: number, ignoreErrors: boolean): number {
-    for (const m of this.vmas()) {
-      if (m.end <= s || m.start >= e) continue;
-      const r = this.populateVma(Math.max(s, m.start), Math.min(e, m.end));
+    let v = s;
+    while (v < e) {
+      const m = this.findVma(v);
+      if (!m || m.start >= e) break;
+      const end = Math.min(e, m.end);
+      const r = this.populateVma(Math.max(v, m.start), end);
       if (r < 0 && !ignoreErrors) return r;
+      v = end;
     }
     return 0;
   }
@@ -592,6 +755,8 @@ export class ModelProcess {
         shm,
         data: null,
         present: false,
+        young: false,
+        name: null,
       });
     }
     if (!shm) this.mergeNew(s, s + n); // a new shmem file never merges with anything
@@ -706,6 +871,8 @@ export class ModelProcess {
         shm: null,
         data: null,
         present: false,
+        young: false,
+        name: null,
       });
     }
     // do_brk_flags expands the VMA just below oldbrk if it starts at or above start_brk
@@ -780,6 +947,7 @@ export class ModelProcess {
           const q = this.pages.get(v)!;
           q.data = null;
           q.present = false;
+          q.young = false;
         }
         return 0;
       case MADV_WILLNEED:
@@ -974,7 +1142,13 @@ export class ModelProcess {
   private expandInPlace(m: VmaView, delta: number): void {
     const last = this.pages.get(m.end - 1)!;
     for (let i = 0; i < delta; i++) {
-      this.pages.set(m.end + i, { ...last, pgoff: last.pgoff + 1 + i, data: null, present: false });
+      this.pages.set(m.end + i, {
+        ...last,
+        pgoff: last.pgoff + 1 + i,
+        data: null,
+        present: false,
+        young: false,
+      });
     }
     const next = this.pages.get(m.end + delta);
     const tail = this.pages.get(m.end + delta - 1)!;
@@ -1059,6 +1233,7 @@ export class ModelProcess {
         pgoff,
         data: from ? from.data : null,
         present: from ? from.present : false,
+        young: from ? from.young : false,
       });
     }
     this.mergeNew(dst, dst + newN);
@@ -1077,6 +1252,7 @@ export class ModelProcess {
         const p = this.pages.get(s + i)!;
         p.data = null;
         p.present = false;
+        p.young = false;
       }
     } else {
       this.unmapPages(s, s + oldN);
@@ -1097,6 +1273,7 @@ export class ModelProcess {
   forkInto(child: ModelProcess): void {
     child.brk = this.brk;
     child.startBrk = this.startBrk;
+    child.startStack = this.startStack;
     for (const m of this.vmas()) {
       const f = m.first;
       if (f.flags & VmFlag.DontCopy) continue;
@@ -1114,6 +1291,8 @@ export class ModelProcess {
           shm: p.shm,
           data: wipe || !p.data ? null : p.data.slice(),
           present: !wipe && f.anon !== 0 && p.present,
+          young: false, // copy_present_pte: pte_mkold in the child
+          name: p.name,
         });
       }
     }

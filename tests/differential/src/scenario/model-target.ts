@@ -26,5 +26,8 @@ export function modelTarget(machine: ModelMachine, pid: number): VmTarget {
     maps: () => p().maps(),
     fork: () => modelTarget(machine, machine.fork(pid)),
     exit: () => machine.exit(pid),
+    fetch32: (a) => p().fetch32(a),
+    setHart: () => {},
+    details: () => p().details(),
   };
 }

@@ -19,6 +19,27 @@ export interface MapsEntry {
   perms: string;
 }
 
+/** One VMA with the /proc facts the differential tests compare (see the model's `details`). */
+export interface VmaDetail extends MapsEntry {
+  /** The maps offset column (bytes). */
+  offset: number;
+  /** The maps name column ('' for none). */
+  name: string;
+  /** smaps Rss in pages. */
+  rss: number;
+  /** smaps Referenced in pages. */
+  referenced: number;
+  /** smaps Private_Dirty + Shared_Dirty in pages. */
+  dirty: number;
+}
+
+/** What /proc shows of a process beyond its maps lines. */
+export interface ProcDetails {
+  vmas: VmaDetail[];
+  /** /proc/PID/status fields (kB). */
+  status: { VmSize: number; VmLck: number; VmData: number; VmStk: number };
+}
+
 /**
  * A process to run system calls on. Every call takes Linux's raw arguments (u64 as `bigint`) and returns what
  * Linux returns: the result, or `-errno`.
@@ -43,4 +64,10 @@ export interface VmTarget {
   fork(): VmTarget;
   /** exit(0). */
   exit(): void;
+  /** Fetches a 32-bit instruction word (optional: differential tests only). */
+  fetch32?(addr: number): number | AccessSignal;
+  /** Runs the process on another hart (optional; the model has no harts). */
+  setHart?(hart: number): void;
+  /** The /proc details (optional: differential tests only). */
+  details?(): ProcDetails;
 }
