@@ -40,6 +40,24 @@ export interface AccessContext {
 
 /**
  * A paging architecture. Levels are numbered from 0 (the leaf level of 4 KiB pages) up to `levels - 1` (the root).
+ *
+ * Contract (each rule is checked by `checkPagingArch` in `@pagewright/core/testing`, by the id in brackets):
+ * - [geometry] `levels` ≥ 1, `entriesPerTable` = 2^`bitsPerLevel`, `pteSize` > 0, 0 ≤ `maxLeafLevel` < `levels`,
+ *   `vaBits` ≤ 12 + `bitsPerLevel` · `levels`, `ppnBits` > 0, `asidBits` ≥ 0, `userStart` = 0 < `userEnd` ≤
+ *   2^(`vaBits` − 1).
+ * - [page-size] `pageSizeAt(level)` = 4096 · `entriesPerTable`^level.
+ * - [index-at] `indexAt(vpn, level)` = ⌊vpn / `entriesPerTable`^level⌋ mod `entriesPerTable`.
+ * - [canonical] `isCanonical(va)` is true exactly when bits 63 … `vaBits` − 1 of the u64 `va` are all equal.
+ * - [invalid-zero] An all-zero entry is {@link PteKind.Invalid} at every level.
+ * - [leaf-round-trip] `encodeLeaf(ppn, flags)` is a Leaf at level 0 whose `ppn()` is `ppn` and whose `flags()`
+ *   are `flags`, for every frame number below 2^`ppnBits` and every flag set the architecture stores (by default
+ *   the kit tries every set of R W X U G A D that has R).
+ * - [table-round-trip] `encodeTable(ppn)` is a Table at every level above 0, and its `ppn()` is `ppn`.
+ * - [with-flags] `withFlags(leaf, flags)` keeps the leaf's frame and kind and gives it exactly `flags`.
+ * - [superpage-leaf] A leaf at a level 1 … `maxLeafLevel` is a Leaf when its frame is aligned to its page size and
+ *   Malformed when not; a leaf above `maxLeafLevel` is Malformed.
+ * - [leaf-allows] and [leaf-allows-ignores-ad]: see {@link PagingArch.leafAllows}.
+ * - [prot-none] See {@link PagingArch.encodeProtNone} and {@link PagingArch.isProtNone}.
  */
 export interface PagingArch {
   /** Name used in options and reports (`"sv39"`, `"sv48"`). */
@@ -88,8 +106,12 @@ export interface PagingArch {
   withFlags(lo: number, hi: number, flags: PteFlags, out: U64Pair): U64Pair;
 
   /**
-   * True when a leaf with arch-neutral `flags` allows `access` in `ctx` (the U-bit rules with SUM, MXR, and R/W/X).
-   * Does not look at A/D: that is the walker's A/D policy.
+   * True when a leaf with arch-neutral `flags` allows `access` in `ctx` (the U-bit rules with SUM, MXR, and R/W/X):
+   * - [leaf-allows] a store needs Write, a fetch needs Exec, a load needs Read (or Exec with MXR); user mode
+   *   (privilege 0) reaches only User pages; supervisor mode reaches non-User pages, loads and stores User pages
+   *   only with SUM (x86: SMAP off), and never fetches from them (x86: SMEP).
+   * - [leaf-allows-ignores-ad] It does not look at Accessed, Dirty or Global: A/D are the walker's A/D policy.
+   * When `rightsCombineAcrossLevels`, the caller passes the rights already combined over the path.
    */
   leafAllows(flags: PteFlags, access: Access, ctx: AccessContext): boolean;
 
@@ -101,12 +123,15 @@ export interface PagingArch {
    * Linux RISC-V: V = 0 with `_PAGE_PROT_NONE` (= `_PAGE_GLOBAL`) set and the PPN kept
    * (`arch/riscv/include/asm/pgtable-bits.h`; `pte_present()` is `V | _PAGE_PROT_NONE`).
    * An architecture without it cannot represent such entries (callers report an error).
+   * [prot-none] The entry is Invalid at level 0, `isProtNone` is true for it, `ppn()` gives `ppn` back and
+   * `flags()` its User, Accessed and Dirty bits.
    */
   encodeProtNone?(ppn: number, flags: PteFlags, out: U64Pair): U64Pair;
   /**
    * Optional (present exactly when {@link PagingArch.encodeProtNone} is): true when the words are an inaccessible
    * entry made by `encodeProtNone` (not valid for the hardware, but holding a frame). Never true for an all-zero
-   * entry or for any entry {@link PagingArch.kind} classifies other than Invalid.
+   * entry or for any entry {@link PagingArch.kind} classifies other than Invalid. [prot-none] Checked on an
+   * all-zero entry, a leaf and a table.
    */
   isProtNone?(lo: number, hi: number): boolean;
 }

@@ -48,12 +48,39 @@ export interface TlbEntryView {
 }
 
 /**
- * An ASID-tagged TLB holding leaf translations (4 KiB and superpages).
+ * An ASID-tagged TLB holding leaf translations (4 KiB and superpages). Pages are 4 KiB virtual page numbers
+ * (`vpn`) and frame numbers (`ppn`); a leaf at level L covers 512^L pages.
  *
- * Contract:
- * - `lookup` and `insert` never allocate or throw.
- * - A non-global entry matches only its own ASID; a global entry matches every ASID.
- * - `flushAsid` and `flushVaAsid` keep global entries (RISC-V privileged spec, SFENCE.VMA with rs2 ≠ x0).
+ * Contract (each rule is checked by `checkTlb` in `@pagewright/core/testing`, by the id in brackets):
+ * - [never-throws] `lookup`, `insert` and the four flushes never throw, whatever numbers they are given (a
+ *   nonsense page, ASID or level is simply not cached); `lookup` and `insert` never allocate.
+ * - [capacity] `capacity` is an integer ≥ 0 and the TLB never holds more than `capacity` valid entries; a TLB of
+ *   capacity 0 caches nothing (`insert` returns {@link TLB_MISS}, every lookup misses).
+ * - [insert-lookup] Right after `insert` (which returns the slot, ≥ 0), `lookup` of the page in its ASID returns
+ *   that slot, `translate` gives the frame and `flagsOf` the flags (R W X U A D as inserted).
+ * - [asid-tagged] A non-global entry matches only its own ASID: the same page may be cached for two ASIDs, each
+ *   with its own frame.
+ * - [global-every-asid] A global entry matches every ASID.
+ * - [one-per-key] Inserting the same page, level and ASID again (or the same page and level as global again)
+ *   replaces the entry: one entry remains, with the new frame.
+ * - [set-flags] `setFlags(slot, flags)` replaces the cached R W X U A D of the entry; it keeps its page, frame,
+ *   ASID and global tag.
+ * - [flush-all] `flushAll` invalidates every entry, global ones included.
+ * - [flush-asid] `flushAsid(asid)` invalidates exactly the non-global entries of `asid`.
+ * - [flush-va] `flushVa(vpn)` invalidates exactly the entries translating `vpn`, in every ASID, global included.
+ * - [flush-va-asid] `flushVaAsid(vpn, asid)` invalidates exactly the non-global entries translating `vpn` in
+ *   `asid` (global entries are kept: RISC-V privileged spec, SFENCE.VMA with rs2 ≠ x0; x86 INVPCID type 0).
+ * - [superpage] An entry at level L ≥ 1, inserted with any page and frame inside the superpage, translates every
+ *   page of it to the aligned frame plus the offset, misses outside it, and is invalidated by `flushVa` of any
+ *   page inside it.
+ * - [for-each] `forEach` visits every valid entry once with its first page and frame (aligned to its size),
+ *   ASID, level, cached flags and global tag.
+ * - [stats] `stats` counts hits and misses per lookup, fills per insert, one per call of each flush, invalidated
+ *   per entry a flush removes, and evictions such that (distinct pages, no flush) fills − evictions = valid
+ *   entries; `resetStats` zeroes every counter.
+ *
+ * Rules about cached entries hold vacuously for a TLB of capacity 0; those that need several entries at once are
+ * checked only where the TLB can hold them together (its geometry permitting).
  */
 export interface Tlb {
   /** Total number of entries. */
