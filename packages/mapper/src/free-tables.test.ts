@@ -76,6 +76,23 @@ describe.each(ARCHES)('PageMapper.freeTables on %s (Linux free_pgd_range)', (_na
     expect(allocator.freeFrames).toBe(before + arch.levels);
   });
 
+  it('visitTables reports every owned table below the root with its level and span', () => {
+    const { pm } = setup();
+    pm.map(3 * SPAN2M + 1, URW);
+    const seen: string[] = [];
+    pm.visitTables((pfn, level, start, pages) => {
+      expect(pfn).toBeGreaterThan(0);
+      seen.push(`${level}:${start}:${pages}`);
+    });
+    const expected: string[] = [];
+    for (let level = arch.levels - 2; level >= 0; level--) {
+      const pages = 512 ** (level + 1);
+      expected.push(`${level}:${Math.floor((3 * SPAN2M) / pages) * pages}:${pages}`);
+    }
+    expect(seen).toEqual(expected);
+    expect(seen.length).toBe(pm.tableFrames - 1);
+  });
+
   it('answers InvalidArgument, changing nothing, when floor and ceiling do not enclose the range', () => {
     const { pm } = setup();
     pm.map(10, URW);

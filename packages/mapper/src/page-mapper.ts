@@ -681,6 +681,30 @@ export class PageMapper {
     return this.finish(n, flusher);
   }
 
+  /**
+   * Calls `visitor(pfn, level, startVpn, pages)` for every table below the root that this mapper owns (the kernel's
+   * shared tables excluded), parents before children: its frame, its level (0 holds leaves), the first page its
+   * span covers and the span's size in pages. Cold (checks and reports).
+   */
+  visitTables(visitor: (pfn: number, level: number, startVpn: number, pages: number) => void): void {
+    if (this.root < 0) return;
+    const walk = (table: number, level: number, base: number): void => {
+      if (level === 0) return;
+      const span = this.spans[level] as number;
+      const s = this.scratch;
+      for (let i = 0; i < this.entries; i++) {
+        this.memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
+        if (this.arch.kind(s.lo, s.hi, level) !== PteKind.Table) continue;
+        const child = this.arch.ppn(s.lo, s.hi);
+        if (!this.tables.has(child)) continue;
+        const start = base + i * span;
+        visitor(child, level - 1, start, span);
+        walk(child, level - 1, start);
+      }
+    };
+    walk(this.root, this.levels - 1, 0);
+  }
+
   // ─────────────────────────── flushing ───────────────────────────
 
   /**

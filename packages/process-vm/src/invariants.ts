@@ -19,7 +19,8 @@ export class InvariantError extends Error {
 }
 
 /**
- * Checks one process: VMAs ordered, disjoint, inside the user range (so holes + VMAs tile it); every present PTE
+ * Checks one process: VMAs ordered, disjoint, inside the user range (so holes + VMAs tile it); every page table
+ * below the root covers part of a VMA (Linux frees the others, `free_pgtables`); every present PTE
  * inside a VMA, user-accessible and with no right the VMA lacks; a writable PTE of a private VMA maps a frame with
  * a single owner. Returns the violations (empty when all hold).
  */
@@ -39,6 +40,14 @@ export function processViolations(process: Process): string[] {
   } catch (e) {
     out.push(String(e));
   }
+  // free_pgtables: every page table below the root covers part of some VMA (a table no VMA can use was freed).
+  as.pageTable.mapper.visitTables((pfn, level, start, pages) => {
+    const v = as.vmas.findFrom(start);
+    if (v === undefined || v.start >= start + pages)
+      out.push(
+        `page table ${pfn} (level ${level}, pages 0x${start.toString(16)}+0x${pages.toString(16)}) is used by no VMA`,
+      );
+  });
   const zero = as.m.zeroPfn;
   as.pageTable.forEach(0, taskPages, (vpn, pfn, flags) => {
     const v = as.vmas.find(vpn);
