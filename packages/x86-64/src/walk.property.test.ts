@@ -2,7 +2,8 @@ import { SparsePhysicalMemory } from '@pagewright/frames';
 import { NoTlb, SetAssociativeTlb } from '@pagewright/tlb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { QEMU_WALK_OPTIONS, SDM_WALK_OPTIONS } from './walk.js';
+import { PfError } from './fault.js';
+import { createX86WalkResult, QEMU_WALK_OPTIONS, SDM_WALK_OPTIONS, walkX86 } from './walk.js';
 import { createX86Arch } from './x86-arch.js';
 import { X86Cpu } from './x86-cpu.js';
 
@@ -60,7 +61,7 @@ function refWalk(
   let us = true;
   let xd = false;
   const used: bigint[] = [];
-  for (let l = L; l >= 1; l--) {
+  for (let l: number = L; l >= 1; l--) {
     const idx = (va >> BigInt(12 + 9 * (l - 1))) & 0x1ffn;
     const addr = table + 8n * idx;
     let e = read(addr);
@@ -282,6 +283,44 @@ describe('X86Cpu translation against a naive BigInt reference walker', () => {
         },
       ),
       { numRuns: runs, seed: 0x8664 },
+    );
+  });
+});
+
+describe('walkX86 on garbage', () => {
+  it('never throws on arbitrary entry words at every level and answers a PA or #PF with a consistent error code', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 0, max: 0xffff_ffff })),
+          {
+            minLength: 5,
+            maxLength: 5,
+          },
+        ),
+        fc.constantFrom(0, 1, 2),
+        fc.constantFrom(4, 5),
+        fc.integer({ min: 0, max: 0x7f }),
+        (words, access, levels, ctl) => {
+          const memory = new SparsePhysicalMemory({ base: 0, size: RAM_FRAMES * 4096 });
+          // Level l's table is frame 5 - l, the garbage word at index 0 of each.
+          for (let i = 0; i < words.length; i++) {
+            const [lo, hi] = words[i] as [number, number];
+            memory.write64(i * 4096, lo, hi);
+          }
+          const arch = createX86Arch({ la57: levels === 5 });
+          const out = createX86WalkResult();
+          const got = walkX86(arch, memory, 0, 0, 0, access, ctl, 0xffff_ffff, SDM_WALK_OPTIONS, out);
+          if (got >= 0) expect(out.vector).toBe(0);
+          else {
+            expect(got).toBe(-14);
+            expect((out.errorCode & PfError.W) !== 0).toBe(access === 1);
+            expect((out.errorCode & PfError.U) !== 0).toBe((ctl & 1) !== 0);
+            if ((out.errorCode & PfError.RSVD) !== 0) expect(out.errorCode & PfError.P).toBe(PfError.P);
+          }
+        },
+      ),
+      { numRuns: runs, seed: 0x6486 },
     );
   });
 });
