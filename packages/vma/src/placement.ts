@@ -33,7 +33,22 @@ export interface PlacementRequest {
   alignOffset?: number | undefined;
 }
 
-/** A free-area search policy. */
+/**
+ * A free-area search policy.
+ *
+ * The contract (checked by the kit `checkPlacementPolicy` of `@pagewright/vma/testing`, ids in brackets), for a
+ * policy made for a layout `{ taskSize, mmapBase, mmapMin, unmappedBase }`:
+ * - [name] `name` is a non-empty string.
+ * - [free-area] A result other than -1 is the start of a free area of `length` pages inside `[mmapMin, taskSize)`,
+ *   ending at or below `vm_start_gap` of the VMA above (so clear of the stack guard gap below `VM_GROWSDOWN`).
+ * - [aligned] A result other than -1 satisfies `(start - alignOffset) % alignPages === 0`.
+ * - [finds-space] The result is -1 (ENOMEM) when no free area for the request exists in `[max(1, mmapMin),
+ *   taskSize)`, and never when one exists in `[unmappedBase, taskSize)` (where both Linux layouts search).
+ * - [hint] A hint whose whole range is free ({@link hintIsFree}) is returned as is.
+ * - [bad-request] A malformed request throws a `RangeError` ({@link PlacementError}).
+ * - [no-mutation] `place` never changes the index.
+ * - [deterministic] The same request on the same index gives the same answer.
+ */
 export interface PlacementPolicy {
   /** A short name for reports (`"top-down"`, `"bottom-up"`). */
   readonly name: string;

@@ -15,6 +15,7 @@
  */
 
 import { VM_GROWSDOWN } from '@pagewright/core';
+import type { CheckedVmaIndex } from './checked-vma-index.js';
 import type { Vma } from './vma.js';
 
 /** Linux's default `stack_guard_gap`: 256 pages (1 MiB with 4 KiB pages). */
@@ -58,8 +59,39 @@ export interface GapQuery {
 /**
  * An address-ordered set of non-overlapping VMAs.
  *
- * Invariants every implementation keeps: no two VMAs share a page; iteration is in ascending `start`; a VMA is in at
- * most one index at a time. Iterators are invalidated by any mutation.
+ * The contract (each rule is checked by the kit `checkVmaIndex` of `@pagewright/vma/testing`, under the id in
+ * brackets; a user's index can also be wrapped in {@link CheckedVmaIndex}, which verifies answers as they happen):
+ * - [empty] A new index is empty: `size` 0, `first()`/`last()` undefined, nothing found, iteration yields nothing,
+ *   and the gap searches answer for an empty space.
+ * - [stack-guard-gap] `stackGuardGap` is the guard gap the index was made with (0 allowed).
+ * - [find] `find(vpn)` is the VMA containing `vpn`, or `undefined`.
+ * - [ordered] Iteration yields every VMA once, ascending by start, whatever the insert order; `size` counts them.
+ *   No two VMAs share a page.
+ * - [find-from] `findFrom(vpn)` is the lowest VMA with `end > vpn` (Linux `find_vma`), or `undefined`.
+ * - [iterate-from] `iterateFrom(vpn)` yields the VMAs with `end > vpn`, ascending.
+ * - [intersecting] `findFirstIntersecting(start, end)` is the lowest VMA sharing a page with `[start, end)`;
+ *   `conflicts` says whether one exists; an empty range (`start >= end`) shares no page.
+ * - [neighbours] `prevOf`/`nextOf` are the VMAs just below/above; `first()`/`last()` the lowest/highest.
+ * - [neighbours-foreign] `prevOf`/`nextOf` of a VMA not in this index throw {@link VmaIndexError}.
+ * - [insert-overlap] `insert` of a VMA sharing a page with a member throws {@link VmaIndexError} and changes
+ *   nothing (the rejected VMA stays detached).
+ * - [insert-twice] `insert` of a VMA already in this or another index throws {@link VmaIndexError} and changes
+ *   neither index.
+ * - [remove-foreign] `remove` of a VMA not in this index (never inserted, a copy with a member's range, in another
+ *   index, already removed) throws {@link VmaIndexError} and changes nothing.
+ * - [remove] `remove` takes the VMA out (its pages are no longer found; the others are unaffected) and detaches it:
+ *   its `indexSlot` is `null` again — the handle means only "held by some index" and is never reused — so it may be
+ *   inserted into this or any other index.
+ * - [clear] `clear()` removes every VMA and detaches each.
+ * - [updated] After a member's `start`, `end` or `VM_GROWSDOWN` changed in place (still disjoint from its
+ *   neighbours), `updated(vma)` makes every lookup and gap search answer for the new range.
+ * - [gap-top-down] / [gap-bottom-up] The gap searches return Linux `vm_unmapped_area`'s placement (see
+ *   {@link GapQuery} and the module comment), -1 when there is none; the gap above the last VMA is unbounded.
+ * - [gap-guard] The free gap below a `VM_GROWSDOWN` VMA ends `stackGuardGap` pages below its start (clamped at 0).
+ * - [scale] All of the above hold with hundreds of VMAs through any sequence of inserts, removes and updates.
+ *
+ * Iterators are invalidated by any mutation. Implementations keep `indexSlot` for themselves (a node, a slot); no
+ * one else reads or writes it.
  */
 export interface VmaIndex extends Iterable<Vma> {
   /** A short name for reports (`"tree"`, `"list"`). */

@@ -25,6 +25,7 @@ import {
   vmFlags,
 } from '@pagewright/core';
 import { type AnonVma, AnonVmaAllocator } from './anon-vma.js';
+import { crossCheckIndex } from './index-scan.js';
 import {
   anonVmaReusable,
   anonVmasCompatible,
@@ -471,7 +472,8 @@ export class VmaSet implements Iterable<Vma> {
 
   /**
    * Checks the set's invariants (no overlap, ascending, positive sizes, chain contains anon_vma, the page totals
-   * equal to a recomputation over the VMAs); O(n).
+   * equal to a recomputation over the VMAs) and the index's (its `checkInvariants()` when it has one, else every
+   * lookup against its iteration); O(n log n) for a tree index.
    */
   checkInvariants(): void {
     let prevEnd = -1;
@@ -496,6 +498,10 @@ export class VmaSet implements Iterable<Vma> {
       n++;
     }
     if (n !== this.size) throw new Error('size mismatch');
+    // The index itself: its own structural check when it has one, else its lookups against its iteration.
+    const index = this.index as VmaIndex & { checkInvariants?: () => void };
+    if (typeof index.checkInvariants === 'function') index.checkInvariants();
+    else crossCheckIndex(index, [...index]);
     const got = [this.total, this.locked, this.data, this.exec, this.stack].join(' ');
     const want = [total, locked, data, exec, stack].join(' ');
     if (got !== want)
