@@ -1,5 +1,6 @@
 import { assertContract } from '@pagewright/core/testing';
 import { describe, expect, it } from 'vitest';
+import { CheckedVmaIndex } from '../checked-vma-index.js';
 import { scanGapBottomUp, scanGapTopDown } from '../index-scan.js';
 import { VMA_INDEXES } from '../registry.js';
 import type { Vma } from '../vma.js';
@@ -15,6 +16,7 @@ describe.each<[string, VmaIndexKitFactory]>([
   ['VmaBTree', (c) => new VmaBTree(c)],
   ['VmaTreap', (c) => new VmaTreap(c)],
   ['VmaList', (c) => new VmaList(c)],
+  ['CheckedVmaIndex(VmaTree)', (c) => new CheckedVmaIndex(new VmaTree(c))],
   ...Object.entries(VMA_INDEXES).map(([n, f]): [string, VmaIndexKitFactory] => [`VMA_INDEXES.${n}`, f]),
 ])('the VmaIndex kit passes %s', (name, factory) => {
   it('keeps every rule', () => {
