@@ -235,6 +235,9 @@ export function compareProgram(
     }
     return undefined;
   };
+  // Once frames ran out, a later difference may come from an allocation failure Linux ignores silently (MAP_POPULATE,
+  // the populate of an mlocked mapping made writable): only compared while memory never ran out.
+  let oomSeen = false;
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i]!;
     if (a.procs.length === 0) break;
@@ -248,6 +251,7 @@ export function compareProgram(
       return { step: i, what: 'implementation threw', model: '', impl: String((e as Error).stack ?? e) };
     }
     const oom = impl.outOfMemory?.() ?? false;
+    if (oom || oomBefore) oomSeen = true;
     // Out of memory: whatever differs now may be the model's ignorance of which allocation failed.
     const stop = (d: Divergence): Divergence | undefined => {
       if (!oom) return d;
@@ -305,6 +309,10 @@ export function compareProgram(
   if (stats) stats.harts |= b.harts;
   if (detailsMode === 'end') {
     const d = compareDetails(steps.length);
+    if (d && oomSeen) {
+      if (stats) stats.oomStops++;
+      return undefined;
+    }
     if (d) return d;
   }
   for (let p = 0; p < a.procs.length; p++) {

@@ -12,11 +12,11 @@ import { STATS, systemsOf } from './systems.js';
  * unmap, protect, advise, lock, remap and fault across them, with forks and hart changes, on 24 machines (every
  * allocator × architecture × VMA index, with two TLBs, 1–4 harts), half of them with so little memory (640 KiB)
  * that faults and system calls run out of frames. Compared as the small programs are (maps, mincore after every
- * step; smaps and status at the end). CI: 24 × 8 programs of up to 8 phases of up to 400 VMAs per rep; soak: 20×
- * the programs, up to 12 phases of up to 4000 VMAs.
+ * step; smaps and status at the end). CI: 24 × 8 programs of up to 8 phases of up to 400 VMAs per rep; soak:
+ * 24 × 60 programs of up to 12 phases of up to 4000 VMAs per rep (each program is ~40× larger than in CI).
  */
 const SOAK = process.env.PAGEWRIGHT_SOAK === '1';
-const RUNS = SOAK ? 160 : 8;
+const RUNS = SOAK ? 60 : 8;
 const PHASES = SOAK ? 12 : 8;
 const MAX_COUNT = SOAK ? 4000 : 400;
 const SEED0 = Number(process.env.PAGEWRIGHT_SEED ?? 20261204);
@@ -30,20 +30,24 @@ const combos = COMBOS.filter((c) => c.options.tlb === '4x2:lru' || c.options.tlb
 );
 
 describe('differential: large programs (many VMAs, wide ranges, OOM, harts)', () => {
-  it.each(combos.map((c) => [c.label, c] as const))('%s', (_label, c) => {
-    fc.assert(
-      fc.property(largeProgramArb(PHASES, MAX_COUNT), (steps) => {
-        const p = pairFor({ ...c.options, checkTlb: true });
-        const d = compareProgram(steps, ...systemsOf(p), { details: 'end', stats: STATS });
-        fc.pre(d === undefined || knownFinding(d, steps) === undefined);
-        expect(d ? describeDivergence(d, steps) : '').toBe('');
-        STATS.programs++;
-        for (const proc of [...p.machine.processes.values()]) proc.exit(0);
-        expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
-      }),
-      { numRuns: RUNS, seed: SEED0 + c.k, maxSkipsPerRun: 1000 },
-    );
-  });
+  it.each(combos.map((c) => [c.label, c] as const))(
+    '%s',
+    (_label, c) => {
+      fc.assert(
+        fc.property(largeProgramArb(PHASES, MAX_COUNT), (steps) => {
+          const p = pairFor({ ...c.options, checkTlb: true });
+          const d = compareProgram(steps, ...systemsOf(p), { details: 'end', stats: STATS });
+          fc.pre(d === undefined || knownFinding(d, steps) === undefined);
+          expect(d ? describeDivergence(d, steps) : '').toBe('');
+          STATS.programs++;
+          for (const proc of [...p.machine.processes.values()]) proc.exit(0);
+          expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
+        }),
+        { numRuns: RUNS, seed: SEED0 + c.k, maxSkipsPerRun: 1000 },
+      );
+    },
+    SOAK ? 900_000 : 60_000,
+  );
   it('reached many VMAs, several harts and out-of-memory', () => {
     // What the generators reached (printed for the README's figures).
     console.log(`large programs: ${JSON.stringify(STATS)}`);

@@ -12,12 +12,12 @@ import { STATS, systemsOf } from './systems.js';
  * Model-based differential testing: random programs run on the implementation and on the reference model; after
  * every step the results, every process's maps and mincore, and the implementation's invariant checker must agree
  * (see compare.ts), with the stale-TLB detector on; after the program every process exits and every frame but the
- * zero page must be back in the allocator (teardown). CI: 60 combinations × 170 programs of up to 20 steps =
- * 10 200 programs. Soak
+ * zero page must be back in the allocator (teardown). CI: 60 combinations × 140 programs of up to 20 steps =
+ * 8 400 programs. Soak
  * (`PAGEWRIGHT_SOAK=1`): 20× the programs, up to 40 steps each. `PAGEWRIGHT_SEED` shifts every seed.
  */
 const SOAK = process.env.PAGEWRIGHT_SOAK === '1';
-const RUNS = SOAK ? 3400 : 170;
+const RUNS = SOAK ? 2800 : 140;
 const STEPS = SOAK ? 40 : 20;
 const SEED0 = Number(process.env.PAGEWRIGHT_SEED ?? 20261122);
 
@@ -34,8 +34,8 @@ export function differentialSuite(allocator: string): void {
       fc.assert(
         fc.property(programArb(STEPS), (steps) => {
           const p = pairFor({ ...options, checkTlb: true });
-          // smaps/status after every step for one program in four, at the end for the others (CI budget)
-          const details = STATS.programs++ % 4 === 0 ? 'step' : 'end';
+          // smaps/status after every step for one program in eight, at the end for the others (CI budget)
+          const details = STATS.programs++ % 8 === 0 ? 'step' : 'end';
           const d = compareProgram(steps, ...systemsOf(p), { stats: STATS, details });
           // A program that runs into a recorded finding (FINDINGS.md, findings.ts) is set aside, not counted.
           fc.pre(d === undefined || knownFinding(d, steps) === undefined);

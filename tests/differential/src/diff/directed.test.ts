@@ -10,10 +10,10 @@ import { systemsOf } from './systems.js';
 
 /**
  * The directed generators (directed.ts) on a few combinations: anon_vma merge rules and populate's errno mappings.
- * CI: 4 combinations × 100 programs each per generator; soak 20×.
+ * CI: 4 combinations × 60 programs each per generator; soak 20×.
  */
 const SOAK = process.env.PAGEWRIGHT_SOAK === '1';
-const RUNS = SOAK ? 2000 : 100;
+const RUNS = SOAK ? 1200 : 60;
 const SEED0 = Number(process.env.PAGEWRIGHT_SEED ?? 20261204);
 const combos = [COMBOS[0]!, COMBOS[7]!, COMBOS[26]!, COMBOS[45]!];
 

@@ -119,11 +119,23 @@ export function errnoProgramArb(max: number): fc.Arbitrary<Step[]> {
     },
     { weight: 3, arbitrary: p.map((a) => `r ${pg(a)}`) },
   );
-  return fc.array(
+  // Most programs start with shared objects grown in place past their end (pages beyond the object: SIGBUS).
+  const grown = fc
+    .tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }))
+    .map(([a, o, g]) => [
+      `mmap ${pg(a)} ${hex(o * 4096)} rw- SHARED|ANONYMOUS|FIXED`,
+      `mremap ${pg(a)} ${hex(o * 4096)} ${hex((o + g) * 4096)} 0`,
+    ]);
+  const setup = fc.oneof(
+    { weight: 1, arbitrary: fc.constant<string[]>([]) },
+    { weight: 3, arbitrary: fc.array(grown, { minLength: 1, maxLength: 2 }).map((x) => x.flat()) },
+  );
+  const rest = fc.array(
     fc.record({
       slot: fc.nat({ max: 1 }),
       line: fc.oneof({ weight: 12, arbitrary: line }, { weight: 1, arbitrary: fc.constant('fork') }),
     }),
-    { minLength: 2, maxLength: max },
+    { minLength: 1, maxLength: max },
   );
+  return fc.tuple(setup, rest).map(([s0, r]) => [...s0.map((l): Step => ({ slot: 0, line: l })), ...r]);
 }
