@@ -208,8 +208,12 @@ function run(cfg: Config, seed: number, ops: number): number {
 }
 
 describe.each(CONFIGS)('VmaIndex property: $name against a sorted array', (cfg) => {
-  it(`${cfg.ops * SOAK} random operations, up to ${cfg.maxVmas} VMAs`, () => {
-    const peak = run(cfg, 0x5eed + cfg.name.length, cfg.ops * SOAK);
-    expect(peak).toBeGreaterThan(cfg.maxVmas * 0.95); // the run really reached its size
-  }, 120_000);
+  it(
+    `${cfg.ops * SOAK} random operations, up to ${cfg.maxVmas} VMAs`,
+    () => {
+      const peak = run(cfg, 0x5eed + cfg.name.length, cfg.ops * SOAK);
+      expect(peak).toBeGreaterThan(cfg.maxVmas * 0.95); // the run really reached its size
+    },
+    120_000 * SOAK,
+  );
 });
