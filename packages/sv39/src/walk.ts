@@ -223,3 +223,12 @@ export function walk(
   out.level = 0;
   return fail(out, pageFault);
 }
+
+// The level-by-level trace of a walk (cold; re-walks without side effects).
+export {
+  type WalkTrace,
+  type WalkTraceEntryKind,
+  type WalkTraceLevel,
+  walkTrace,
+  walkTracePagingArch,
+} from './walk-trace.js';
