@@ -12,6 +12,57 @@ function run(text: string) {
   return runScenarioOn(text, modelTarget(m, m.spawn())).map((l) => l.resident ?? l.maps ?? l.ret);
 }
 
+describe('reference model: /proc details and instruction fetches', () => {
+  const B = 0x2000000000;
+  it('Referenced: every access sets it, a fork child starts with old PTEs; the zero page counts nowhere', () => {
+    const m = new ModelMachine(X86_64_SCENARIO_CONFIG);
+    const pid = m.spawn();
+    const p = m.get(pid);
+    p.mmap(B, 0x3000, 3, 0x32);
+    p.store8(B, 1);
+    p.store8(B + 0x1000, 2);
+    p.load8(B + 0x2000); // zero page
+    const parent = p.details().vmas.find((v) => v.start === B)!;
+    expect([parent.rss, parent.referenced, parent.dirty]).toEqual([2, 2, 2]);
+    const child = m.get(m.fork(pid));
+    const c0 = child.details().vmas.find((v) => v.start === B)!;
+    expect([c0.rss, c0.referenced, c0.dirty]).toEqual([2, 0, 2]);
+    child.load8(B + 0x1000);
+    expect(child.details().vmas.find((v) => v.start === B)!.referenced).toBe(1);
+  });
+
+  it('names, offsets and status figures', () => {
+    const m = new ModelMachine(X86_64_SCENARIO_CONFIG);
+    const p = m.get(m.spawn());
+    p.mmap(B, 0x2000, 3, 0x31); // shared
+    p.mremap(B + 0x1000, 0x1000, 0x1000, 3, B + 0x10000); // its second page moves: offset 0x1000
+    p.mmap(B + 0x20000, 0x1000, 3, 0x2032); // locked private
+    p.mmap(B + 0x30000, 0x1000, 3, 0x132); // growsdown
+    const d = p.details();
+    expect(d.vmas.map((v) => [v.start - B, v.offset, v.name, v.rss])).toEqual([
+      [0, 0, '/dev/zero (deleted)', -1],
+      [0x10000, 0x1000, '/dev/zero (deleted)', -1],
+      [0x20000, 0, '', 1],
+      [0x30000, 0, '', 0],
+    ]);
+    expect(d.status).toEqual({ VmSize: 16, VmLck: 4, VmData: 4, VmStk: 4 });
+  });
+
+  it('fetch needs PROT_EXEC; an exec-only page is readable only where exec implies read', () => {
+    const m = new ModelMachine(X86_64_SCENARIO_CONFIG);
+    const p = m.get(m.spawn());
+    p.mmap(B, 0x1000, 4, 0x32);
+    p.mmap(B + 0x1000, 0x1000, 3, 0x32);
+    expect(p.fetch32(B)).toBe(0);
+    expect(p.load8(B)).toBe(0);
+    expect(p.fetch32(B + 0x1000)).toBe('SIGSEGV');
+    const riscv = new ModelMachine({ ...X86_64_SCENARIO_CONFIG, execImpliesRead: false });
+    const q = riscv.get(riscv.spawn());
+    q.mmap(B, 0x1000, 4, 0x32);
+    expect(q.load8(B)).toBe('SIGSEGV');
+  });
+});
+
 describe('reference model: rules the public scenarios do not pin down', () => {
   it('a VMA created by fork does not merge with a new neighbour in the child (LTP mem/vma01)', () => {
     const r = run(`mmap +0 0x3000 rw- PRIVATE|ANONYMOUS|FIXED
