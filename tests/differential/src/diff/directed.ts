@@ -60,13 +60,49 @@ export function anonVmaProgramArb(max: number): fc.Arbitrary<Step[]> {
     { weight: 1, arbitrary: fc.tuple(p, n).map(([a, l]) => `munmap ${pg(a)} ${hex(l * 4096)}`) },
     { weight: 1, arbitrary: fc.tuple(p, n).map(([a, l]) => `mlock ${pg(a)} ${hex(l * 4096)}`) },
   );
-  return fc.array(
-    fc.record({
-      slot: fc.nat({ max: 2 }),
-      line: fc.oneof({ weight: 8, arbitrary: line }, { weight: 2, arbitrary: fc.constant('fork') }),
+  // Structured: the eight pages mapped as one VMA; single pages made different (their own VMAs); pages faulted
+  // (each VMA then gets its own anon_vma where its neighbours' flags differ), maybe in a fork child; the differences
+  // undone over ranges (only the anon_vmas now decide the merges); then anything.
+  const at = (slot: number) => (l: string) => ({ slot, line: l });
+  const distinguish = fc
+    .tuple(p, fc.constantFrom('madvise RANDOM', 'madvise SEQUENTIAL', 'madvise DONTFORK', 'mprotect r--'))
+    .map(([a, op]) => {
+      const [call, arg] = op.split(' ');
+      return `${call} ${pg(a)} 0x1000 ${arg}`;
+    });
+  const fault = fc.tuple(p, fc.integer({ min: 1, max: 255 })).map(([a, v]) => `w ${pg(a)} ${v}`);
+  const equalize = fc.oneof(
+    fc.constantFrom('madvise +0x0 0x8000 NORMAL', 'madvise +0x0 0x8000 DOFORK', 'mprotect +0x0 0x8000 rw-'),
+    fc.tuple(p, n, fc.constantFrom('madvise NORMAL', 'madvise DOFORK', 'mprotect rw-')).map(([a, l, op]) => {
+      const [call, arg] = op.split(' ');
+      return `${call} ${pg(a)} ${hex(l * 4096)} ${arg}`;
     }),
-    { minLength: 2, maxLength: max },
   );
+  return fc
+    .tuple(
+      fc.array(distinguish, { minLength: 1, maxLength: 4 }),
+      fc.array(fault, { minLength: 1, maxLength: 5 }),
+      fc.boolean(),
+      fc.array(equalize, { minLength: 1, maxLength: 3 }),
+      fc.array(
+        fc.record({
+          slot: fc.nat({ max: 2 }),
+          line: fc.oneof({ weight: 8, arbitrary: line }, { weight: 2, arbitrary: fc.constant('fork') }),
+        }),
+        { maxLength: Math.max(0, max - 12) },
+      ),
+    )
+    .map(([d, f, fork, e, rest]) => {
+      const slot = fork ? 1 : 0;
+      return [
+        { slot: 0, line: 'mmap +0x0 0x8000 rw- PRIVATE|ANONYMOUS|FIXED' },
+        ...d.map(at(0)),
+        ...f.map(at(0)),
+        ...(fork ? [{ slot: 0, line: 'fork' }] : []),
+        ...e.map(at(slot)),
+        ...rest,
+      ];
+    });
 }
 
 /** Steps on shared objects grown past their end, PROT_NONE and holes: the errno mappings of populate. */
