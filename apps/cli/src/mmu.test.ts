@@ -1,10 +1,44 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './cli.js';
 import { conformanceSet, parseJsonLines, REPO_ROOT } from './conformance-helpers.js';
 import { memoryIo } from './memory-io.js';
+import { runMmu } from './mmu.js';
+import { ARCHES } from './options.js';
+
+const x86Vectors = conformanceSet(join(REPO_ROOT, 'packages/x86-64/conformance'), '.vec');
+
+/**
+ * Whether an actual line matches an expected one as `compare.mjs` judges: equal, or equal to one of the expected
+ * line's `alt` answers merged with its identifying keys (case, i, op).
+ */
+function matchesExpected(expected: unknown, actual: unknown): boolean {
+  const e = expected as Record<string, unknown> | undefined;
+  if (e === undefined || !('alt' in e)) return JSON.stringify(sorted(e)) === JSON.stringify(sorted(actual));
+  const { alt, ...main } = e;
+  if (JSON.stringify(sorted(main)) === JSON.stringify(sorted(actual))) return true;
+  const id: Record<string, unknown> = {};
+  for (const k of ['case', 'i', 'op']) if (k in e) id[k] = e[k];
+  return (
+    Array.isArray(alt) &&
+    alt.some((x) => JSON.stringify(sorted({ ...id, ...x })) === JSON.stringify(sorted(actual)))
+  );
+}
+
+/** A copy with keys in sorted order (so key order does not matter). */
+function sorted(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The first line where `actual` does not match `expected`, or null. */
+function firstMismatch(expected: unknown[], actual: unknown[]): { k: number; e: unknown; a: unknown } | null {
+  for (let k = 0; k < Math.max(expected.length, actual.length); k++)
+    if (!matchesExpected(expected[k], actual[k])) return { k, e: expected[k], a: actual[k] };
+  return null;
+}
 
 const vectors = conformanceSet(join(REPO_ROOT, 'packages/sv39/conformance'), '.vec');
 
@@ -59,5 +93,76 @@ describe('pagewright mmu FILE.vec', () => {
     const io = memoryIo();
     expect(await run(['mmu'], io)).toBe(2);
     expect(io.err()).toMatch(/^pagewright: [^\n]*missing required argument[^\n]*\n$/);
+  });
+
+  it('--explain walks each access level by level, and its result lines are the plain output', async () => {
+    for (const { file } of vectors) {
+      const plain = memoryIo();
+      await run(['mmu', file], plain);
+      const io = memoryIo();
+      expect(await run(['mmu', '--explain', file], io)).toBe(0);
+      const lines = io.out().split('\n');
+      const json = lines.map((l) => l.trim()).filter((l) => l.startsWith('{'));
+      expect(json.join('\n')).toBe(plain.out().trim());
+      // Each access's outcome line agrees with its result line.
+      for (let k = 0; k < lines.length; k++) {
+        const m = /^\s+→ (load|store|fetch) fault \(cause (\d+)\)/.exec(lines[k]!);
+        if (!m) continue;
+        const result = JSON.parse(lines[k + 1]!.trim()) as { ret: string; cause: number };
+        expect(result.ret).toBe('fault');
+        expect(result.cause).toBe(Number(m[2]));
+      }
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'pw-mmu-'));
+    const file = join(dir, 'e.vec');
+    writeFileSync(
+      file,
+      'case e.one\npte 0x80400008 0x20100401\npte 0x80401000 0x20100801\npte 0x80402000 0x201800c7\n' +
+        'satp 0 0x80400\nload 0x40000000\nload 0x80000000\nend\n',
+    );
+    const io = memoryIo();
+    await run(['mmu', '--explain', file], io);
+    expect(io.out()).toMatch(
+      /level 2: table 0x80400\[1\] at 0x80400008 = 0x0000000020100401 v-------: points to the next table, frame 0x80401/,
+    );
+    expect(io.out()).toMatch(
+      /level 0: table 0x80402\[0\] at 0x80402000 = 0x00000000201800c7 vrw---ad: a leaf \(4 KiB page\) → frame 0x80600/,
+    );
+    expect(io.out()).toMatch(/→ a leaf at level 0 maps a 4 KiB page: PA 0x80600000/);
+    expect(io.out()).toMatch(
+      /level 2: table 0x80400\[2\] at 0x80400010 = 0x0000000000000000 --------: not valid\n\s+→ load fault \(cause 13\): V = 0/,
+    );
+  });
+
+  it('runs every public x86-64 vector file and matches the expected lines (alt answers accepted)', () => {
+    expect(x86Vectors.length).toBeGreaterThanOrEqual(10);
+    for (const { file, expected } of x86Vectors) {
+      const actual = parseJsonLines(runMmu(readFileSync(file, 'utf8'), file, { arch: 'x86-64' }).join('\n'));
+      expect(firstMismatch(expected, actual), file).toBeNull();
+    }
+  });
+
+  it('the alt comparison can fail: a changed value is a mismatch', () => {
+    const { file, expected } = x86Vectors.find((v) => v.file.endsWith('tlb.vec'))!;
+    const actual = parseJsonLines(runMmu(readFileSync(file, 'utf8'), file, { arch: 'x86-64' }).join('\n'));
+    const k = expected.findIndex((e) => 'alt' in (e as object));
+    const broken = [...actual];
+    broken[k] = { ...(actual[k] as object), value: '0x1' };
+    expect(firstMismatch(expected, broken)?.k).toBe(k);
+  });
+
+  it.skipIf(!(ARCHES as readonly string[]).includes('x86-64'))(
+    'pagewright mmu --arch x86-64 FILE.vec prints the expected lines for every public x86-64 file',
+    async () => {
+      for (const { file, expected } of x86Vectors) {
+        const io = memoryIo();
+        expect(await run(['--arch', 'x86-64', 'mmu', file], io)).toBe(0);
+        expect(firstMismatch(expected, parseJsonLines(io.out())), file).toBeNull();
+      }
+    },
+  );
+
+  it('--explain is refused for x86-64 vectors with a clear error', () => {
+    expect(() => runMmu('', 'x.vec', { arch: 'x86-64', explain: true })).toThrow(/RISC-V vectors only/);
   });
 });
