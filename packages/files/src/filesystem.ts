@@ -18,7 +18,8 @@ import {
   PATH_MAX,
 } from './constants.js';
 import { type DeviceNumber, deviceNumber } from './device-number.js';
-import { type CharDeviceKind, Inode } from './inode.js';
+import { type CharDeviceKind, Inode, type MappingHandle } from './inode.js';
+import { type MappingIndex, MappingTree } from './mapping-tree.js';
 import { OpenFileDescription } from './open-file.js';
 import { PageCache } from './page-cache.js';
 import { type FileStat, statOf } from './stat.js';
@@ -45,6 +46,8 @@ export interface FileSystemOptions {
   devfsDev?: DeviceNumber | undefined;
   /** Whether to create `/dev/zero` (default true). */
   devZero?: boolean | undefined;
+  /** Makes each inode's reverse-map index (default: a new {@link MappingTree}). */
+  mappingIndex?: (() => MappingIndex<MappingHandle>) | undefined;
 }
 
 /** What a path names, and where its last component lives. */
@@ -82,10 +85,12 @@ export class FileSystem {
   private nextFileId = 1;
   private live = 0;
   private observer: MappingObserver | undefined;
+  private readonly makeMappingIndex: () => MappingIndex<MappingHandle>;
 
   /** @param options - memory, allocator and device numbers */
   constructor(options: FileSystemOptions) {
     this.cache = new PageCache(options.memory, options.allocator);
+    this.makeMappingIndex = options.mappingIndex ?? (() => new MappingTree());
     this.dev = options.dev ?? deviceNumber(0, 0x20);
     this.root = this.newInode(this.dev, 'directory', 0o755);
     this.root.parent = this.root;
@@ -268,7 +273,7 @@ export class FileSystem {
     charDevice?: CharDeviceKind,
   ): Inode {
     this.live++;
-    return new Inode(dev, this.nextIno++, type, mode & 0o7777, rdev, charDevice);
+    return new Inode(dev, this.nextIno++, type, mode & 0o7777, rdev, charDevice, this.makeMappingIndex());
   }
 
   private attach(dir: Inode, name: string, inode: Inode): void {

@@ -8,7 +8,7 @@ import { PAGE_SIZE } from '@pagewright/core';
 import { BackingStore } from './backing-store.js';
 import { S_IFCHR, S_IFDIR, S_IFREG } from './constants.js';
 import type { DeviceNumber } from './device-number.js';
-import { MappingTree } from './mapping-tree.js';
+import { type MappingIndex, MappingTree } from './mapping-tree.js';
 import type { CachedFile, CachedPageState } from './page-cache.js';
 
 /** What an inode is. */
@@ -40,7 +40,7 @@ export class Inode implements CachedFile {
   /** Cached pages by index (owned by the {@link PageCache}). */
   readonly pages = new Map<number, CachedPageState>();
   /** Who maps which pages of the file (Linux `i_mmap`), maintained by the process layer. */
-  readonly mappings = new MappingTree<MappingHandle>();
+  readonly mappings: MappingIndex<MappingHandle>;
   /** Directory entries (directories only), excluding `.` and `..`. */
   readonly entries: Map<string, Inode> | undefined;
   /** The parent directory (directories only; the root is its own parent). */
@@ -55,6 +55,7 @@ export class Inode implements CachedFile {
    * @param permissions - the permission bits (`0o7777` at most)
    * @param rdev - the device a character device stands for (`st_rdev`)
    * @param charDevice - which character device it is
+   * @param mappings - the reverse-map index (default a {@link MappingTree})
    */
   constructor(
     readonly dev: DeviceNumber,
@@ -63,7 +64,9 @@ export class Inode implements CachedFile {
     readonly permissions: number,
     readonly rdev: DeviceNumber | undefined = undefined,
     readonly charDevice: CharDeviceKind | undefined = undefined,
+    mappings: MappingIndex<MappingHandle> = new MappingTree(),
   ) {
+    this.mappings = mappings;
     this.entries = type === 'directory' ? new Map() : undefined;
   }
 

@@ -16,7 +16,41 @@ export interface MappingRange<H> {
 }
 
 /**
- * An interval index of mappings over a file's page offsets, knowing nothing of what a handle is. The process layer
+ * An interval index of mappings over a file's page offsets (a file's `i_mmap`), knowing nothing of what a handle
+ * is. The contract (checked by `checkMappingIndex` in `@pagewright/files/testing`):
+ *
+ * - `insert-duplicate`: inserting a handle already present throws `RangeError` and changes nothing.
+ * - `insert-bad-range`: inserting an empty, negative or non-integer range throws `RangeError` and changes nothing.
+ * - `overlap-exact`: `overlapping(a, b)` returns every mapping with `firstPage < b && a < endPage`, each once, and
+ *   no other (ranges that only touch `[a, b)` are not included).
+ * - `overlap-order`: its results are ordered by `firstPage`, ties in insertion order.
+ * - `empty-query`: `overlapping(a, b)` with `b <= a` returns nothing.
+ * - `remove`: `remove(h)` returns true and the mapping is gone from every query; a second `remove(h)` returns false.
+ * - `update`: `update(h, a, b)` moves a present mapping to `[a, b)` (queries see the new range only) and returns
+ *   true; an absent handle returns false and changes nothing.
+ * - `get`: `get(h)` returns `{ handle, firstPage, endPage }` of a present handle, `undefined` otherwise.
+ * - `all`: `all()` returns every mapping, ordered as `overlapping`.
+ * - `size`: `size` counts the mappings present.
+ */
+export interface MappingIndex<H> {
+  /** Number of mappings in the index. */
+  readonly size: number;
+  /** Adds `handle` over pages `[firstPage, endPage)`. */
+  insert(handle: H, firstPage: number, endPage: number): void;
+  /** Removes `handle`; false when absent. */
+  remove(handle: H): boolean;
+  /** Moves a present handle to `[firstPage, endPage)`; false when absent. */
+  update(handle: H, firstPage: number, endPage: number): boolean;
+  /** The range of `handle`, or undefined. */
+  get(handle: H): MappingRange<H> | undefined;
+  /** Every mapping overlapping pages `[firstPage, endPage)`, ordered by first page. */
+  overlapping(firstPage: number, endPage: number): MappingRange<H>[];
+  /** Every mapping, ordered by first page. */
+  all(): readonly MappingRange<H>[];
+}
+
+/**
+ * The default {@link MappingIndex}: an interval index of mappings over a file's page offsets. The process layer
  * inserts each file VMA with its page-offset range (`vm_pgoff` to `vm_pgoff + pages`), removes it on unmap, and
  * asks which mappings cover pages `[a, b)` — for truncation's `unmap_mapping_range`, for writes to shared pages
  * that every mapping sees, for MS_INVALIDATE.
@@ -30,7 +64,7 @@ export interface MappingRange<H> {
  *   place by binary search; inserts and removes move O(n) entries. A file has one entry per VMA that maps it, so
  *   the index stays small; an augmented tree can replace it behind the same methods.
  */
-export class MappingTree<H> {
+export class MappingTree<H> implements MappingIndex<H> {
   private entries: MappingRange<H>[] = [];
   private readonly index = new Map<H, MappingRange<H>>();
 
