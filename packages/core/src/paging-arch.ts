@@ -1,7 +1,7 @@
 /**
  * The interface to a paging architecture: geometry, PTE encoding, and the permission rules of a leaf.
- * Sv39 and Sv48 implement it in `@pagewright/sv39`; the shape also fits x86-64's 4-level paging (no R bit, an NX
- * bit, rights combined across levels, 12-bit PCIDs).
+ * Sv39 and Sv48 implement it in `@pagewright/sv39`, x86-64 4-level and 5-level paging in `@pagewright/x86-64` (no
+ * R bit, an NX bit, a PS bit in large leaves, rights combined across levels, 12-bit PCIDs).
  *
  * PTEs are 64-bit words handled as two unsigned 32-bit halves ({@link U64Pair}); nothing here uses BigInt except
  * {@link PagingArch.isCanonical}, which checks a full u64 address once at a system boundary.
@@ -49,18 +49,20 @@ export interface AccessContext {
  * - [index-at] `indexAt(vpn, level)` = ⌊vpn / `entriesPerTable`^level⌋ mod `entriesPerTable`.
  * - [canonical] `isCanonical(va)` is true exactly when bits 63 … `vaBits` − 1 of the u64 `va` are all equal.
  * - [invalid-zero] An all-zero entry is {@link PteKind.Invalid} at every level.
- * - [leaf-round-trip] `encodeLeaf(ppn, flags)` is a Leaf at level 0 whose `ppn()` is `ppn` and whose `flags()`
- *   are `flags`, for every frame number below 2^`ppnBits` and every flag set the architecture stores (by default
- *   the kit tries every set of R W X U G A D that has R).
- * - [table-round-trip] `encodeTable(ppn)` is a Table at every level above 0, and its `ppn()` is `ppn`.
- * - [with-flags] `withFlags(leaf, flags)` keeps the leaf's frame and kind and gives it exactly `flags`.
- * - [superpage-leaf] A leaf at a level 1 … `maxLeafLevel` is a Leaf when its frame is aligned to its page size and
- *   Malformed when not; a leaf above `maxLeafLevel` is Malformed.
+ * - [leaf-round-trip] `encodeLeaf(ppn, flags, level)` at every level 0 … `maxLeafLevel` is a Leaf at that level
+ *   whose `ppn(…, level)` is `ppn` and whose `flags()` are `flags`, for frame numbers aligned to the level's page
+ *   size below 2^`ppnBits` and every flag set the architecture stores (by default the kit tries every set of
+ *   R W X U G A D that has R).
+ * - [table-round-trip] `encodeTable(ppn)` is a Table at every level above 0, and its `ppn(…, level)` is `ppn` there.
+ * - [with-flags] `withFlags(leaf, flags)` of a leaf at any level 0 … `maxLeafLevel` keeps its frame and its kind at
+ *   that level (a large x86 leaf keeps PS) and gives it exactly `flags`.
+ * - [superpage-leaf] A leaf at a level 1 … `maxLeafLevel` whose frame is not aligned to its page size, and a leaf
+ *   above `maxLeafLevel`, is Malformed — or `encodeLeaf` refuses to encode it with a `RangeError`.
  * - [leaf-allows] and [leaf-allows-ignores-ad]: see {@link PagingArch.leafAllows}.
  * - [prot-none] See {@link PagingArch.encodeProtNone} and {@link PagingArch.isProtNone}.
  */
 export interface PagingArch {
-  /** Name used in options and reports (`"sv39"`, `"sv48"`). */
+  /** Name used in options and reports (`"sv39"`, `"sv48"`, `"x86-64"`). */
   readonly name: string;
   /** Number of table levels (3 for Sv39, 4 for Sv48 and x86-64). */
   readonly levels: number;
@@ -94,20 +96,36 @@ export interface PagingArch {
 
   /** Classifies a PTE found at `level`. */
   kind(lo: number, hi: number, level: number): PteKind;
-  /** The frame number a PTE holds. */
-  ppn(lo: number, hi: number): number;
-  /** The arch-neutral flags of a valid PTE ({@link PteFlag}). */
+  /**
+   * The frame number a PTE found at `level` holds (a table's, a leaf's first frame, or an inaccessible entry's).
+   * `level` defaults to 0; pass it for entries above level 0, where an architecture may keep other bits in the
+   * address field of a leaf (x86-64: PAT is bit 12 of a 2 MiB or 1 GiB leaf, never a frame bit there). A table
+   * pointer gives the same frame at every level.
+   */
+  ppn(lo: number, hi: number, level?: number): number;
+  /** The arch-neutral flags of a valid PTE ({@link PteFlag}); the same at every level. */
   flags(lo: number, hi: number): PteFlags;
-  /** Encodes a leaf PTE mapping frame `ppn` with the given arch-neutral flags (valid bit implied). */
-  encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair;
+  /**
+   * Encodes a leaf PTE at `level` (0 = 4 KiB; above 0 a superpage, whose `ppn` is aligned to
+   * {@link PagingArch.pageSizeAt}) mapping frame `ppn` with the given arch-neutral flags (valid bit implied). The
+   * level is part of the encoding where the architecture needs it (x86-64 sets PS above level 0; RISC-V ignores it).
+   * Writes `out` and returns it: nothing is allocated.
+   * @throws RangeError for a frame outside `[0, 2^ppnBits)`, flags no leaf can have, or (architecture's choice, see
+   *   [superpage-leaf]) a misaligned frame or a level that holds no leaf
+   */
+  encodeLeaf(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair;
   /** Encodes a non-leaf PTE pointing to the table in frame `ppn`. */
   encodeTable(ppn: number, out: U64Pair): U64Pair;
-  /** Replaces the permission and status flags of a valid leaf, keeping its frame. */
+  /**
+   * Replaces the permission and status flags of a valid leaf at any level, keeping its frame and whatever makes it a
+   * leaf of its level (x86-64: PS, PAT).
+   */
   withFlags(lo: number, hi: number, flags: PteFlags, out: U64Pair): U64Pair;
 
   /**
    * True when a leaf with arch-neutral `flags` allows `access` in `ctx` (the U-bit rules with SUM, MXR, and R/W/X):
-   * - [leaf-allows] a store needs Write, a fetch needs Exec, a load needs Read (or Exec with MXR); user mode
+   * - [leaf-allows] a store needs Write, a fetch needs Exec, a load needs Read (or Exec with MXR; checked where the
+   *   architecture stores execute-only leaves — x86 implies Read); user mode
    *   (privilege 0) reaches only User pages; supervisor mode reaches non-User pages, loads and stores User pages
    *   only with SUM (x86: SMAP off), and never fetches from them (x86: SMEP).
    * - [leaf-allows-ignores-ad] It does not look at Accessed, Dirty or Global: A/D are the walker's A/D policy.

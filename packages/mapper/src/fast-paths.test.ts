@@ -84,7 +84,7 @@ describe.each(ARCHES)('fast paths on %s', (_name, arch) => {
     expect(pm.map(1, URW)).toBeGreaterThan(0);
     const table = findLeafTable(pm, 1);
     const pte = { lo: 0, hi: 0 };
-    arch.encodeLeaf(memory.baseFrame + 77, URW, pte);
+    arch.encodeLeaf(memory.baseFrame + 77, URW, 0, pte);
     memory.write64(table * 4096 + 2 * 8, pte.lo, pte.hi);
     expect(pm.mapPhys(2, memory.baseFrame + 3, URW)).toBe(MapperError.PageAlreadyMapped);
     for (const bad of [0, PteFlag.Write, 1.5, 128, -1, Number.NaN]) {

@@ -354,7 +354,7 @@ export class PageMapper {
       memory.read64(table * PAGE_SIZE + arch.indexAt(vpn, level) * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, level);
       if (kind === PteKind.Table) {
-        table = arch.ppn(s.lo, s.hi);
+        table = arch.ppn(s.lo, s.hi, level);
         continue;
       }
       if (kind !== PteKind.Leaf) {
@@ -369,7 +369,7 @@ export class PageMapper {
       const span = this.spans[level] as number;
       const f = this.found;
       f.vpn = vpn - (vpn % span);
-      f.pfn = arch.ppn(s.lo, s.hi);
+      f.pfn = arch.ppn(s.lo, s.hi, level);
       f.level = level;
       f.flags = arch.flags(s.lo, s.hi);
       return f.pfn + (vpn - f.vpn);
@@ -695,7 +695,7 @@ export class PageMapper {
       for (let i = 0; i < this.entries; i++) {
         this.memory.read64(table * PAGE_SIZE + i * this.pteSize, s);
         if (this.arch.kind(s.lo, s.hi, level) !== PteKind.Table) continue;
-        const child = this.arch.ppn(s.lo, s.hi);
+        const child = this.arch.ppn(s.lo, s.hi, level);
         if (!this.tables.has(child)) continue;
         const start = base + i * span;
         visitor(child, level - 1, start, span);
@@ -805,7 +805,7 @@ export class PageMapper {
     this.memory.read64(this.root * PAGE_SIZE + index * this.pteSize, s);
     const kind = this.arch.kind(s.lo, s.hi, top);
     if (kind === PteKind.Table) {
-      const info = this.tables.get(this.arch.ppn(s.lo, s.hi));
+      const info = this.tables.get(this.arch.ppn(s.lo, s.hi, top));
       if (info) info.pinned = true;
       return;
     }
@@ -831,7 +831,7 @@ export class PageMapper {
     for (let level = this.levels - 1; level > 0; level--) {
       memory.read64(table * PAGE_SIZE + arch.indexAt(vpn, level) * this.pteSize, s);
       if (arch.kind(s.lo, s.hi, level) !== PteKind.Table) return -1;
-      table = arch.ppn(s.lo, s.hi);
+      table = arch.ppn(s.lo, s.hi, level);
     }
     const info = this.tables.get(table);
     if (info === undefined) return -1;
@@ -880,7 +880,7 @@ export class PageMapper {
       memory.zeroFrame(pfn);
     }
     const pte = this.pte;
-    arch.encodeLeaf(pfn, flags | this.forcedFlags, pte);
+    arch.encodeLeaf(pfn, flags | this.forcedFlags, 0, pte);
     memory.write64(addr, pte.lo, pte.hi);
     (this.leafInfo as TableInfo).count++;
     this.memoLo = pte.lo >>> 0;
@@ -956,10 +956,10 @@ export class PageMapper {
       left--;
       if (kind === PteKind.Leaf) {
         n++;
-        fn(eStart, arch.ppn(s.lo, s.hi), level, arch.flags(s.lo, s.hi));
+        fn(eStart, arch.ppn(s.lo, s.hi, level), level, arch.flags(s.lo, s.hi));
       } else if (kind === PteKind.Table && level > 0) {
         n += this.visitIn(
-          arch.ppn(s.lo, s.hi),
+          arch.ppn(s.lo, s.hi, level),
           level - 1,
           eStart,
           Math.max(start, eStart),
@@ -996,7 +996,7 @@ export class PageMapper {
       if (arch.kind(s.lo, s.hi, level) !== PteKind.Table) continue;
       const lo = s.lo;
       const hi = s.hi;
-      const child = arch.ppn(lo, hi);
+      const child = arch.ppn(lo, hi, level);
       n += this.freeTablesIn(
         child,
         level - 1,
@@ -1085,13 +1085,13 @@ export class PageMapper {
           pfn = eStart + pfnDelta;
         }
         if ((flags & RWX) === 0) this.encodeProtNone(pfn, flags, pte);
-        else arch.encodeLeaf(pfn, flags, pte);
+        else arch.encodeLeaf(pfn, flags, level, pte);
         this.setKnownEntry(table, i, level, oldLo, oldHi, false, pte.lo, pte.hi);
         this.lastPfn = pfn;
         continue;
       }
       let child: number;
-      if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi, level);
       else if (kind === PteKind.Invalid) {
         child = this.newTable(table, i, level);
         if (child < 0)
@@ -1144,7 +1144,7 @@ export class PageMapper {
       let child: number;
       if (kind === PteKind.Leaf || pn) {
         if (eStart >= start && eStart + span <= end) {
-          const pfn = arch.ppn(s.lo, s.hi);
+          const pfn = arch.ppn(s.lo, s.hi, level);
           if (this.collecting) {
             const flags = arch.flags(s.lo, s.hi);
             this.collected.push(eStart, pfn, level, pn ? flags & PROT_NONE_FLAGS : flags);
@@ -1164,7 +1164,7 @@ export class PageMapper {
         child = this.splitLeaf(table, i, level, s.lo, s.hi);
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
-      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi, level);
       else throw malformedEntry(level, eStart);
       const r = this.unmapIn(
         child,
@@ -1211,7 +1211,7 @@ export class PageMapper {
         if (toProtNone) {
           if ((next & PROT_NONE_FLAGS) === old) continue;
           this.encodeProtNone(arch.ppn(s.lo, s.hi), next, pte);
-        } else arch.encodeLeaf(arch.ppn(s.lo, s.hi), next, pte);
+        } else arch.encodeLeaf(arch.ppn(s.lo, s.hi), next, 0, pte);
         this.replaceEntry(table, i, 0, s.lo, s.hi, pte.lo, pte.hi);
         continue;
       }
@@ -1239,7 +1239,7 @@ export class PageMapper {
         child = this.splitLeaf(table, i, level, s.lo, s.hi);
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
-      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi, level);
       else throw malformedEntry(level, eStart);
       const r = this.protectIn(
         child,
@@ -1297,7 +1297,7 @@ export class PageMapper {
         if (eStart >= start && eStart + span <= end) {
           const lo = s.lo;
           const hi = s.hi;
-          const pfn = arch.ppn(lo, hi);
+          const pfn = arch.ppn(lo, hi, level);
           const flags = pn ? arch.flags(lo, hi) & PROT_NONE_FLAGS : arch.flags(lo, hi);
           let srcFlags = flags;
           if (!keepWrite && flags & PteFlag.Write) {
@@ -1317,7 +1317,7 @@ export class PageMapper {
           }
           const at = dstTable * PAGE_SIZE + i * this.pteSize;
           if (pn) this.encodeProtNone(pfn, childFlags, pte);
-          else arch.encodeLeaf(pfn, childFlags | this.forcedFlags, pte);
+          else arch.encodeLeaf(pfn, childFlags | this.forcedFlags, level, pte);
           if (dstInfo !== undefined) {
             memory.write64(at, pte.lo, pte.hi);
             dstInfo.count++;
@@ -1348,7 +1348,7 @@ export class PageMapper {
         child = src.splitLeaf(table, i, level, s.lo, s.hi);
         if (child < 0)
           return this.fail(MapperError.FrameAllocationFailed, eStart, level, 'no frame to split');
-      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi);
+      } else if (kind === PteKind.Table) child = arch.ppn(s.lo, s.hi, level);
       else throw malformedEntry(level, eStart);
       const r = this.copyIn(
         src,
@@ -1443,7 +1443,7 @@ export class PageMapper {
         if (fresh) LEAF_DST.fill(0);
       }
       if (pn) this.encodeProtNone(pfn, childFlags, pte);
-      else arch.encodeLeaf(pfn, childFlags | forced, pte);
+      else arch.encodeLeaf(pfn, childFlags | forced, 0, pte);
       if (fresh) {
         LEAF_DST_WORDS[2 * i] = pte.lo;
         LEAF_DST_WORDS[2 * i + 1] = pte.hi;
@@ -1493,7 +1493,7 @@ export class PageMapper {
       const idx = arch.indexAt(vpn, l);
       memory.read64(table * PAGE_SIZE + idx * this.pteSize, s);
       const kind = arch.kind(s.lo, s.hi, l);
-      if (kind === PteKind.Table) table = arch.ppn(s.lo, s.hi);
+      if (kind === PteKind.Table) table = arch.ppn(s.lo, s.hi, l);
       else if (kind === PteKind.Invalid) {
         const t = this.newTable(table, idx, l);
         if (t < 0) return this.fail(MapperError.FrameAllocationFailed, vpn, l, 'no frame for a table');
@@ -1539,7 +1539,7 @@ export class PageMapper {
 
   private splitLeaf(table: number, index: number, level: number, lo: number, hi: number): number {
     const { arch, memory } = this;
-    const pfn = arch.ppn(lo, hi);
+    const pfn = arch.ppn(lo, hi, level);
     const flags = arch.flags(lo, hi);
     const child = this.allocator.alloc();
     if (child === NO_FRAME) return -1;
@@ -1548,7 +1548,7 @@ export class PageMapper {
     const sub = this.spans[level - 1] as number;
     const pte = this.pte;
     for (let j = 0; j < this.entries; j++) {
-      arch.encodeLeaf(pfn + j * sub, flags, pte);
+      arch.encodeLeaf(pfn + j * sub, flags, level - 1, pte);
       memory.write64(child * PAGE_SIZE + j * this.pteSize, pte.lo, pte.hi);
     }
     this.tables.set(child, { count: this.entries, parent: table, index, level: level - 1, pinned: false });
@@ -1838,7 +1838,7 @@ export class PageMapper {
       }
       info.count++;
       const borrowed = parent < 0 && this.sharesKernel && i >= this.entries / 2;
-      if (kind === PteKind.Table && !borrowed) this.adopt(arch.ppn(s.lo, s.hi), level - 1, table, i);
+      if (kind === PteKind.Table && !borrowed) this.adopt(arch.ppn(s.lo, s.hi, level), level - 1, table, i);
     }
   }
 

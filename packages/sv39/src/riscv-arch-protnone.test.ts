@@ -40,7 +40,7 @@ describe.each([
 
   it('is false for zero, valid leaves, tables, and V = 0 entries without the marker', () => {
     expect(arch.isProtNone(0, 0)).toBe(false);
-    arch.encodeLeaf(5, PteFlag.Read | PteFlag.Global, out);
+    arch.encodeLeaf(5, PteFlag.Read | PteFlag.Global, 0, out);
     expect(arch.isProtNone(out.lo, out.hi)).toBe(false);
     arch.encodeTable(5, out);
     expect(arch.isProtNone(out.lo, out.hi)).toBe(false);

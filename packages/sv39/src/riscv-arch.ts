@@ -163,7 +163,8 @@ export class RiscvPagingArch implements PagingArch {
     return false;
   }
 
-  ppn(lo: number, hi: number): number {
+  /** The PPN field (bits 53:10), the same at every level (`_level` is not needed on RISC-V). */
+  ppn(lo: number, hi: number, _level?: number): number {
     return ptePpn(lo, hi);
   }
 
@@ -171,7 +172,12 @@ export class RiscvPagingArch implements PagingArch {
     return (lo >>> 1) & ALL_NEUTRAL;
   }
 
-  encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair {
+  /**
+   * A leaf PTE: V, the R W X U G A D bits of `flags`, the PPN. The same bits at every level (`_level` is ignored: a
+   * superpage is a leaf found above level 0, and {@link RiscvPagingArch.kind} reports a misaligned one Malformed).
+   * @throws RangeError for a PPN outside `[0, 2^44)` or flags with none of R, W, X
+   */
+  encodeLeaf(ppn: number, flags: PteFlags, _level: number, out: U64Pair): U64Pair {
     checkPpn(ppn);
     if ((flags & (PteFlag.Read | PteFlag.Write | PteFlag.Exec)) === 0) {
       throw new RangeError('Sv39 leaf PTE needs at least one of R, W, X');

@@ -1,4 +1,5 @@
 import { Access, PteFlag, PteKind, type U64Pair } from '@pagewright/core';
+import { assertContract, checkPagingArch } from '@pagewright/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createX86Arch, X86_64, X86_64_LA57, X86_ARCHS, x86ArchByName } from './x86-arch.js';
 
@@ -47,19 +48,19 @@ describe('X86PagingArch geometry', () => {
 
 describe('X86PagingArch codec', () => {
   it('encodes a 4 KiB leaf: P, RW, US, G, A, D, and XD for a non-executable page', () => {
-    X86_64.encodeLeaf(0x12345, PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed, out);
+    X86_64.encodeLeaf(0x12345, PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed, 0, out);
     expect(bits(out.lo, out.hi)).toBe(0x8000_0000_1234_5027n);
-    X86_64.encodeLeaf(0x12345, PteFlag.Read | PteFlag.Exec | PteFlag.Global | PteFlag.Dirty, out);
+    X86_64.encodeLeaf(0x12345, PteFlag.Read | PteFlag.Exec | PteFlag.Global | PteFlag.Dirty, 0, out);
     expect(bits(out.lo, out.hi)).toBe(0x1234_5141n);
     expect(X86_64.kind(out.lo, out.hi, 0)).toBe(PteKind.Leaf);
     expect(X86_64.ppn(out.lo, out.hi)).toBe(0x12345);
     expect(X86_64.flags(out.lo, out.hi)).toBe(PteFlag.Read | PteFlag.Exec | PteFlag.Global | PteFlag.Dirty);
-    expect(() => X86_64.encodeLeaf(2 ** 28, PteFlag.Read, out)).toThrow(RangeError);
-    expect(() => X86_64.encodeLeaf(1, 0, out)).toThrow(RangeError);
+    expect(() => X86_64.encodeLeaf(2 ** 28, PteFlag.Read, 0, out)).toThrow(RangeError);
+    expect(() => X86_64.encodeLeaf(1, 0, 0, out)).toThrow(RangeError);
   });
 
   it('encodes large leaves with PS and checks their alignment', () => {
-    X86_64.encodeLeafAt(512, PteFlag.Read | PteFlag.Write, 1, out);
+    X86_64.encodeLeaf(512, PteFlag.Read | PteFlag.Write, 1, out);
     expect(bits(out.lo, out.hi)).toBe(0x8000_0000_0020_0083n);
     expect(X86_64.kind(out.lo, out.hi, 1)).toBe(PteKind.Leaf);
     expect(X86_64.kind(out.lo, out.hi, 0)).toBe(PteKind.Leaf); // at level 0, bit 7 is PAT
@@ -68,8 +69,42 @@ describe('X86PagingArch codec', () => {
     expect(X86_64.kind(out.lo, out.hi, 3)).toBe(PteKind.Malformed); // PS in a PML4E
     expect(createX86Arch({ gbPages: false }).kind(0x4000_0083, 0, 2)).toBe(PteKind.Malformed);
     expect(X86_64.kind(0x4000_0083, 0, 2)).toBe(PteKind.Leaf);
-    expect(() => X86_64.encodeLeafAt(513, PteFlag.Read, 1, out)).toThrow(/aligned/);
-    expect(() => X86_64.encodeLeafAt(0, PteFlag.Read, 3, out)).toThrow(/level 3/);
+    expect(() => X86_64.encodeLeaf(513, PteFlag.Read, 1, out)).toThrow(/aligned/);
+    expect(() => X86_64.encodeLeaf(0, PteFlag.Read, 3, out)).toThrow(/level 3/);
+    expect(() => createX86Arch({ gbPages: false }).encodeLeaf(0, PteFlag.Read, 2, out)).toThrow(/level 2/);
+  });
+
+  it('ppn at a level: bit 12 of a large leaf is PAT, not a frame bit; tables and 4 KiB PTEs read it', () => {
+    X86_64.encodeLeaf(0x40000, PteFlag.Read | PteFlag.Write, 2, out);
+    expect(bits(out.lo, out.hi)).toBe(0x8000_0000_4000_0083n);
+    expect(X86_64.ppn(out.lo, out.hi, 2)).toBe(0x40000);
+    const patLo = (out.lo | 0x1000) >>> 0; // PAT = 1 in a 1 GiB leaf
+    expect(X86_64.kind(patLo, out.hi, 2)).toBe(PteKind.Leaf);
+    expect(X86_64.ppn(patLo, out.hi, 2)).toBe(0x40000);
+    expect(X86_64.ppn(0x0020_1083, 0, 1)).toBe(512); // a 2 MiB leaf with PAT
+    expect(X86_64.ppn(0x0020_1003, 0, 1)).toBe(513); // a table pointer: bit 12 is an address bit
+    expect(X86_64.ppn(0x0020_1083, 0, 0)).toBe(513); // a 4 KiB PTE with PAT (bit 7)
+    expect(X86_64.ppn(0x0020_1083, 0)).toBe(513); // level defaults to 0
+    X86_64.encodeTable(0x1001, out);
+    for (let level = 0; level < 4; level++) expect(X86_64.ppn(out.lo, out.hi, level)).toBe(0x1001);
+  });
+
+  it('keeps the PagingArch contract (4-level, LA57, without 1 GiB pages, NXE off, MAXPHYADDR 52)', () => {
+    const archs = [
+      X86_64,
+      X86_64_LA57,
+      createX86Arch({ gbPages: false }),
+      createX86Arch({ nxe: false }),
+      createX86Arch({ maxPhyAddr: 52 }),
+    ];
+    for (const arch of archs) {
+      // x86 stores Read implicitly: every flag set with Read (and Exec without NXE) round-trips.
+      const leafFlags = [];
+      for (let f = 0; f < 128; f++) {
+        if ((f & PteFlag.Read) !== 0 && (arch.nxe || (f & PteFlag.Exec) !== 0)) leafFlags.push(f);
+      }
+      assertContract(checkPagingArch(() => arch, { name: arch.name, leafFlags }));
+    }
   });
 
   it('classifies reserved bits against MAXPHYADDR and XD without NXE', () => {
@@ -97,7 +132,7 @@ describe('X86PagingArch codec', () => {
     expect(X86_64.isProtNone(out.lo, out.hi)).toBe(true);
     expect(X86_64.ppn(out.lo, out.hi)).toBe(0x4242);
     expect(X86_64.isProtNone(0, 0)).toBe(false);
-    X86_64.encodeLeaf(0x4242, PteFlag.Read | PteFlag.Global, out);
+    X86_64.encodeLeaf(0x4242, PteFlag.Read | PteFlag.Global, 0, out);
     expect(X86_64.isProtNone(out.lo, out.hi)).toBe(false);
   });
 

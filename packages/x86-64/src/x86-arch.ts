@@ -186,11 +186,13 @@ export class X86PagingArch implements PagingArch {
   }
 
   /**
-   * The frame number of an entry: address bits MAXPHYADDR-1:12. In a 2 MiB or 1 GiB leaf bit 12 is PAT, which shows
-   * here as bit 0 of the frame number (this codec never sets it; align by the page size if you write it yourself).
+   * The frame number of an entry found at `level` (default 0): address bits MAXPHYADDR-1:12. In a 2 MiB or 1 GiB leaf
+   * (PS set above level 0) bit 12 is PAT, not a frame bit: it is left out (SDM Tables 4-17 and 4-18). A table
+   * pointer, a 4 KiB PTE (whose PAT is bit 7) and an inaccessible entry read every address bit.
    */
-  ppn(lo: number, hi: number): number {
-    return (lo >>> 12) + (hi & X86_HI_ADDR_MASK & ~this.reservedHi) * 0x10_0000;
+  ppn(lo: number, hi: number, level = 0): number {
+    const low = level > 0 && (lo & X86_PS) !== 0 ? (lo >>> 12) & ~1 : lo >>> 12;
+    return low + (hi & X86_HI_ADDR_MASK & ~this.reservedHi) * 0x10_0000;
   }
 
   /**
@@ -209,21 +211,15 @@ export class X86PagingArch implements PagingArch {
   }
 
   /**
-   * Encodes a 4 KiB leaf (a level-0 PTE) mapping frame `ppn`: P, R/W from Write, U/S from User, G, A, D, and XD when
-   * Exec is absent (with NXE; without it every page is executable). Read is implied (x86 cannot express a
-   * write-only or execute-only page, as Linux x86's `PROT_WRITE` implies read).
-   * @throws RangeError for a frame outside `[0, 2^(MAXPHYADDR-12))` or flags with none of Read/Write/Exec
+   * Encodes a leaf at `level`: 0 (a 4 KiB PTE), 1 (a 2 MiB PDE, PS set) or 2 (a 1 GiB PDPTE, PS set; needs 1 GiB
+   * pages), mapping frame `ppn` (aligned to the page size): P, R/W from Write, U/S from User, G, A, D, and XD when
+   * Exec is absent (with NXE; without it every page is executable). PAT (bit 7 of a PTE, bit 12 of a large leaf),
+   * PWT and PCD stay 0 (write-back memory). Read is implied (x86 cannot express a write-only or execute-only page,
+   * as Linux x86's `PROT_WRITE` implies read).
+   * @throws RangeError for a frame outside `[0, 2^(MAXPHYADDR-12))`, flags with none of Read/Write/Exec, a level with
+   *   no leaves (3 and above, 2 without 1 GiB pages) or a frame not aligned to the level's page size
    */
-  encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair {
-    return this.encodeLeafAt(ppn, flags, 0, out);
-  }
-
-  /**
-   * Encodes a leaf at `level`: 0 (4 KiB PTE), 1 (2 MiB PDE, PS set) or 2 (1 GiB PDPTE, PS set; needs 1 GiB pages).
-   * `ppn` must be aligned to the page size.
-   * @throws RangeError for a bad level, frame, alignment or flags
-   */
-  encodeLeafAt(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair {
+  encodeLeaf(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair {
     this.checkPpn(ppn);
     if ((flags & (PteFlag.Read | PteFlag.Write | PteFlag.Exec)) === 0) {
       throw new RangeError('an x86-64 leaf needs at least one of Read, Write, Exec');

@@ -4,15 +4,19 @@ import { type AccessContext, type PagingArch, PteKind } from '../paging-arch.js'
 import { assertContract, ContractViolationError } from './kit.js';
 import { checkPagingArch, PAGING_ARCH_RULES } from './paging-arch-kit.js';
 
-/** Bit 0 valid; bits 1..7 the neutral flags (R W X U G A D); bit 8 the PROT_NONE marker; PPN from bit 10. */
+/**
+ * Bit 0 valid; bits 1..7 the neutral flags (R W X U G A D); bit 8 the PROT_NONE marker; bit 9 a page-size bit (set
+ * exactly in leaves above level 0, as x86's PS); PPN from bit 10.
+ */
 const V = 1;
 const PROT_NONE = 0x100;
+const PS = 0x200;
 const FLAGS_SHIFT = 1;
 const RWX = PteFlag.Read | PteFlag.Write | PteFlag.Exec;
 
 /**
  * A small architecture that keeps every rule: 3 levels of 512 entries, 39-bit VAs, 30-bit frame numbers, leaves at
- * levels 0 and 1 only (no 1 GiB pages), RISC-V's permission rules. The broken variants below each change one
+ * levels 0 and 1 only (no 1 GiB pages, a level-1 leaf has the PS bit), RISC-V's permission rules. The broken variants below each change one
  * behaviour.
  */
 class ToyArch implements PagingArch {
@@ -42,12 +46,13 @@ class ToyArch implements PagingArch {
   kind(lo: number, hi: number, level: number): PteKind {
     if ((lo & V) === 0) return PteKind.Invalid;
     const flags = this.flags(lo, hi);
-    if ((flags & RWX) === 0) return level === 0 ? PteKind.Malformed : PteKind.Table;
+    if ((flags & RWX) === 0) return level === 0 || (lo & PS) !== 0 ? PteKind.Malformed : PteKind.Table;
     if (level > this.maxLeafLevel) return PteKind.Malformed;
+    if ((lo & PS) !== (level > 0 ? PS : 0)) return PteKind.Malformed;
     if (this.ppn(lo, hi) % 512 ** level !== 0) return PteKind.Malformed;
     return PteKind.Leaf;
   }
-  ppn(lo: number, hi: number): number {
+  ppn(lo: number, hi: number, _level?: number): number {
     return (lo >>> 10) + (hi & 0xff) * 2 ** 22;
   }
   flags(lo: number, _hi: number): PteFlags {
@@ -58,14 +63,14 @@ class ToyArch implements PagingArch {
     out.hi = Math.floor(ppn / 2 ** 22);
     return out;
   }
-  encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair {
-    return this.write(ppn, ((flags & 0x7f) << FLAGS_SHIFT) | V, out);
+  encodeLeaf(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair {
+    return this.write(ppn, ((flags & 0x7f) << FLAGS_SHIFT) | V | (level > 0 ? PS : 0), out);
   }
   encodeTable(ppn: number, out: U64Pair): U64Pair {
     return this.write(ppn, V, out);
   }
   withFlags(lo: number, hi: number, flags: PteFlags, out: U64Pair): U64Pair {
-    return this.write(this.ppn(lo, hi), ((flags & 0x7f) << FLAGS_SHIFT) | V, out);
+    return this.write(this.ppn(lo, hi), ((flags & 0x7f) << FLAGS_SHIFT) | V | (lo & PS), out);
   }
   leafAllows(flags: PteFlags, access: Access, ctx: AccessContext): boolean {
     const user = (flags & PteFlag.User) !== 0;
@@ -118,8 +123,8 @@ const BROKEN: Record<string, () => PagingArch> = {
   'leaf-round-trip': () =>
     new (class extends ToyArch {
       // Drops Global when it encodes a leaf.
-      override encodeLeaf(ppn: number, flags: PteFlags, out: U64Pair): U64Pair {
-        return super.encodeLeaf(ppn, flags & ~PteFlag.Global, out);
+      override encodeLeaf(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair {
+        return super.encodeLeaf(ppn, flags & ~PteFlag.Global, level, out);
       }
     })(),
   'table-round-trip': () =>
@@ -168,6 +173,52 @@ const BROKEN: Record<string, () => PagingArch> = {
     })(),
 };
 
+/** More broken architectures, each filed under the one rule it breaks: the level of a leaf matters. */
+const MORE_BROKEN: readonly [rule: string, what: string, make: () => PagingArch][] = [
+  [
+    'leaf-round-trip',
+    'encodeLeaf ignores the level (no size bit on a 2 MiB leaf)',
+    () =>
+      new (class extends ToyArch {
+        override encodeLeaf(ppn: number, flags: PteFlags, _level: number, out: U64Pair): U64Pair {
+          return super.encodeLeaf(ppn, flags, 0, out);
+        }
+      })(),
+  ],
+  [
+    'leaf-round-trip',
+    'ppn of a superpage leaf loses the frame bits of the upper half',
+    () =>
+      new (class extends ToyArch {
+        override ppn(lo: number, hi: number, level?: number): number {
+          return level !== undefined && level > 0 && (lo & PS) !== 0 ? lo >>> 10 : super.ppn(lo, hi);
+        }
+      })(),
+  ],
+  [
+    'with-flags',
+    'withFlags drops the size bit of a superpage leaf',
+    () =>
+      new (class extends ToyArch {
+        override withFlags(lo: number, hi: number, flags: PteFlags, out: U64Pair): U64Pair {
+          return super.withFlags(lo & ~PS, hi, flags, out);
+        }
+      })(),
+  ],
+  [
+    'superpage-leaf',
+    'a leaf above maxLeafLevel is classified Leaf',
+    () =>
+      new (class extends ToyArch {
+        override kind(lo: number, hi: number, level: number): PteKind {
+          const k = super.kind(lo, hi, level);
+          const aligned = this.ppn(lo, hi) % 512 ** level === 0;
+          return k === PteKind.Malformed && level === 2 && (lo & PS) !== 0 && aligned ? PteKind.Leaf : k;
+        }
+      })(),
+  ],
+];
+
 /** The toy architecture as a plain object without the members `names` (to drop optional members). */
 function toyWithout(names: readonly string[]): PagingArch {
   const arch = new ToyArch();
@@ -197,6 +248,20 @@ describe('PagingArch contract kit', () => {
     const report = checkPagingArch(BROKEN[rule] as () => PagingArch, { name: rule });
     expect(report.failed.map((f) => f.rule)).toEqual([rule]);
     expect(() => assertContract(report)).toThrow(ContractViolationError);
+  });
+
+  it.each(MORE_BROKEN)('names exactly the rule %s when %s', (rule, _what, broken) => {
+    expect(checkPagingArch(broken).failed.map((f) => f.rule)).toEqual([rule]);
+  });
+
+  it('accepts an architecture that refuses to encode misaligned or too-high leaves', () => {
+    const refusing = new (class extends ToyArch {
+      override encodeLeaf(ppn: number, flags: PteFlags, level: number, out: U64Pair): U64Pair {
+        if (level > this.maxLeafLevel || ppn % 512 ** level !== 0) throw new RangeError('no such leaf');
+        return super.encodeLeaf(ppn, flags, level, out);
+      }
+    })();
+    expect(checkPagingArch(() => refusing).failed).toEqual([]);
   });
 
   it('reports an architecture with only one of the PROT_NONE members', () => {
