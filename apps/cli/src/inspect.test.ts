@@ -10,6 +10,62 @@ async function inspect(script: string, ...options: string[]) {
   return { code, lines: io.out().trimEnd().split('\n'), err: io.err() };
 }
 
+describe('inspect walk ADDR', () => {
+  it('gives the TLB answer, each level and the PA, agreeing with pt, and changes nothing', async () => {
+    const { code, lines, err } = await inspect(
+      [
+        'mmap 0 0x4000 rw- PRIVATE|ANONYMOUS',
+        'w $ 0x41',
+        'pt $ 1',
+        'tlb',
+        'walk $+0x10',
+        'walk $+0x1000 store',
+        'tlb',
+      ].join('\n'),
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const frame = /→ frame (0x[0-9a-f]+)$/.exec(lines[2]!)?.[1];
+    expect(frame).toBeDefined();
+    const walk1 = lines.indexOf(lines.find((l) => l.startsWith('TLB of hart 0'))!);
+    expect(lines[walk1]).toMatch(
+      new RegExp(`^TLB of hart 0: a hit in set \\d+ \\(rw-u-ad\\) → frame ${frame}$`),
+    );
+    expect(lines[walk1 + 1]).toMatch(/^page walk \(sv39, root frame 0x[0-9a-f]+, user-mode load\):$/);
+    const levels = lines.slice(walk1 + 2, walk1 + 5);
+    expect(levels.map((l) => /level (\d)/.exec(l)?.[1])).toEqual(['2', '1', '0']);
+    expect(levels[2]).toMatch(new RegExp(`a leaf \\(4 KiB page\\) → frame ${frame}$`));
+    expect(lines[walk1 + 5]).toBe(
+      `  → a leaf at level 0 maps a 4 KiB page: PA 0x${(Number(frame) * 4096 + 0x10).toString(16)}`,
+    );
+    // The untouched next page: a TLB miss, then a walk that ends at an invalid level-0 entry.
+    const walk2 = lines.findIndex((l, k) => k > walk1 && l.startsWith('TLB of hart 0'));
+    expect(lines[walk2]).toMatch(/^TLB of hart 0: a miss \(a 4 KiB entry would go to set \d+\)$/);
+    expect(lines[walk2 + 4]).toMatch(/level 0: .* not valid$/);
+    expect(lines[walk2 + 5]).toMatch(/^ {2}→ store fault \(cause 15\): V = 0/);
+    // Nothing changed: the counters are as before the two walks.
+    const counters = lines.filter((l) => l.startsWith('hart 0:'));
+    expect(counters).toHaveLength(2);
+    expect(counters[1]).toBe(counters[0]);
+  });
+
+  it('with --tlb off every answer is a miss', async () => {
+    const { lines } = await inspect(
+      ['mmap 0 0x1000 rw- PRIVATE|ANONYMOUS', 'w $ 1', 'walk $'].join('\n'),
+      '--tlb',
+      'off',
+    );
+    expect(lines[2]).toBe('TLB of hart 0: a miss');
+    expect(lines.at(-1)).toMatch(/PA 0x/);
+  });
+
+  it('refuses a bad access kind', async () => {
+    const { code, err } = await inspect('walk 0x1000 poke');
+    expect(code).toBe(1);
+    expect(err).toMatch(/access must be load, store or fetch/);
+  });
+});
+
 describe('pagewright inspect driven through stdin', () => {
   it('runs system calls and accesses against two processes and shows copy-on-write', async () => {
     const { code, lines, err } = await inspect(

@@ -28,6 +28,7 @@ import type { PlugInOptions } from './options.js';
 import type { SubcommandSpec } from './program.js';
 import { didYouMean } from './suggest.js';
 import { formatPteRow, hex, presentRows, pteRows } from './views.js';
+import { walkLines } from './walk-view.js';
 
 /** One inspector command. */
 interface CommandDef {
@@ -423,6 +424,19 @@ export class Inspector {
           if (rows.length > MAX_ROWS)
             this.write(`… ${rows.length - MAX_ROWS} more (pt ADDR PAGES to narrow)`);
           this.write(`${p.vm.pageTable.tableFrames} page-table frames, root ${hex(p.vm.pageTable.root)}`);
+        },
+      },
+      walk: {
+        usage: 'walk ADDR [load|store|fetch]',
+        help: 'what the hart would do for an access (default load): the TLB’s answer, each page-walk level, the PA or fault; changes nothing',
+        complete: (i) => (i === 1 ? ['load', 'store', 'fetch'] : []),
+        run: (a) => {
+          noMore(a, 2);
+          const va = num(a[0], 'ADDR');
+          const kind = a[1] ?? 'load';
+          const access = ['load', 'store', 'fetch'].indexOf(kind);
+          if (access < 0) throw new ArgError(`access must be load, store or fetch, not '${kind}'`);
+          for (const l of walkLines(this.machine, this.proc(), va, access)) this.write(l);
         },
       },
       tlb: {
