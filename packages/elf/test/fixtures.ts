@@ -10,6 +10,8 @@ export const FIXTURES = [
   'riscv64-pie-interp',
   'riscv64-execstack',
   'x86_64-static',
+  'x86_64-static-pie',
+  'x86_64-execstack',
   'x86_64-pie-interp',
 ] as const;
 
