@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Machine, type MachineOptions } from '@pagewright/process-vm';
+import type { MachineOptions } from '@pagewright/process-vm';
 
 const allocators = ['stack', 'bitmap', 'buddy'] as const;
 const arches = ['sv39', 'sv48'] as const;
@@ -14,19 +14,8 @@ const indexes = ['tree', 'list'] as const;
 /** Small TLBs so that entries are evicted and refilled often. */
 const tlbs = ['4x2:lru', '2x2:fifo', '4x1:random', '2x4:plru', 'off'] as const;
 const placements = ['topdown', 'bottomup'] as const;
-/** True when the Machine accepts flush strategy `name` (the strategies' names are being renamed: both spellings). */
-function knownFlush(name: string): boolean {
-  try {
-    new Machine({ flush: name as MachineOptions['flush'], memoryBytes: 1 << 20, harts: 1 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 /** Batched shootdowns, per-page flushes, whole-ASID flushes. */
-const flushes = (
-  knownFlush('shootdown') ? ['shootdown', 'page', 'full'] : ['batched', 'page', 'asid']
-) as MachineOptions['flush'][];
+const flushes = ['shootdown', 'page', 'full'] as const;
 const ads = ['hardware', 'svade'] as const;
 
 /** Every combination, each with a short label. */

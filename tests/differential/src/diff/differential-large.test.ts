@@ -13,12 +13,12 @@ import { STATS, systemsOf } from './systems.js';
  * allocator × architecture × VMA index, with two TLBs, 1–4 harts), half of them with so little memory (640 KiB)
  * that faults and system calls run out of frames. Compared as the small programs are (maps, mincore after every
  * step; smaps and status at the end). CI: 24 × 8 programs of up to 8 phases of up to 400 VMAs per rep; soak:
- * 24 × 60 programs of up to 12 phases of up to 4000 VMAs per rep (each program is ~40× larger than in CI).
+ * 24 × 40 programs of up to 12 phases of up to 8000 VMAs per rep (each program is ~80× larger than in CI).
  */
 const SOAK = process.env.PAGEWRIGHT_SOAK === '1';
-const RUNS = SOAK ? 60 : 8;
+const RUNS = SOAK ? 40 : 8;
 const PHASES = SOAK ? 12 : 8;
-const MAX_COUNT = SOAK ? 4000 : 400;
+const MAX_COUNT = SOAK ? 8000 : 400;
 const SEED0 = Number(process.env.PAGEWRIGHT_SEED ?? 20261204);
 
 const combos = COMBOS.filter((c) => c.options.tlb === '4x2:lru' || c.options.tlb === '2x4:plru').map(
