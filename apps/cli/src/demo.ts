@@ -40,7 +40,16 @@ import { machineOptions } from './machine-options.js';
 import type { PlugInOptions } from './options.js';
 import type { SubcommandSpec } from './program.js';
 import { createStyle, type Style } from './style.js';
-import { formatPteRow, hex, mapsLines, pteRows, tlbDeltas, tlbSnapshot } from './views.js';
+import {
+  flushCount,
+  formatPteRow,
+  hex,
+  mapsLines,
+  presentRows,
+  pteRows,
+  tlbDeltas,
+  tlbSnapshot,
+} from './views.js';
 
 const RW = PROT_READ | PROT_WRITE;
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -58,12 +67,63 @@ interface StepOutcome {
   watch: Watch[];
 }
 
+/** What the machine reported over one step, for the sentences that state facts. */
+interface StepFacts {
+  /** The step's events. */
+  events: readonly MmEvent[];
+  /** Every hart's TLB counters before and after the step. */
+  tlbBefore: readonly TlbStats[];
+  tlbAfter: readonly TlbStats[];
+  /** Frames in use before and after the step. */
+  framesBefore: number;
+  framesAfter: number;
+}
+
 /** One step of the story. */
 interface Step {
   title: string;
-  /** What the kernel does here, in a sentence or two. */
-  explain: string;
+  /**
+   * What the kernel does here, in a sentence or two: every fact in it (hit or miss, which hart, how many frames,
+   * merged or not) is read from the step's events, counters and the machine's state.
+   */
+  explain(facts: StepFacts): string;
   act(): StepOutcome;
+}
+
+/** `1 hart`, `2 harts`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The harts whose flush counters moved between two snapshots. */
+export function flushedHarts(before: readonly TlbStats[], after: readonly TlbStats[]): number[] {
+  return after.flatMap((a, i) => (flushCount(a) > flushCount(before[i]!) ? [i] : []));
+}
+
+/** `hart 0`, `harts 0 and 1`, `harts 0, 1 and 2`. */
+function hartList(ids: readonly number[]): string {
+  if (ids.length === 1) return `hart ${ids[0]}`;
+  return `harts ${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
+}
+
+/** Events of one kind. */
+function eventsOf<K extends MmEventKind>(
+  events: readonly MmEvent[],
+  kind: K,
+): Extract<MmEvent, { kind: K }>[] {
+  return events.filter((e): e is Extract<MmEvent, { kind: K }> => e.kind === kind);
+}
+
+/** A sentence on the TLB flushes of a step, from the counters and the shootdown events. */
+function flushSentence(f: StepFacts, noTlb: boolean): string {
+  const harts = flushedHarts(f.tlbBefore, f.tlbAfter);
+  if (harts.length === 0) return 'No TLB was flushed.';
+  if (noTlb) return `There is no TLB: the flush requests to ${hartList(harts)} had nothing to drop.`;
+  const ipis = eventsOf(f.events, 'tlb.shootdown').reduce((n, e) => n + e.ipis, 0);
+  return (
+    `The TLB of ${hartList(harts)} was flushed` +
+    (ipis > 0 ? ` (${plural(ipis, 'IPI')} to other harts).` : '.')
+  );
 }
 
 /** The `demo.step` record closing each step in `--json` mode. */
@@ -157,6 +217,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
   const machine = new Machine(machineOptions(plugIns, {}, sink));
   const framesAtBoot = machine.framesInUse();
   const o = machine.options;
+  const noTlb = machine.harts.every((h) => h.tlb.capacity === 0);
 
   if (json) {
     out(toJson({ kind: 'demo.boot', options: o, framesInUse: framesAtBoot }));
@@ -164,7 +225,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     out(s.bold('pagewright demo — the life of a process’s address space'));
     out(
       s.dim(
-        `machine: ${o.arch}, ${o.harts} harts, TLB ${o.tlb} per hart, ${o.allocator} allocator over ` +
+        `machine: ${o.arch}, ${plural(o.harts, 'hart')}, ${o.tlb === 'off' ? 'no TLB' : `TLB ${o.tlb} per hart`}, ${o.allocator} allocator over ` +
           `${o.memoryBytes / 2 ** 20} MiB, VMA index ${o.vmaIndex}, ${o.placement} placement, ` +
           `A/D ${o.ad}, flush ${o.flush}, seed ${o.seed}`,
       ),
@@ -179,11 +240,17 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
   let area = 0; // the anonymous mapping
   let moved = 0; // where mremap moved part of it
   const P = PAGE_SIZE;
+  // Facts measured inside a step's act, for its explanation.
+  let lastLoad = ''; // what the TLB did for the demand-fault step's last load
+  let fixedFreed = 0; // frames the MAP_FIXED mmap freed
+  let framesMoved: boolean | null = null; // mremap kept the same frames
+  let stackGrew = false;
+  let guardSignal = '';
 
   const steps: Step[] = [
     {
       title: 'exec: a process with an initial stack',
-      explain:
+      explain: () =>
         'spawn() builds a fresh address space: code and data from the program image, an empty heap after them, ' +
         'and a stack at the top of the user half holding argc, argv, envp and the auxiliary vector (SysV ABI).',
       act() {
@@ -213,9 +280,11 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'brk: the heap grows',
-      explain:
-        'brk() only moves the end of the [heap] VMA: no frame is allocated yet (memory is given out lazily, on the ' +
-        'first touch).',
+      explain: (f) =>
+        'brk() only moves the end of the [heap] VMA' +
+        (eventsOf(f.events, 'fault').length === 0 && f.framesAfter === f.framesBefore
+          ? ': no frame is allocated yet (memory is given out lazily, on the first touch).'
+          : `; frames in use went from ${f.framesBefore} to ${f.framesAfter}.`),
       act() {
         heapStart = parent.brk(0);
         const ret = parent.brk(heapStart + 3 * P);
@@ -227,9 +296,14 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'demand faults',
-      explain:
-        'The first store to a heap page faults; the kernel allocates a zeroed frame and maps it. The first load ' +
-        'of an untouched page maps the shared zero page read-only instead (no new frame).',
+      explain: (f) => {
+        const faults = eventsOf(f.events, 'fault');
+        return (
+          `The first store to a heap page faults; the kernel allocates a zeroed frame and maps it. The first load ` +
+          `of an untouched page maps the shared zero page read-only instead (no new frame). ` +
+          `${plural(faults.length, 'page fault')} in all; ${plural(f.framesAfter - f.framesBefore, 'new frame')}.`
+        );
+      },
       act() {
         const calls: string[] = [];
         calls.push(
@@ -239,15 +313,34 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
           `store8(${hex(heapStart + P)}, 0x42) → ${parent.store8(heapStart + P, 0x42) === 0 ? 'ok' : 'signal'}`,
         );
         calls.push(`load8(${hex(heapStart + 2 * P)}) → ${parent.load8(heapStart + 2 * P)}`);
-        calls.push(`load8(${hex(heapStart)}) → ${hex(parent.load8(heapStart))} (a TLB hit: no fault)`);
+        const hart = machine.harts[parent.hartId]!;
+        const before = { ...hart.tlb.stats };
+        const faultsBefore = sink.events.filter((e) => e.kind === 'fault').length;
+        const value = parent.load8(heapStart);
+        const hits = hart.tlb.stats.hits - before.hits;
+        const faulted = sink.events.filter((e) => e.kind === 'fault').length > faultsBefore;
+        lastLoad = faulted
+          ? 'a page fault'
+          : hits > 0
+            ? `a TLB hit on hart ${hart.id}: no fault`
+            : hart.tlb.capacity === 0
+              ? `no TLB on hart ${hart.id}: a page walk, no fault`
+              : `a TLB miss on hart ${hart.id}, then a page walk: no fault`;
+        calls.push(`load8(${hex(heapStart)}) → ${hex(value)} (${lastLoad})`);
         return { calls, watch: [{ proc: parent, va: heapStart, pages: 3 }] };
       },
     },
     {
       title: 'anonymous mmap',
-      explain:
-        'mmap(NULL, 16 pages, rw-, MAP_PRIVATE|MAP_ANONYMOUS) picks a free range (below the stack, top-down by ' +
-        'default); touching 12 of its pages faults each one in.',
+      explain: (f) =>
+        `mmap(NULL, 16 pages, rw-, MAP_PRIVATE|MAP_ANONYMOUS) picks a free range (${
+          o.placement === 'bottomup'
+            ? 'bottom-up: the lowest that fits above the mmap base'
+            : o.placement === 'topdown'
+              ? 'top-down: the highest that fits below the mmap base, under the stack'
+              : `by the ${o.placement} placement policy`
+        }); touching 12 of its pages took ${plural(eventsOf(f.events, 'fault').length, 'page fault')} and ` +
+        `${plural(f.framesAfter - f.framesBefore, 'frame')} (data and page tables).`,
       act() {
         area = parent.mmap(0, 16 * P, RW, ANON);
         const f = parent.fill(area, 12 * P, 0x5a);
@@ -262,11 +355,20 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'MAP_FIXED over an existing mapping',
-      explain:
-        'A MAP_FIXED mmap replaces whatever was mapped there: the two pages it covers are unmapped (their frames ' +
-        'freed) and the old VMA is split around the new read-only one.',
+      explain: (f) => {
+        const splits = eventsOf(f.events, 'vma.split').length;
+        return (
+          `A MAP_FIXED mmap replaces whatever was mapped there: the two pages it covers are unmapped ` +
+          `(${plural(fixedFreed, 'frame')} freed)` +
+          (splits > 0
+            ? ` and the old VMA is split around the new read-only one (${plural(splits, 'split')}).`
+            : '.')
+        );
+      },
       act() {
+        const framesBeforeFixed = machine.framesInUse();
         const ret = parent.mmap(area + 4 * P, 2 * P, PROT_READ, ANON | MAP_FIXED);
+        fixedFreed = framesBeforeFixed - machine.framesInUse();
         return {
           calls: [
             syscallText(
@@ -282,9 +384,14 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'mprotect splits a VMA',
-      explain:
-        'mprotect on two pages in the middle of a VMA splits it in three; the PTEs of the pages already present ' +
-        'lose their W bit and their TLB entries are flushed.',
+      explain: (f) => {
+        const splits = eventsOf(f.events, 'vma.split').length;
+        return (
+          `mprotect on two pages in the middle of a VMA ` +
+          (splits > 0 ? `splits it in ${splits + 1} (${plural(splits, 'split')})` : 'does not split it') +
+          `; the PTEs of the pages already present lose their W bit. ${flushSentence(f, noTlb)}`
+        );
+      },
       act() {
         const ret = parent.mprotect(area + 8 * P, 2 * P, PROT_READ);
         const w = parent.store8(area + 8 * P, 1);
@@ -301,9 +408,16 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'mprotect re-merges it',
-      explain:
-        'Giving the pages their old rights back makes the three VMAs compatible again (same flags, same anon_vma, ' +
-        'contiguous): Linux merges them into one.',
+      explain: (f) => {
+        const merges = eventsOf(f.events, 'vma.merge').length;
+        return (
+          'Giving the pages their old rights back makes the three VMAs compatible again (same flags, same anon_vma, ' +
+          'contiguous): ' +
+          (merges > 0
+            ? `Linux merges them into one (${plural(merges, 'merge')}).`
+            : 'yet they were not merged.')
+        );
+      },
       act() {
         const ret = parent.mprotect(area + 8 * P, 2 * P, RW);
         return {
@@ -314,10 +428,14 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'fork: copy-on-write',
-      explain:
+      explain: (f) =>
         'fork() copies the VMAs and the page tables, not the memory: every private writable page is now mapped ' +
-        'read-only in both processes, its frame shared, and the parent’s stale writable TLB entries are shot down ' +
-        'on every hart. The child runs on hart 1.',
+        `read-only in both processes, its frame shared. ${flushSentence(f, noTlb)} ` +
+        (child === null
+          ? ''
+          : child.hartId === parent.hartId
+            ? `The child runs on hart ${child.hartId}, the parent's (the machine has ${plural(machine.harts.length, 'hart')}).`
+            : `The child runs on hart ${child.hartId}, the parent on hart ${parent.hartId}.`),
       act() {
         // One shared anonymous page, to contrast with the private ones after the fork.
         const shared = parent.mmap(0, P, RW, MAP_SHARED | MAP_ANONYMOUS);
@@ -340,10 +458,17 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'a COW break',
-      explain:
-        'The child writes to a shared page: a write-protect fault; the kernel copies the frame for the child. ' +
-        'Then the child writes to a page the parent has meanwhile copied for itself: that frame has one mapper ' +
-        'left, so it is reused without a copy.',
+      explain: (f) => {
+        const cow = eventsOf(f.events, 'cow.break');
+        const copied = cow.filter((c) => !c.reused).length;
+        const reused = cow.length - copied;
+        return (
+          'The child writes to a shared page: a write-protect fault. Then the parent writes to another shared ' +
+          'page, and the child to that same page, whose frame the parent no longer maps. ' +
+          `${plural(cow.length, 'COW break')}: ${plural(copied, 'frame')} copied, ${reused} reused without a copy ` +
+          '(a frame left with one mapper).'
+        );
+      },
       act() {
         const c = child!;
         const calls: string[] = [];
@@ -367,11 +492,22 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'mremap moves a region without copying',
-      explain:
-        'Growing the first 4 pages to 12 cannot happen in place (the MAP_FIXED mapping is in the way), so with ' +
-        'MREMAP_MAYMOVE the kernel moves the VMA and its page-table entries: same frames, new addresses.',
+      explain: () =>
+        'Growing the first 4 pages to 12 in place would run into the MAP_FIXED mapping, so with MREMAP_MAYMOVE ' +
+        (moved === area
+          ? 'the kernel could still grow it in place.'
+          : `the kernel moves the VMA and its page-table entries: ${
+              framesMoved ? 'same frames, new addresses' : 'new addresses (the frames differ)'
+            }.`),
       act() {
+        const frames = presentRows(parent, area, 4 * P).map((r) => r.pfn);
         moved = parent.mremap(area, 4 * P, 12 * P, MREMAP_MAYMOVE);
+        framesMoved =
+          moved >= 0 &&
+          frames.join() ===
+            presentRows(parent, moved, 4 * P)
+              .map((r) => r.pfn)
+              .join();
         return {
           calls: [
             syscallText('mremap', [area, 4 * P, 12 * P, 'MREMAP_MAYMOVE'], moved),
@@ -386,8 +522,9 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'munmap',
-      explain:
-        'munmap removes the VMA, clears its PTEs, flushes the TLBs and only then returns the frames to the allocator.',
+      explain: (f) =>
+        'munmap removes the VMA, clears its PTEs, flushes the TLBs and only then returns the frames to the ' +
+        `allocator: ${plural(f.framesBefore - f.framesAfter, 'frame')} returned. ${flushSentence(f, noTlb)}`,
       act() {
         const ret = parent.munmap(moved, 12 * P);
         return {
@@ -398,19 +535,19 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'the stack grows — until the guard gap',
-      explain:
-        'A fault just below the [stack] VMA grows it (it is VM_GROWSDOWN). After a mapping is placed 16 pages ' +
-        'below the stack, growing again would leave less than the stack guard gap (256 pages) above it, so the ' +
-        'fault is a SIGSEGV.',
+      explain: () =>
+        `A fault just below the [stack] VMA ${stackGrew ? 'grows it' : 'would grow it'} (it is VM_GROWSDOWN). ` +
+        'After a mapping is placed 16 pages below the stack, growing again would leave less than the stack guard ' +
+        `gap (${plural(parent.vm.limits.stackGuardGapPages, 'page')}) above it, so the fault is ` +
+        `${guardSignal === '' ? 'handled' : `a ${guardSignal}`}.`,
       act() {
         const stack = [...parent.vm.vmas].find(
           (v) => v.start * P <= parent.vm.startStack && parent.vm.startStack < v.end * P,
         )!;
         const below = stack.start * P - P;
         const calls: string[] = [];
-        calls.push(
-          `store8(${hex(below)}, 1) → ${parent.store8(below, 1) === 0 ? 'ok (the stack grew by a page)' : 'signal'}`,
-        );
+        stackGrew = parent.store8(below, 1) === 0;
+        calls.push(`store8(${hex(below)}, 1) → ${stackGrew ? 'ok (the stack grew by a page)' : 'signal'}`);
         const guard = parent.mmap(below - 16 * P, P, RW, ANON | MAP_FIXED);
         calls.push(
           syscallText(
@@ -420,6 +557,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
           ),
         );
         const r = parent.store8(below - P, 1);
+        guardSignal = r === 0 ? '' : signalOf(r, below - P).signal;
         const sig = r === 0 ? 'ok' : `${signalOf(r, below - P).signal} (${signalOf(r, below - P).code})`;
         calls.push(`store8(${hex(below - P)}, 1) → ${sig}`);
         return { calls, watch: [{ proc: parent, va: below - P, pages: 2 }] };
@@ -427,9 +565,10 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     },
     {
       title: 'exit: every frame returned',
-      explain:
-        'exit() tears each address space down: every data frame and every page-table frame goes back to the ' +
-        'allocator, and the ASID is flushed from every TLB.',
+      explain: (f) =>
+        'exit() tears each address space down: its data frames and page-table frames go back to the allocator ' +
+        `(${plural(f.framesBefore - f.framesAfter, 'frame')}, leaving ${f.framesAfter} in use; ${framesAtBoot} at boot). ` +
+        flushSentence(f, noTlb),
       act() {
         const calls: string[] = [];
         if (child) {
@@ -475,7 +614,17 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
     } else {
       out();
       out(s.bold(s.cyan(`── ${n + 1}. ${step.title} `.padEnd(80, '─'))));
-      out(s.dim(step.explain));
+      out(
+        s.dim(
+          step.explain({
+            events: sink.events,
+            tlbBefore,
+            tlbAfter,
+            framesBefore,
+            framesAfter: frames,
+          }),
+        ),
+      );
       for (const c of outcome.calls) out(`  ${s.yellow('$')} ${c}`);
       for (const pid of new Set([...previousMaps.keys(), ...maps.keys()])) {
         const d = diffLines(previousMaps.get(pid) ?? [], maps.get(pid) ?? []);
