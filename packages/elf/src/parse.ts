@@ -159,12 +159,12 @@ export function elfRead(bytes: Uint8Array, pos: bigint, len: number): Uint8Array
 
 /**
  * Linux's `load_elf_phdrs`: the program header table, or null when `e_phentsize` is not 56, the table is empty or
- * larger than a page (`ELF_MIN_ALIGN`), or cannot be read whole.
+ * larger than 64 KiB (at most 1170 entries; Linux 6.18 no longer limits it to a page), or cannot be read whole.
  */
 export function readProgramHeaders(bytes: Uint8Array, header: ElfHeader): ProgramHeader[] | null {
   if (header.phentsize !== ELF64_PHDR_SIZE) return null;
   const size = ELF64_PHDR_SIZE * header.phnum;
-  if (size === 0 || size > 65536 || size > 4096) return null;
+  if (size === 0 || size > 65536) return null;
   const table = elfRead(bytes, header.phoff, size);
   if (typeof table === 'string') return null;
   const out: ProgramHeader[] = [];
@@ -192,7 +192,7 @@ export function readProgramHeaders(bytes: Uint8Array, header: ElfHeader): Progra
  * 1. the magic `\x7fELF` → `ENOEXEC` (also for a file shorter than 4 bytes);
  * 2. `e_type` is `ET_EXEC` or `ET_DYN` → `ENOEXEC`;
  * 3. (the machine check `elf_check_arch` depends on the machine: {@link planElfLoad} makes it);
- * 4. `e_phentsize == 56`, `1 <= e_phnum` and the table at most a page (`e_phnum <= 73`), the table readable
+ * 4. `e_phentsize == 56`, `1 <= e_phnum` and the table at most 64 KiB (`e_phnum <= 1170`), the table readable
  *    whole → `ENOEXEC` (`load_elf_phdrs` returns NULL);
  * 5. the first `PT_INTERP`: `2 <= p_filesz <= PATH_MAX` → `ENOEXEC`; readable → `EIO` (past end of file) or
  *    `EINVAL` (offset past `LLONG_MAX`); last byte NUL → `ENOEXEC`;
@@ -213,8 +213,8 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   const programHeaders = readProgramHeaders(bytes, header);
   if (programHeaders === null) {
     const size = ELF64_PHDR_SIZE * header.phnum;
-    if (size === 0 || size > 4096)
-      throw new ElfError('ENOEXEC', 'bad-phnum', `e_phnum ${header.phnum} (table must be 1 to 4096 bytes)`);
+    if (size === 0 || size > 65536)
+      throw new ElfError('ENOEXEC', 'bad-phnum', `e_phnum ${header.phnum} (table must be 1 to 65536 bytes)`);
     throw new ElfError('ENOEXEC', 'phdrs-unreadable', 'program header table past the end of the file');
   }
   let interpreter: string | null = null;
