@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * source (the aliases below), so `vitest` needs no build; the published packages resolve through `dist`.
  */
 const root = import.meta.dirname;
-const dirs = ['packages', 'apps', 'tests'].flatMap((group) =>
+const dirs = ['packages', 'apps', 'tests', 'examples'].flatMap((group) =>
   existsSync(join(root, group))
     ? readdirSync(join(root, group))
         .filter((d) => existsSync(join(root, group, d, 'package.json')))
@@ -44,7 +44,7 @@ export default defineConfig({
       test: {
         name: dir.split('/')[1] as string,
         root: join(root, dir),
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts', '*.test.ts'],
         testTimeout: 60_000,
         hookTimeout: 60_000,
       },

@@ -51,7 +51,7 @@ describe('the built pagewright executable', () => {
     const ok = pagewright(['help', 'demo']);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/^Usage: pagewright demo/);
-    expect(ok.out).toMatch(/Global Options:[\s\S]*--allocator <name>/);
+    expect(ok.out).toMatch(/Global Options:[\s\S]*--allocator <name|file>/);
     const bad = pagewright(['help', 'dmeo']);
     expect(bad.code).toBe(2);
     expect(bad.out).toBe('');

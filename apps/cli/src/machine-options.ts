@@ -17,12 +17,14 @@ export function machineOptions(
   events?: EventSink | undefined,
 ): MachineOptions {
   const o: MachineOptions = { ...base };
-  if (plugIns.allocator !== undefined) o.allocator = plugIns.allocator;
-  if (plugIns.arch !== undefined) o.arch = plugIns.arch;
+  // Names were checked against the registries and module paths loaded into factories by the option parser.
+  if (plugIns.allocator !== undefined) o.allocator = plugIns.allocator as MachineOptions['allocator'];
+  if (plugIns.arch !== undefined) o.arch = plugIns.arch as MachineOptions['arch'];
   if (plugIns.tlb !== undefined) o.tlb = plugIns.tlb;
-  if (plugIns.vma !== undefined) o.vmaIndex = plugIns.vma;
-  if (plugIns.placement !== undefined) o.placement = plugIns.placement;
-  if (plugIns.flush !== undefined) o.flush = plugIns.flush;
+  if (plugIns.tlbPolicy !== undefined) o.tlbPolicy = plugIns.tlbPolicy as MachineOptions['tlbPolicy'];
+  if (plugIns.vma !== undefined) o.vmaIndex = plugIns.vma as MachineOptions['vmaIndex'];
+  if (plugIns.placement !== undefined) o.placement = plugIns.placement as MachineOptions['placement'];
+  if (plugIns.flush !== undefined) o.flush = plugIns.flush as MachineOptions['flush'];
   if (plugIns.ad !== undefined) o.ad = plugIns.ad;
   if (plugIns.seed !== undefined) o.seed = plugIns.seed;
   if (plugIns.harts !== undefined) o.harts = plugIns.harts;

@@ -1,37 +1,51 @@
 /**
- * The global plug-in options every command shares (`--allocator`, `--arch`, `--tlb`, `--vma`, `--placement`,
- * `--ad`, `--flush`, `--seed`, `--aslr`, `--harts`, `--memory`), with the names and values the library uses, and their validation.
+ * The global plug-in options every command shares (`--allocator`, `--arch`, `--tlb`, `--tlb-policy`, `--vma`,
+ * `--placement`, `--ad`, `--flush`, `--seed`, `--aslr`, `--harts`, `--memory`), with the names the library's
+ * registries define, and their validation. A plug-in option also takes a module path (`./my-alloc.mjs`) whose
+ * default export is the factory; {@link loadPlugInModules} imports them before the machine is built.
  *
  * @module
  */
+import { FRAME_ALLOCATOR_NAMES } from '@pagewright/frames';
+import { ARCH_NAMES, FLUSH_STRATEGIES } from '@pagewright/process-vm';
+import { REPLACEMENT_POLICY_NAMES } from '@pagewright/tlb';
+import { PLACEMENTS, VMA_INDEXES } from '@pagewright/vma';
 import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './io.js';
+import { isModulePath, loadPluginFactory } from './plugin-module.js';
 
-/** Frame allocators the `Machine` knows. */
-export const ALLOCATORS = ['stack', 'bitmap', 'buddy'] as const;
-/** Paging architectures. */
-export const ARCHES = ['sv39', 'sv48'] as const;
-/** VMA indexes. */
-export const VMA_INDEXES = ['tree', 'list'] as const;
-/** Free-area placement policies. */
-export const PLACEMENTS = ['topdown', 'bottomup'] as const;
+/** Frame allocators the `Machine` knows (`FRAME_ALLOCATORS` of `@pagewright/frames`). */
+export const ALLOCATORS: readonly string[] = FRAME_ALLOCATOR_NAMES;
+/** Paging architectures (`ARCHES` of `@pagewright/process-vm`). */
+export const ARCHES: readonly string[] = ARCH_NAMES;
+/** VMA indexes (`VMA_INDEXES` of `@pagewright/vma`). */
+export const VMA_INDEX_NAMES: readonly string[] = Object.keys(VMA_INDEXES);
+/** Free-area placement policies (`PLACEMENTS` of `@pagewright/vma`). */
+export const PLACEMENT_NAMES: readonly string[] = Object.keys(PLACEMENTS);
+/** TLB replacement policies (`BUILTIN_REPLACEMENT_POLICIES` of `@pagewright/tlb`). */
+export const TLB_POLICIES: readonly string[] = REPLACEMENT_POLICY_NAMES;
 /** A/D-bit policies. */
 export const AD_POLICIES = ['svade', 'hardware'] as const;
 /**
  * TLB flush strategies after a page-table change (process-vm's names: `shootdown` batches per operation and
- * collapses past a threshold, `page` flushes each page, `full` flushes the address space; `batched` and `asid` are
- * accepted as the former names of `shootdown` and `full`).
+ * collapses past a threshold, `page` flushes each page, `full` flushes the address space).
  */
-export const FLUSH_STRATEGIES = ['shootdown', 'page', 'full', 'batched', 'asid'] as const;
+export const FLUSH_NAMES: readonly string[] = FLUSH_STRATEGIES;
+
+/** A plug-in given by module path, loaded: the module's default export. */
+export type LoadedFactory = (context: never) => unknown;
 
 /** The plug-in choices given on the command line, already validated (absent = the library's default). */
 export interface PlugInOptions {
-  allocator?: (typeof ALLOCATORS)[number];
-  arch?: (typeof ARCHES)[number];
+  /** A built-in name, a module path (before loading) or the loaded factory. */
+  allocator?: string | LoadedFactory;
+  arch?: string | LoadedFactory;
   tlb?: string;
-  vma?: (typeof VMA_INDEXES)[number];
-  placement?: (typeof PLACEMENTS)[number];
+  tlbPolicy?: string | LoadedFactory;
+  vma?: string | LoadedFactory;
+  placement?: string | LoadedFactory;
   ad?: (typeof AD_POLICIES)[number];
-  flush?: (typeof FLUSH_STRATEGIES)[number];
+  flush?: string;
   seed?: number;
   aslr?: boolean;
   checkTlb?: boolean;
@@ -59,17 +73,30 @@ export function parseMemorySize(value: string): number {
   return bytes;
 }
 
+/** A plug-in option: one of `names`, or a module path (`./x.mjs`) whose default export is a factory. */
+function plugInOption(flags: string, what: string, names: readonly string[]): Option {
+  return new Option(
+    flags,
+    `${what}: ${names.join(', ')}, or FILE.mjs (its default export is a factory)`,
+  ).argParser((v: string) => {
+    if (names.includes(v) || isModulePath(v)) return v;
+    throw new InvalidArgumentError(
+      `Allowed choices are ${names.join(', ')}, or a module path like ./my-${what.split(' ').pop()}.mjs.`,
+    );
+  });
+}
+
 /**
  * The global options as commander `Option`s. `tlbSpecCheck` validates a `--tlb` value (the library's own
  * parser), throwing on a bad one.
  */
 export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
   return [
-    new Option('--allocator <name>', 'frame allocator').choices(ALLOCATORS),
-    new Option('--arch <name>', 'paging architecture').choices(ARCHES),
+    plugInOption('--allocator <name|file>', 'frame allocator', ALLOCATORS),
+    plugInOption('--arch <name|file>', 'paging architecture', ARCHES),
     new Option(
       '--tlb <spec>',
-      'TLB geometry and policy per hart: SETSxWAYS[:POLICY], e.g. 16x4:lru',
+      'TLB geometry and policy per hart: SETSxWAYS[:POLICY], e.g. 16x4:lru, or off',
     ).argParser((v: string) => {
       try {
         tlbSpecCheck(v);
@@ -78,12 +105,15 @@ export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
       }
       return v;
     }),
-    new Option('--vma <index>', 'VMA index').choices(VMA_INDEXES),
-    new Option('--placement <policy>', 'free-area placement policy').choices(PLACEMENTS),
-    new Option('--ad <policy>', 'accessed/dirty-bit policy').choices(AD_POLICIES),
-    new Option('--flush <strategy>', 'TLB flush strategy after a page-table change').choices(
-      FLUSH_STRATEGIES,
+    plugInOption(
+      '--tlb-policy <name|file>',
+      'TLB replacement policy (overrides the :POLICY of --tlb)',
+      TLB_POLICIES,
     ),
+    plugInOption('--vma <name|file>', 'VMA index', VMA_INDEX_NAMES),
+    plugInOption('--placement <name|file>', 'free-area placement policy', PLACEMENT_NAMES),
+    new Option('--ad <policy>', 'accessed/dirty-bit policy').choices(AD_POLICIES),
+    new Option('--flush <strategy>', 'TLB flush strategy after a page-table change').choices(FLUSH_NAMES),
     new Option('--seed <n>', 'seed of every random choice').argParser((v: string) => parseInteger(v, 'seed')),
     new Option('--harts <n>', 'number of harts').argParser((v: string) => parseInteger(v, 'harts', 1, 64)),
     new Option('--memory <size>', 'physical memory (256, 64M, 1G)').argParser(parseMemorySize),
@@ -95,23 +125,60 @@ export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
   ];
 }
 
+const PLUG_IN_KEYS = [
+  'allocator',
+  'arch',
+  'tlb',
+  'tlbPolicy',
+  'vma',
+  'placement',
+  'ad',
+  'flush',
+  'seed',
+  'aslr',
+  'checkTlb',
+  'harts',
+  'memory',
+] as const;
+
 /** Picks the plug-in options out of commander's merged option record. */
 export function pickPlugInOptions(all: Record<string, unknown>): PlugInOptions {
   const out: Record<string, unknown> = {};
-  for (const k of [
-    'allocator',
-    'arch',
-    'tlb',
-    'vma',
-    'placement',
-    'ad',
-    'flush',
-    'seed',
-    'aslr',
-    'checkTlb',
-    'harts',
-    'memory',
-  ])
-    if (all[k] !== undefined) out[k] = all[k];
+  for (const k of PLUG_IN_KEYS) if (all[k] !== undefined) out[k] = all[k];
   return out as PlugInOptions;
+}
+
+/** The options that may name a module, with their flags (for error messages). */
+const MODULE_OPTIONS = [
+  ['allocator', '--allocator'],
+  ['arch', '--arch'],
+  ['tlbPolicy', '--tlb-policy'],
+  ['vma', '--vma'],
+  ['placement', '--placement'],
+] as const;
+
+/**
+ * Imports every plug-in option given as a module path and replaces it with its factory, wrapped so that an
+ * exception thrown by the user's factory is a usage error naming the option and the file.
+ *
+ * @throws UsageError for a missing file, a module that fails to load or has no factory as its default export
+ */
+export async function loadPlugInModules(plugIns: PlugInOptions, cwd?: string): Promise<PlugInOptions> {
+  const out: PlugInOptions = { ...plugIns };
+  for (const [key, flag] of MODULE_OPTIONS) {
+    const value = out[key];
+    if (typeof value !== 'string' || !isModulePath(value)) continue;
+    const factory = await loadPluginFactory(value, flag, cwd);
+    const wrapped = (context: never): unknown => {
+      try {
+        return factory(context);
+      } catch (e) {
+        throw new UsageError(
+          `${flag} ${value}: the factory threw: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    };
+    out[key] = wrapped;
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE, UsageError } from './io.js';
-import { type PlugInOptions, pickPlugInOptions, plugInOptions } from './options.js';
+import { loadPlugInModules, type PlugInOptions, pickPlugInOptions, plugInOptions } from './options.js';
 import { didYouMean } from './suggest.js';
 import { CLI_VERSION } from './version.js';
 
@@ -102,7 +102,7 @@ export function buildProgram(
       const merged = self.optsWithGlobals();
       const ctx: CommandContext = {
         io,
-        plugIns: pickPlugInOptions(merged),
+        plugIns: await loadPlugInModules(pickPlugInOptions(merged)),
         colorFlag: merged.color !== false,
       };
       result.code = await spec.run(ctx, args, self.opts());

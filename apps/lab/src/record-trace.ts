@@ -18,7 +18,7 @@ import {
   type TlbStats,
 } from '@pagewright/core';
 import { Machine, type Process } from '@pagewright/process-vm';
-import { Hart, parseTlbSpec } from '@pagewright/sv39';
+import { parseTlbSpec } from '@pagewright/sv39';
 import { type AccessTrace, TraceRecorder } from './trace.js';
 
 /** A TLB that logs every lookup (ASID, page) and otherwise forwards to the TLB it wraps. */
@@ -81,14 +81,11 @@ function ok(ret: number, what: string): number {
 /** Runs the demo-like workload and returns the trace of every TLB lookup (`scale` 1 ≈ 60 000 accesses). */
 export function recordDemoTrace(seed: number, scale = 1): AccessTrace {
   const recorder = new TraceRecorder();
-  const machine = new Machine({ harts: 1, seed });
-  const old = machine.harts[0] as Hart;
-  machine.harts[0] = new Hart({
-    id: 0,
-    memory: machine.memory,
-    arch: old.arch,
-    tlb: new RecordingTlb(parseTlbSpec('16x4:lru'), recorder),
-    adPolicy: machine.options.ad,
+  // The hart's TLB records every lookup: a per-hart TLB factory, so the hart uses it from the start.
+  const machine = new Machine({
+    harts: 1,
+    seed,
+    tlb: () => new RecordingTlb(parseTlbSpec('16x4:lru'), recorder),
   });
   const rng = createRng(seed);
   const parent = machine.spawn();

@@ -29,9 +29,11 @@ import {
   VM_WRITE,
   type VmFlags,
 } from '@pagewright/core';
+import type { PlacementPolicy } from '@pagewright/vma';
 import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
 import type { FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
+import { type PlacementChoice, TOP_DOWN } from './placement.js';
 import type { SharedMemory } from './shared-memory.js';
 import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR, SEGV_MAPERR } from './signals.js';
 
@@ -109,8 +111,10 @@ export class AddressSpace {
   mmapBase = 0;
   /** Flags added to every new VMA (`mm->def_flags`: `VM_LOCKED` after `mlockall(MCL_FUTURE)`). */
   defFlags: VmFlags = 0;
-  /** `'topdown'` (Linux's default layout) or `'bottomup'` (legacy / DragonOS). */
-  placement: 'topdown' | 'bottomup' = 'topdown';
+  /** Where mappings without `MAP_FIXED` go: Linux's top-down layout (default), bottom-up, or a user's policy. */
+  placement: PlacementChoice = TOP_DOWN;
+  /** The user policy made for this space's layout (a `'custom'` placement), with the `mmapBase` it was made for. */
+  placementPolicy: { mmapBase: number; policy: PlacementPolicy } | null = null;
   /** Highest resident-set size seen, in pages (`VmHWM`). */
   hiwaterRss = 0;
   /** Highest total size seen, in pages (`VmPeak`). */

@@ -1,18 +1,19 @@
 /**
  * The TLB flush strategies a {@link Machine} offers, all built from `@pagewright/mapper`'s flushers:
  *
- * - `'shootdown'` (default; alias `'batched'`): {@link TlbShootdown} — page flushes are batched per operation and
+ * - `'shootdown'` (default): {@link TlbShootdown} — page flushes are batched per operation and
  *   sent to every hart that runs the address space or may hold its ASID's entries, collapsing to one ASID flush past
  *   {@link FLUSH_CEILING} pages (Linux's `tlb_single_page_flush_ceiling`); IPIs are counted; frames are released only
  *   after every hart flushed.
  * - `'page'`: {@link PageFlush} on every hart — always one `sfence.vma va, asid` per changed page, never collapsed.
- * - `'full'` (alias `'asid'`): {@link PageFlushAll} on every hart — one `sfence.vma x0, asid` per operation that
+ * - `'full'`: {@link PageFlushAll} on every hart — one `sfence.vma x0, asid` per operation that
  *   changed anything.
+ * - a factory `(context: FlusherContext) => TlbFlusher` of the user's own flusher, called once per address space.
  *
  * @module
  */
 
-import type { EventSink, TlbFlusher } from '@pagewright/core';
+import { type EventSink, isClassConstructor, type TlbFlusher } from '@pagewright/core';
 import {
   DeferredFrees,
   type MmContext,
@@ -23,28 +24,52 @@ import {
   TlbShootdown,
 } from '@pagewright/mapper';
 
-/** A flush strategy name (see the module comment). */
+/** A built-in flush strategy (see the module comment). */
 export type FlushStrategy = 'shootdown' | 'page' | 'full';
-/** Accepted names: the strategies and their former aliases (`'batched'` = shootdown, `'asid'` = full). */
-export type FlushStrategyName = FlushStrategy | 'batched' | 'asid';
+/** The built-in flush strategies, in the order reports list them. */
+export const FLUSH_STRATEGIES: readonly FlushStrategy[] = Object.freeze(['shootdown', 'page', 'full']);
 
 /** Pages per operation past which a shootdown flushes the whole ASID (Linux's ceiling, 33). */
 export const FLUSH_CEILING = 33;
 
+/** What a flusher factory receives: the address space's mapper and MM context, and every hart of the machine. */
+export interface FlusherContext {
+  /** The page mapper whose changes the flusher invalidates. */
+  readonly mapper: PageMapper;
+  /** The address space's ASID bookkeeping (generation, the harts that may cache its entries). */
+  readonly context: MmContext;
+  /** Every hart of the machine. */
+  readonly harts: readonly TlbHart[];
+  /** The hart editing the tables (no IPI to itself). */
+  readonly initiator: () => number;
+  /** Where events go. */
+  readonly sink: EventSink;
+}
+
+/** How the `flush` option names the strategy: a built-in name, or a factory of one flusher per address space. */
+export type FlushStrategySpec = FlushStrategy | ((context: FlusherContext) => TlbFlusher);
+
 /** The strategy a name stands for, or undefined for an unknown name. */
 export function resolveFlushStrategy(name: string): FlushStrategy | undefined {
-  switch (name) {
-    case 'shootdown':
-    case 'batched':
-      return 'shootdown';
-    case 'page':
-      return 'page';
-    case 'full':
-    case 'asid':
-      return 'full';
-    default:
-      return undefined;
+  return (FLUSH_STRATEGIES as readonly string[]).includes(name) ? (name as FlushStrategy) : undefined;
+}
+
+/**
+ * Checks a `flush` option: a built-in name or a factory.
+ *
+ * @throws RangeError for an unknown name or a class (pass `(ctx) => new MyFlusher(…)`)
+ */
+export function resolveFlushStrategySpec(spec: FlushStrategySpec): FlushStrategySpec {
+  if (typeof spec === 'string') {
+    if (resolveFlushStrategy(spec) === undefined)
+      throw new RangeError(
+        `unknown flush strategy "${spec}"; known: ${FLUSH_STRATEGIES.map((n) => `"${n}"`).join(', ')}`,
+      );
+    return spec;
   }
+  if (typeof spec !== 'function' || isClassConstructor(spec))
+    throw new RangeError('a flush strategy is "shootdown", "page", "full" or a factory (ctx) => TlbFlusher');
+  return spec;
 }
 
 /**
@@ -88,13 +113,14 @@ export interface FlusherTargets {
   sink: EventSink;
 }
 
-/** Builds the flusher of one address space for `strategy`. */
+/** Builds the flusher of one address space for `strategy` (a built-in name or the user's factory). */
 export function createFlusher(
-  strategy: FlushStrategy,
+  strategy: FlushStrategySpec,
   mapper: PageMapper,
   context: MmContext,
   targets: FlusherTargets,
 ): TlbFlusher {
+  if (typeof strategy === 'function') return strategy({ mapper, context, ...targets });
   if (strategy === 'shootdown') {
     return new TlbShootdown({
       harts: targets.harts,

@@ -14,6 +14,7 @@ export * from './frame-owners.js';
 export * from './init-stack.js';
 export * from './invariants.js';
 export * from './machine.js';
+export * from './machine-parts.js';
 export * from './madvise.js';
 export * from './mincore.js';
 export * from './mlock.js';

@@ -10,65 +10,104 @@ import {
   createRng,
   type EventSink,
   type FrameAllocator,
+  type MmuHart,
   NULL_SINK,
   type PagingArch,
+  type PluginContext,
   type Rng,
 } from '@pagewright/core';
 import {
-  BitmapFrameAllocator,
-  BuddyFrameAllocator,
+  type FrameAllocatorSpec,
   FramePool,
+  resolveFrameAllocator,
   SparsePhysicalMemory,
-  StackFrameAllocator,
 } from '@pagewright/frames';
 import { AsidAllocator, MapperError, MapperFailure, StaleTlbDetector } from '@pagewright/mapper';
-import { createSv39, createSv48, Hart, parseTlbSpec } from '@pagewright/sv39';
-import { AnonVmaAllocator, type VmaIndex, VmaList, VmaTree } from '@pagewright/vma';
+import type { ReplacementPolicySpec, TlbSpec } from '@pagewright/tlb';
+import {
+  AnonVmaAllocator,
+  type PlacementSpec,
+  resolveVmaIndex,
+  type VmaIndex,
+  type VmaIndexFactory,
+  type VmaIndexSpec,
+} from '@pagewright/vma';
 import { AddressSpace, type AddressSpaceLimits, type MachineServices } from './address-space.js';
 import { loadImage } from './exec.js';
-import {
-  createFlusher,
-  type FlushStrategy,
-  type FlushStrategyName,
-  resolveFlushStrategy,
-} from './flush-strategy.js';
+import { createFlusher, type FlushStrategySpec, resolveFlushStrategySpec } from './flush-strategy.js';
 import { FrameOwners } from './frame-owners.js';
+import {
+  type AdPolicyName,
+  type ArchSpec,
+  type CpuFactory,
+  checkCpu,
+  resolveArch,
+  resolveHartTlb,
+} from './machine-parts.js';
 import { killFaultingTask, type OomKiller } from './oom.js';
 import { PageTable } from './page-table.js';
+import { type PlacementChoice, resolvePlacementChoice } from './placement.js';
 import { Process } from './process.js';
 import { defaultImage, type ProgramImage } from './program-image.js';
 import { SharedMemory } from './shared-memory.js';
 
-/** Options of {@link Machine}. Every field has a default. */
+/**
+ * Options of {@link Machine}. Every field has a default. Every plug-in option takes a built-in name, an instance
+ * where one instance makes sense, or a factory that receives the documented context (see docs/PLUGINS.md): the
+ * machine's physical memory, the frame range, the architecture, the seeded `Rng`, the event sink, and the hart
+ * index for per-hart parts. A class is not a factory: pass `(ctx) => new MyPart(…)`.
+ */
 export interface MachineOptions {
   /** Bytes of RAM (default 256 MiB). */
   memoryBytes?: number | undefined;
-  /** Frame allocator (default `'buddy'`). */
-  allocator?: 'stack' | 'bitmap' | 'buddy' | undefined;
-  /** Paging architecture (default `'sv39'`). */
-  arch?: 'sv39' | 'sv48' | undefined;
+  /**
+   * Frame allocator (default `'buddy'`): a name of `FRAME_ALLOCATORS` (`stack`, `bitmap`, `buddy`), an instance over
+   * exactly the machine's frame range, or a factory `(ctx: PluginContext) => FrameAllocator`. A user's allocator is
+   * wrapped in `CheckedFrameAllocator`, so a broken answer is a `PluginContractError` naming it.
+   */
+  allocator?: FrameAllocatorSpec | undefined;
+  /**
+   * Paging architecture (default `'sv39'`): `sv39`, `sv48`, `x86-64`, `x86-64-la57`, any `PagingArch` instance (run
+   * by the generic `Hart`), or a factory.
+   */
+  arch?: ArchSpec | undefined;
+  /** Each hart's CPU model (default: the architecture's own — `Hart` for RISC-V and user architectures, `X86Cpu`). */
+  cpu?: CpuFactory | undefined;
   /** Number of harts (default 2). */
   harts?: number | undefined;
-  /** TLB geometry and policy of each hart, `SETSxWAYS[:POLICY]` or `off` (default `'16x4:lru'`). */
-  tlb?: string | undefined;
-  /** VMA index (default `'tree'`). */
-  vmaIndex?: 'tree' | 'list' | undefined;
-  /** Free-area policy (default `'topdown'`, Linux's; `'bottomup'` is the legacy / DragonOS one). */
-  placement?: 'topdown' | 'bottomup' | undefined;
+  /**
+   * Each hart's TLB (default `'16x4:lru'`): a spec `SETSxWAYS[:POLICY]` or `off`, a `Tlb` instance (single-hart
+   * machines only), or a factory called once per hart with a `HartPluginContext`.
+   */
+  tlb?: TlbSpec | undefined;
+  /**
+   * The TLB replacement policy, overriding the `:POLICY` of a `tlb` spec string: a name of
+   * `BUILTIN_REPLACEMENT_POLICIES`, or a factory called once per hart's TLB with `{ sets, ways, rng }`.
+   */
+  tlbPolicy?: ReplacementPolicySpec | undefined;
+  /**
+   * VMA index of every address space (default `'tree'`): a name of `VMA_INDEXES` (`tree`, `btree`, `treap`,
+   * `list`) or a factory called once per address space. A user's index is wrapped in `CheckedVmaIndex`.
+   */
+  vmaIndex?: VmaIndexSpec | undefined;
+  /**
+   * Free-area policy (default `'topdown'`, Linux's; `'bottomup'` is the legacy / DragonOS one), a `PlacementPolicy`
+   * of `@pagewright/vma`, or a factory called with each address space's layout (`PlacementContext`).
+   */
+  placement?: PlacementSpec | undefined;
   /**
    * TLB flush strategy after a page-table change (see `flush-strategy.ts`): `'shootdown'` (default: mapper's
-   * `TlbShootdown`, per-page `sfence.vma` up to 33 pages then one ASID-wide flush, IPIs counted), `'page'`
-   * (`PageFlush` on every hart) or `'full'` (`PageFlushAll` on every hart). `'batched'` and `'asid'` are accepted as
-   * the former names of `'shootdown'` and `'full'`.
+   * `TlbShootdown`, per-page flushes up to 33 pages then one ASID-wide flush, IPIs counted), `'page'` (`PageFlush`
+   * on every hart), `'full'` (`PageFlushAll` on every hart), or a factory of a `TlbFlusher` per address space.
    */
-  flush?: FlushStrategyName | undefined;
+  flush?: FlushStrategySpec | undefined;
   /**
    * Run mapper's `StaleTlbDetector` after every flush point: it throws `StaleTlbError` when a hart's TLB still allows
    * what the page tables no longer allow (default false: it visits whole TLBs; tests switch it on).
    */
   checkTlb?: boolean | undefined;
-  /** A/D-bit policy of the harts (default `'hardware'`; `'svade'` faults and lets the OS set them). */
-  ad?: 'hardware' | 'svade' | undefined;
+  /** A/D-bit policy of the harts (default `'hardware'`; `'svade'` faults and lets the OS set them; RISC-V only). */
+  ad?: AdPolicyName | undefined;
   /** Seed of every random choice (default 1). */
   seed?: number | undefined;
   /** Randomise stack, mmap base and heap (default false, for reproducible layouts). */
@@ -79,16 +118,41 @@ export interface MachineOptions {
   limits?: Partial<AddressSpaceLimits> | undefined;
 }
 
+/**
+ * What a machine was built with, by name (for reports): a built-in's name, or a user part's own `name` (or
+ * `"custom"` when it has none).
+ */
+export interface ResolvedMachineOptions {
+  readonly memoryBytes: number;
+  readonly allocator: string;
+  readonly arch: string;
+  readonly harts: number;
+  readonly tlb: string;
+  readonly vmaIndex: string;
+  readonly placement: string;
+  readonly flush: string;
+  readonly checkTlb: boolean;
+  readonly ad: AdPolicyName;
+  readonly seed: number;
+  readonly aslr: boolean;
+}
+
+function partName(spec: unknown, made?: { readonly name?: unknown } | undefined): string {
+  if (typeof spec === 'string') return spec;
+  const n = made?.name ?? (spec as { name?: unknown } | null)?.name;
+  return typeof n === 'string' && n !== '' ? n : 'custom';
+}
+
 /** A whole simulated machine. */
 export class Machine implements MachineServices {
   /** Physical memory. */
   readonly memory: SparsePhysicalMemory;
-  /** The frame allocator. */
+  /** The frame allocator (fixed at construction). */
   readonly allocator: FrameAllocator;
-  /** The paging architecture. */
+  /** The paging architecture (fixed at construction). */
   readonly arch: PagingArch;
-  /** The harts. */
-  readonly harts: Hart[];
+  /** The harts, each with its TLB (a frozen array: the CPUs and their TLBs are fixed at construction). */
+  readonly harts: readonly MmuHart[];
   /** Frames with metadata (`FrameTable`): the allocator, memory and reference counts used together. */
   readonly pool: FramePool;
   /** Owners of user data frames (reference counts in `pool.table`, the zero page, the live count). */
@@ -109,12 +173,8 @@ export class Machine implements MachineServices {
   readonly rng: Rng;
   /** The ASLR generator, or null when ASLR is off. */
   readonly aslrRng: Rng | null;
-  /** Resolved options. */
-  readonly options: Readonly<
-    {
-      [K in Exclude<keyof MachineOptions, 'events' | 'limits' | 'flush'>]-?: NonNullable<MachineOptions[K]>;
-    } & { flush: FlushStrategy }
-  >;
+  /** What the machine was built with, by name. */
+  readonly options: ResolvedMachineOptions;
   /** Default limits of new address spaces. */
   readonly limits: AddressSpaceLimits;
   /** Live processes by pid. */
@@ -126,60 +186,71 @@ export class Machine implements MachineServices {
   oomKiller: OomKiller = killFaultingTask;
   private pid = 1;
 
-  /** @throws RangeError for invalid options */
+  private readonly makeVmaIndex: VmaIndexFactory;
+  private readonly placementChoice: PlacementChoice;
+  private readonly flushSpec: FlushStrategySpec;
+
+  /**
+   * Builds every part in order: sink and generators, the architecture, memory, the allocator, each hart's TLB and
+   * CPU, then the kernel-side parts.
+   *
+   * @throws RangeError (or TypeError) for an invalid option, naming it; `PluginContractError` when a user's part
+   *   breaks its contract while the machine is built
+   */
   constructor(options: MachineOptions = {}) {
-    const o = {
-      memoryBytes: options.memoryBytes ?? 256 * 1024 * 1024,
-      allocator: options.allocator ?? 'buddy',
-      arch: options.arch ?? 'sv39',
-      harts: options.harts ?? 2,
-      tlb: options.tlb ?? '16x4:lru',
-      vmaIndex: options.vmaIndex ?? 'tree',
-      placement: options.placement ?? 'topdown',
-      flush: resolveFlushStrategy(options.flush ?? 'shootdown') as FlushStrategy,
-      checkTlb: options.checkTlb ?? false,
-      ad: options.ad ?? 'hardware',
-      seed: options.seed ?? 1,
-      aslr: options.aslr ?? false,
-    } as const;
-    if (!['stack', 'bitmap', 'buddy'].includes(o.allocator))
-      throw new RangeError(`unknown allocator "${o.allocator}"`);
-    if (o.arch !== 'sv39' && o.arch !== 'sv48') throw new RangeError(`unknown arch "${o.arch}"`);
-    if (o.vmaIndex !== 'tree' && o.vmaIndex !== 'list')
-      throw new RangeError(`unknown VMA index "${o.vmaIndex}"`);
-    if (o.placement !== 'topdown' && o.placement !== 'bottomup')
-      throw new RangeError(`unknown placement "${o.placement}"`);
-    if (o.flush === undefined) throw new RangeError(`unknown flush strategy "${options.flush}"`);
-    if (o.ad !== 'hardware' && o.ad !== 'svade') throw new RangeError(`unknown A/D policy "${o.ad}"`);
-    if (!(Number.isInteger(o.harts) && o.harts >= 1 && o.harts <= 64))
-      throw new RangeError('harts must be 1..64');
-    this.options = o;
+    const harts = options.harts ?? 2;
+    if (!(Number.isInteger(harts) && harts >= 1 && harts <= 64)) throw new RangeError('harts must be 1..64');
+    const ad = options.ad ?? 'hardware';
+    if (ad !== 'hardware' && ad !== 'svade') throw new RangeError(`unknown A/D policy "${String(ad)}"`);
+    const seed = options.seed ?? 1;
     this.sink = options.events ?? NULL_SINK;
-    this.rng = createRng(o.seed);
-    this.aslrRng = o.aslr ? createRng(o.seed ^ 0x5a5a5a5a) : null;
-    this.memory = new SparsePhysicalMemory({ size: o.memoryBytes });
-    const alloc = { firstFrame: this.memory.baseFrame, frameCount: this.memory.frameCount };
-    this.allocator =
-      o.allocator === 'stack'
-        ? new StackFrameAllocator(alloc)
-        : o.allocator === 'bitmap'
-          ? new BitmapFrameAllocator(alloc)
-          : new BuddyFrameAllocator(alloc);
-    const arch = o.arch === 'sv48' ? createSv48() : createSv39();
+    this.rng = createRng(seed);
+    this.aslrRng = options.aslr === true ? createRng(seed ^ 0x5a5a5a5a) : null;
+
+    const archSpec = options.arch ?? 'sv39';
+    const { arch, cpu: archCpu, taskSize } = resolveArch(archSpec);
     this.arch = arch;
-    this.harts = [];
-    for (let id = 0; id < o.harts; id++)
-      this.harts.push(
-        new Hart({ id, memory: this.memory, arch, tlb: parseTlbSpec(o.tlb, this.rng), adPolicy: o.ad }),
-      );
+    this.memory = new SparsePhysicalMemory({ size: options.memoryBytes ?? 256 * 1024 * 1024 });
+    const context: PluginContext = {
+      memory: this.memory,
+      firstFrame: this.memory.baseFrame,
+      frameCount: this.memory.frameCount,
+      arch,
+      rng: this.rng,
+      sink: this.sink,
+    };
+    const allocatorSpec = options.allocator ?? 'buddy';
+    this.allocator = resolveFrameAllocator(allocatorSpec, context, { checked: true });
+
+    const tlbSpec = options.tlb ?? '16x4:lru';
+    const makeCpu = options.cpu ?? archCpu;
+    const cpus: MmuHart[] = [];
+    for (let hartIndex = 0; hartIndex < harts; hartIndex++) {
+      const hartContext = { ...context, hartIndex };
+      const tlb = resolveHartTlb(tlbSpec, options.tlbPolicy, hartContext);
+      if (hartIndex > 0 && cpus.some((c) => c.tlb === tlb))
+        throw new RangeError(
+          'a TLB belongs to one hart: pass a TLB factory or a spec string, not one instance',
+        );
+      const cpuContext = { ...hartContext, tlb, adPolicy: ad };
+      cpus.push(checkCpu(makeCpu(cpuContext), cpuContext));
+    }
+    this.harts = Object.freeze(cpus);
+
+    const vmaSpec = options.vmaIndex ?? 'tree';
+    this.makeVmaIndex = resolveVmaIndex(vmaSpec);
+    const placementSpec = options.placement ?? 'topdown';
+    this.placementChoice = resolvePlacementChoice(placementSpec);
+    this.flushSpec = resolveFlushStrategySpec(options.flush ?? 'shootdown');
+
     this.pool = new FramePool({ allocator: this.allocator, memory: this.memory });
     this.refs = new FrameOwners(this.pool, this.sink);
     this.shared = new SharedMemory(this.refs);
     this.zeroPfn = this.refs.zeroPfn;
-    this.asids = new AsidAllocator({ asidBits: 16, hartCount: o.harts });
-    this.detector = new StaleTlbDetector(this.harts, o.checkTlb);
+    this.asids = new AsidAllocator({ asidBits: arch.asidBits, hartCount: harts });
+    this.detector = new StaleTlbDetector(this.harts, options.checkTlb ?? false);
     this.limits = {
-      taskSize: arch.userEnd,
+      taskSize,
       mmapMinAddr: 0x10000,
       stackGuardGapPages: 256,
       stackLimit: 8 * 1024 * 1024,
@@ -188,6 +259,20 @@ export class Machine implements MachineServices {
       overcommitBytes: 16 * 1024 ** 3,
       ...options.limits,
     };
+    this.options = Object.freeze({
+      memoryBytes: this.memory.size,
+      allocator: partName(allocatorSpec, this.allocator),
+      arch: arch.name,
+      harts,
+      tlb: typeof tlbSpec === 'string' ? tlbSpec : partName(tlbSpec),
+      vmaIndex: partName(vmaSpec),
+      placement: this.placementChoice.name,
+      flush: typeof this.flushSpec === 'string' ? this.flushSpec : partName(this.flushSpec),
+      checkTlb: options.checkTlb ?? false,
+      ad,
+      seed,
+      aslr: options.aslr === true,
+    });
   }
 
   /** Frames currently allocated (data, page tables and the zero page). */
@@ -245,13 +330,13 @@ export class Machine implements MachineServices {
       if (e instanceof MapperFailure && e.code === MapperError.FrameAllocationFailed) return null;
       throw e;
     }
-    as.placement = this.options.placement;
+    as.placement = this.placementChoice;
     return as;
   }
 
   /** @internal */
   newVmaIndex(): VmaIndex {
-    return this.options.vmaIndex === 'list' ? new VmaList() : new VmaTree();
+    return this.makeVmaIndex({ stackGuardGap: this.limits.stackGuardGapPages });
   }
 
   /**
@@ -259,7 +344,7 @@ export class Machine implements MachineServices {
    * @throws Error when no frame is left for its root table
    */
   newPageTable(initiator: () => number): PageTable {
-    const strategy = this.options.flush;
+    const strategy = this.flushSpec;
     const targets = { harts: this.harts, initiator, sink: this.sink };
     return new PageTable({
       arch: this.arch,

@@ -6,7 +6,63 @@
  */
 
 import { PAGE_SIZE, VM_GROWSDOWN } from '@pagewright/core';
+import {
+  type PlacementContext,
+  type PlacementPolicy,
+  type PlacementSpec,
+  resolvePlacement,
+} from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+
+/**
+ * An address space's free-area policy: one of the two Linux layouts (searched here, as `get_unmapped_area` does), or
+ * a user's `PlacementPolicy` made for the space's layout (remade when `mmap_base` changes, e.g. at exec).
+ */
+export type PlacementChoice =
+  | { readonly kind: 'topdown' | 'bottomup'; readonly name: 'topdown' | 'bottomup' }
+  | {
+      readonly kind: 'custom';
+      readonly name: string;
+      /** Makes the policy for a layout. */
+      readonly make: (context: PlacementContext) => PlacementPolicy;
+    };
+
+/** Linux's default layout. */
+export const TOP_DOWN: PlacementChoice = Object.freeze({ kind: 'topdown', name: 'topdown' });
+/** The legacy bottom-up layout. */
+export const BOTTOM_UP: PlacementChoice = Object.freeze({ kind: 'bottomup', name: 'bottomup' });
+
+/**
+ * The choice a `placement` option names: `'topdown'`, `'bottomup'`, a `PlacementPolicy`, or a factory of one per
+ * layout.
+ *
+ * @throws RangeError or TypeError (from `@pagewright/vma`'s `resolvePlacement`) for anything else
+ */
+export function resolvePlacementChoice(spec: PlacementSpec): PlacementChoice {
+  if (spec === 'topdown') return TOP_DOWN;
+  if (spec === 'bottomup') return BOTTOM_UP;
+  // Validate now (an unknown name or a class fails at construction, not at the first mmap).
+  const probe = resolvePlacement(spec, { taskSize: 2 ** 27, mmapBase: 2 ** 26 });
+  const name = typeof probe.name === 'string' && probe.name !== '' ? probe.name : 'custom';
+  return Object.freeze({ kind: 'custom', name, make: (context) => resolvePlacement(spec, context) });
+}
+
+/** The user policy of `as` for its current layout, made on first use and when `mmap_base` changed. */
+function customPolicy(
+  as: AddressSpace,
+  make: (context: PlacementContext) => PlacementPolicy,
+): PlacementPolicy {
+  const cached = as.placementPolicy;
+  if (cached !== null && cached.mmapBase === as.mmapBase) return cached.policy;
+  const policy = make({
+    taskSize: as.limits.taskSize / PAGE_SIZE,
+    mmapBase: as.mmapBase / PAGE_SIZE,
+    mmapMin: Math.ceil(as.limits.mmapMinAddr / PAGE_SIZE),
+    unmappedBase: taskUnmappedBase(as.limits.taskSize) / PAGE_SIZE,
+  });
+  as.placementPolicy = { mmapBase: as.mmapBase, policy };
+  return policy;
+}
 
 /**
  * The lowest address of the legacy bottom-up mmap area: Linux `TASK_UNMAPPED_BASE` = `PAGE_ALIGN(TASK_SIZE / 3)`
@@ -33,7 +89,15 @@ export function getUnmappedArea(as: AddressSpace, hint: number, len: number): nu
     const next = as.vmas.findFrom(hint / PAGE_SIZE);
     if (next === undefined || hint / PAGE_SIZE + pages <= startGap(as, next.start, next.flags)) return hint;
   }
-  const topDown = as.placement === 'topdown';
+  const choice = as.placement;
+  if (choice.kind === 'custom') {
+    const page = customPolicy(as, choice.make).place(as.vmas.index, {
+      length: pages,
+      hint: hint / PAGE_SIZE,
+    });
+    return page < 0 ? -1 : page * PAGE_SIZE;
+  }
+  const topDown = choice.kind === 'topdown';
   let page = findGap(as, pages, topDown);
   if (page < 0) page = findGap(as, pages, !topDown);
   return page < 0 ? -1 : page * PAGE_SIZE;

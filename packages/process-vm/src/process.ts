@@ -16,8 +16,15 @@
  * @module
  */
 
-import { Access, type ErrnoName, fromNegErrno, PAGE_SIZE, toNegErrno, type U64Pair } from '@pagewright/core';
-import type { Hart } from '@pagewright/sv39';
+import {
+  Access,
+  type ErrnoName,
+  fromNegErrno,
+  type MmuHart,
+  PAGE_SIZE,
+  toNegErrno,
+  type U64Pair,
+} from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 import { sbrk, sysBrk } from './brk.js';
 import { loadImage, validateImage } from './exec.js';
@@ -329,17 +336,17 @@ export class Process {
 
   // ---- memory accesses -------------------------------------------------------------------------------------------
 
-  /** The hart this process runs on, switched to its address space (satp) in user mode. */
-  get hart(): Hart {
-    const hart = this.machine.harts[this.hartId] as Hart;
+  /** The hart this process runs on, switched to its address space (satp / CR3) in user mode. */
+  get hart(): MmuHart {
+    const hart = this.machine.harts[this.hartId] as MmuHart;
     const vm = this.vm;
     const pt = vm.pageTable;
-    if (hart.rootPpn !== pt.root || hart.satpMode === 'bare') {
-      // switch_mm: the ASID allocator gives the space an ASID of the current generation and writes satp.
+    if (hart.rootPpn !== pt.root || !hart.translating) {
+      // switch_mm: the ASID allocator gives the space an ASID of the current generation and switches the hart.
       this.machine.asids.activate(hart, pt.context, pt.mapper);
     }
     vm.hartId = this.hartId;
-    if (hart.privilege !== 0) hart.privilege = 0;
+    if (!hart.userMode) hart.enterUserMode();
     return hart;
   }
 
