@@ -11,6 +11,7 @@ import { inspectCommand } from './inspect.js';
 import type { CliIo } from './io.js';
 import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
+import { quizCommand } from './quiz.js';
 
 /** Every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
@@ -18,6 +19,7 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
   conform: conformCommand,
   mmu: mmuCommand,
   inspect: inspectCommand,
+  quiz: quizCommand,
 };
 
 /** Validates a `--tlb` spec with the library's own parser (so the CLI accepts exactly what the library does). */
