@@ -91,5 +91,5 @@ it(`answers the ${ops.length} recorded system calls as Linux ${linux.kernel} did
       throw e;
     }
   });
-  got.forEach((g, i) => expect([i, ops[i], g]).toEqual([i, ops[i], linux.results[i]]));
+  for (const [i, g] of got.entries()) expect([i, ops[i], g]).toEqual([i, ops[i], linux.results[i]]);
 });
