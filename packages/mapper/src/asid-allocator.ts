@@ -1,30 +1,43 @@
 /**
- * `AsidAllocator`: ASIDs with generations and rollover, as Linux's `arch/riscv/mm/context.c` assigns them.
+ * `AsidAllocator`: address-space tags (RISC-V ASIDs, x86-64 PCIDs) with generations and rollover, as Linux's
+ * `arch/riscv/mm/context.c` assigns ASIDs.
  *
  * @module
  */
 
+import type { PagingArch } from '@pagewright/core';
 import type { SwitchableHart } from './hart.js';
 import type { MmContext } from './mm-context.js';
 
-/** How to build an {@link AsidAllocator}. */
+/** How to build an {@link AsidAllocator}: give `arch`, `asidBits`, or both. */
 export interface AsidAllocatorOptions {
-  /** Implemented ASID bits (`satp.ASID` WARL width, 0..16). */
-  asidBits: number;
+  /**
+   * The paging architecture: its `asidBits` is the tag width (16 for RISC-V ASIDs, 12 for x86-64 PCIDs) unless
+   * `asidBits` narrows it.
+   */
+  arch?: Pick<PagingArch, 'name' | 'asidBits'> | undefined;
+  /**
+   * Implemented tag bits, 0..16 and at most `arch.asidBits` (RISC-V `satp.ASID` is WARL: a hart may implement fewer;
+   * 0 on an x86 CPU without CR4.PCIDE). Default `arch.asidBits`.
+   */
+  asidBits?: number | undefined;
   /** Number of harts (ids `0 .. hartCount - 1`). */
   hartCount: number;
 }
 
-/** Anything with a root table and a paging-mode name (a {@link PageMapper}). */
+/** Anything with a root table and a paging architecture (a {@link PageMapper}). */
 export interface AddressSpaceRoot {
   /** The root table's frame. */
   readonly rootPpn: number;
-  /** The paging architecture; its `name` (`"sv39"`, `"sv48"`) is the `satp.MODE` written. */
-  readonly arch: { readonly name: string };
+  /** The paging architecture the hart is switched to (RISC-V: the `satp.MODE` it names; x86-64: 4- or 5-level). */
+  readonly arch: PagingArch;
 }
 
 /**
- * Assigns ASIDs to address spaces on activation, Linux-style (`arch/riscv/mm/context.c`):
+ * Assigns ASIDs to address spaces on activation, Linux-style (`arch/riscv/mm/context.c`), for any architecture with
+ * address-space tags: the ASIDs are RISC-V `satp.ASID` values or x86-64 PCIDs, and a switch is
+ * `MmuHart.switchAddressSpace` (a `satp` write, a CR3 load with the no-flush bit). (Linux x86 instead caches
+ * six dynamic PCIDs per CPU, `arch/x86/mm/tlb.c`; the global-generation scheme here is RISC-V's, run over PCIDs.)
  *
  * - A context id is `generation + asid` where the generation is a multiple of `numAsids`. A context whose
  *   generation is current keeps its ASID; activation is then only a `satp` write (`set_mm_asid` fast path).
@@ -39,6 +52,8 @@ export interface AddressSpaceRoot {
  * and performs the flushes recorded in {@link MmContext.deferredFlush} by an {@link InactiveFlusher}.
  */
 export class AsidAllocator {
+  /** The tag bits in use. */
+  readonly asidBits: number;
   /** Number of ASIDs (`2^asidBits`). */
   readonly numAsids: number;
   /** True when ASIDs are in use (see the class comment). */
@@ -59,11 +74,20 @@ export class AsidAllocator {
   private readonly current: (MmContext | null)[];
   private readonly isFlushPending = (hartId: number): boolean => this.flushPending[hartId] === true;
 
+  /**
+   * @throws RangeError when neither `arch` nor `asidBits` is given, `asidBits` is not an integer in 0..16 or exceeds
+   *   `arch.asidBits`, or `hartCount` is not a positive integer
+   */
   constructor(options: AsidAllocatorOptions) {
-    const { asidBits, hartCount } = options;
+    const { arch, hartCount } = options;
+    const asidBits = options.asidBits ?? arch?.asidBits;
+    if (asidBits === undefined) throw new RangeError('AsidAllocator needs arch or asidBits');
     if (!Number.isInteger(asidBits) || asidBits < 0 || asidBits > 16)
-      throw new RangeError('asidBits must be 0..16');
+      throw new RangeError(`asidBits must be 0..16, got ${asidBits}`);
+    if (arch !== undefined && asidBits > arch.asidBits)
+      throw new RangeError(`asidBits ${asidBits} exceeds the ${arch.asidBits} bits of ${arch.name}`);
     if (!Number.isInteger(hartCount) || hartCount < 1) throw new RangeError('hartCount must be ≥ 1');
+    this.asidBits = asidBits;
     this.numAsids = 2 ** asidBits;
     this.useAsids = this.numAsids > 2 * hartCount;
     this.generation = this.numAsids;
@@ -81,48 +105,45 @@ export class AsidAllocator {
   }
 
   /**
-   * Switches `hart` to `space` (Linux `switch_mm` → `set_mm`): gives `ctx` a valid ASID, writes `satp`, and flushes
-   * what must be flushed (after a rollover, without ASIDs, or a deferred flush recorded for this hart).
-   * @throws RangeError for a hart id outside `0 .. hartCount - 1`
+   * Switches `hart` to `space` (Linux `switch_mm` → `set_mm`): gives `ctx` a valid ASID, switches with
+   * `hart.switchAddressSpace(space.arch, asid, space.rootPpn)` (which never flushes), then flushes what must be
+   * flushed (after a rollover, without ASIDs, or a deferred flush recorded for this hart).
+   * @throws RangeError for a hart id outside `0 .. hartCount - 1`, or when the hart refuses the switch (an
+   *   architecture it does not run, a tag or root out of its range): the hart's bookkeeping is then unchanged, and
+   *   `ctx` may have been given an ASID of the current generation
    */
   activate(hart: SwitchableHart, ctx: MmContext, space: AddressSpaceRoot): void {
     const h = hart.id;
-    if (!(h >= 0 && h < this.active.length))
+    if (!(Number.isInteger(h) && h >= 0 && h < this.active.length))
       throw new RangeError(`hart id ${h} outside 0..${this.active.length - 1}`);
-    const prev = this.current[h] ?? null;
     ctx.flushPendingOn = this.isFlushPending;
     ctx.numAsids = this.numAsids;
     if (!this.useAsids) {
+      ctx.id = 0;
+      this.switchHart(hart, space, 0);
+      const prev = this.current[h] ?? null;
       if (prev && prev !== ctx) prev.cpumask.delete(h);
       this.current[h] = ctx;
       ctx.cpumask.add(h);
       ctx.deferredFlush.delete(h);
-      ctx.id = 0;
-      this.writeSatp(hart, space, 0);
       hart.tlb.flushAll(); // set_mm_noasid: local_flush_tlb_all()
       this.localFullFlushes++;
       return;
     }
-    let needFlush = false;
     let id = ctx.id;
     const fast = this.active[h] !== 0 && this.generationOf(id) === this.generation;
-    if (fast) {
-      this.active[h] = id;
-    } else {
-      if (this.generationOf(id) !== this.generation) {
-        id = this.newContext(ctx);
-        ctx.id = id;
-      }
-      if (this.flushPending[h]) {
-        this.flushPending[h] = false;
-        needFlush = true;
-      }
-      this.active[h] = id;
+    if (!fast && this.generationOf(id) !== this.generation) {
+      id = this.newContext(ctx);
+      ctx.id = id;
     }
+    const asid = id % this.numAsids;
+    this.switchHart(hart, space, asid);
+    // The hart runs `ctx` now: only from here on is its bookkeeping changed.
+    const needFlush = !fast && this.flushPending[h] === true;
+    if (needFlush) this.flushPending[h] = false;
+    this.active[h] = id;
     this.current[h] = ctx;
     ctx.cpumask.add(h);
-    const asid = id % this.numAsids;
-    this.writeSatp(hart, space, asid);
     if (needFlush) {
       hart.tlb.flushAll();
       this.localFullFlushes++;
@@ -191,16 +212,12 @@ export class AsidAllocator {
     return -1;
   }
 
-  private writeSatp(hart: SwitchableHart, space: AddressSpaceRoot, asid: number): void {
-    if (hart.writeSatp) {
-      if (!hart.writeSatp(space.arch.name as 'sv39' | 'sv48', asid, space.rootPpn)) {
-        throw new RangeError(
-          `hart ${hart.id} refused satp (${space.arch.name}, asid ${asid}, root ${space.rootPpn})`,
-        );
-      }
-    } else {
-      hart.asid = asid;
-      hart.rootPpn = space.rootPpn;
+  /** `switch_mm`'s register write through `MmuHart.switchAddressSpace`. @throws RangeError when refused */
+  private switchHart(hart: SwitchableHart, space: AddressSpaceRoot, asid: number): void {
+    if (!hart.switchAddressSpace(space.arch, asid, space.rootPpn)) {
+      throw new RangeError(
+        `hart ${hart.id} refused to switch to ${space.arch.name} (asid ${asid}, root 0x${space.rootPpn.toString(16)})`,
+      );
     }
   }
 }

@@ -11,7 +11,7 @@ import { TlbShootdown } from './tlb-shootdown.js';
 describe.each(ARCHES)('copy-on-write copy and properties on %s', (_name, arch) => {
   function pair() {
     const m = makeMachine(arch, 2);
-    const asids = new AsidAllocator({ asidBits: 16, hartCount: 2 });
+    const asids = new AsidAllocator({ arch, hartCount: 2 });
     const mk = () => {
       const context = new MmContext();
       const pm = new PageMapper({

@@ -7,7 +7,7 @@ import { MmContext } from './mm-context.js';
 import { PageFlush, PageFlushAll } from './page-flush.js';
 import { PageMapper } from './page-mapper.js';
 import { StaleTlbError } from './stale-tlb-detector.js';
-import { ARCHES, makeMachine, URW } from './test-machine.js';
+import { ARCHES, enterSupervisor, makeMachine, URW } from './test-machine.js';
 import { TlbShootdown } from './tlb-shootdown.js';
 
 /** A flusher that forgets to invalidate anything: the bug the detector must catch. */
@@ -28,9 +28,9 @@ class ForgetfulFlusher implements TlbFlusher {
 }
 
 describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch) => {
-  function smp(hartCount: number, asidBits = 16) {
+  function smp(hartCount: number, asidBits?: number) {
     const m = makeMachine(arch, hartCount);
-    const asids = new AsidAllocator({ asidBits, hartCount });
+    const asids = new AsidAllocator({ arch, asidBits, hartCount });
     const ctx = new MmContext();
     const pm = new PageMapper({
       arch,
@@ -180,7 +180,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
     expect(kernel.mapTrampoline(tramp)).toBe(tramp);
     const kvpn = kernel.kernelStartVpn + 0x1000;
     const kpfn = kernel.map(kvpn, PteFlag.Read | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty);
-    const asids = new AsidAllocator({ asidBits: 16, hartCount: 2 });
+    const asids = new AsidAllocator({ arch, hartCount: 2 });
     const users = [0, 1].map(
       () =>
         new PageMapper({
@@ -204,7 +204,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
     for (const u of users) expect(u.lookup(kvpn + 0x200000)).toBe(later);
     // The kernel half, reached from a user hart in S-mode (negative = upper-half signed VA).
     const hart = m.harts[1]!;
-    hart.privilege = 1;
+    enterSupervisor(hart);
     asids.activate(hart, users[0]!.context!, users[0]!);
     const va = (kvpn - users[0]!.vpnCount) * 4096;
     expect(hart.translate(va, Access.Load)).toBe(kpfn * 4096);
@@ -221,7 +221,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
 
   it('ASID rollover flushes every hart lazily and keeps running ASIDs', () => {
     const { harts, memory, allocator } = smp(2, 3); // 8 ASIDs, 2 harts: ASIDs in use
-    const asids = new AsidAllocator({ asidBits: 3, hartCount: 2 });
+    const asids = new AsidAllocator({ arch, asidBits: 3, hartCount: 2 });
     expect(asids.useAsids).toBe(true);
     const spaces = Array.from({ length: 12 }, () => {
       const ctx = new MmContext();
@@ -256,7 +256,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
 
   it('without enough ASIDs every switch flushes the local TLB', () => {
     const { harts, pm, ctx } = smp(4, 2); // 4 ASIDs for 4 harts: Linux does not use them
-    const asids = new AsidAllocator({ asidBits: 2, hartCount: 4 });
+    const asids = new AsidAllocator({ arch, asidBits: 2, hartCount: 4 });
     expect(asids.useAsids).toBe(false);
     asids.activate(harts[0]!, ctx, pm);
     expect(harts[0]!.asid).toBe(0);

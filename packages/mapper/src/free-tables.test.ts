@@ -19,7 +19,7 @@ describe.each(ARCHES)('PageMapper.freeTables on %s (Linux free_pgd_range)', (_na
       flusher: new PageFlush(hart),
       reclaimTables: false,
     });
-    hart.writeSatp(arch.name as 'sv39', 1, pm.rootPpn);
+    expect(hart.switchAddressSpace(arch, 1, pm.rootPpn)).toBe(true);
     return { ...m, hart, pm };
   }
   const top = (pm: PageMapper) => pm.vpnCount / 2;

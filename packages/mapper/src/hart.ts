@@ -1,33 +1,21 @@
 /**
- * The structural view of a hart that the mapper needs. `@pagewright/sv39`'s `Hart` satisfies it; the mapper
- * never imports sv39 at run time, so any hart model with these fields plugs in.
+ * The parts of a CPU the mapper uses, as views of core's {@link MmuHart}: any `MmuHart` — `@pagewright/sv39`'s
+ * `Hart`, `@pagewright/x86-64`'s `X86Cpu`, a user's own CPU model — is both. The mapper never imports an
+ * architecture package.
  *
  * @module
  */
 
-import type { Tlb } from '@pagewright/core';
+import type { MmuHart } from '@pagewright/core';
 
-/** A hart as a flusher or the stale-TLB detector sees it: its id, its TLB and its current `satp`. */
-export interface TlbHart {
-  /** The hart id (`mhartid`); flushers count an IPI for every target hart other than the initiator. */
-  readonly id: number;
-  /** The hart's TLB. */
-  readonly tlb: Tlb;
-  /** The ASID in the hart's `satp`. */
-  readonly asid: number;
-  /** The root page-table frame in the hart's `satp` (the address space is active on this hart when it equals the mapper's root). */
-  readonly rootPpn: number;
-}
+/**
+ * A CPU as a flusher or the stale-TLB detector sees it: its id, its TLB and the address space it runs (ASID / PCID
+ * and root frame). The address space of a mapper is active on a CPU whose `rootPpn` equals the mapper's root.
+ */
+export interface TlbHart extends Pick<MmuHart, 'id' | 'tlb' | 'asid' | 'rootPpn'> {}
 
-/** A hart whose `satp` the {@link AsidAllocator} may write when it switches address spaces. */
-export interface SwitchableHart extends TlbHart {
-  /** The ASID in the hart's `satp`. */
-  asid: number;
-  /** The root page-table frame in the hart's `satp`. */
-  rootPpn: number;
-  /**
-   * Writes `satp` (mode: the arch's `name`, ASID, root frame); false when refused. When absent, the
-   * allocator assigns `asid` and `rootPpn` directly.
-   */
-  writeSatp?(mode: 'sv39' | 'sv48', asid: number, ppn: number): boolean;
-}
+/**
+ * A CPU the `AsidAllocator` switches between address spaces: a {@link TlbHart} with
+ * `MmuHart.switchAddressSpace` (RISC-V: a `satp` write; x86-64: a CR3 load with the PCID no-flush bit).
+ */
+export interface SwitchableHart extends TlbHart, Pick<MmuHart, 'switchAddressSpace'> {}

@@ -19,7 +19,7 @@ describe.each(ARCHES)('PageMapper on %s', (_name, arch) => {
       detector: m.detector,
       flusher: new PageFlush(hart),
     });
-    hart.writeSatp(arch.name as 'sv39', 1, pm.rootPpn);
+    expect(hart.switchAddressSpace(arch, 1, pm.rootPpn)).toBe(true);
     return { ...m, hart, pm, free0: m.allocator.freeFrames };
   }
 

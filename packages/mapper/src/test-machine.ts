@@ -1,28 +1,56 @@
 /**
- * Test-only fixture (not exported): memory, a fault-injecting buddy allocator, harts with TLBs and a stale-TLB
- * detector, for one paging architecture.
+ * Test-only fixture (not exported): memory, a fault-injecting buddy allocator, CPUs with TLBs and a stale-TLB
+ * detector, for one paging architecture — RISC-V harts for Sv39/Sv48, x86-64 CPUs (PCIDs, SMEP/SMAP, PGE, as Linux
+ * runs them) for x86-64. The mapper's tests see them only as core `MmuHart`s.
  *
  * @module
  */
 
-import { PteFlag } from '@pagewright/core';
+import { type MmuHart, type PagingArch, PteFlag } from '@pagewright/core';
 import { BuddyFrameAllocator, FailingAllocator, SparsePhysicalMemory } from '@pagewright/frames';
-import { Hart, type RiscvPagingArch, SetAssociativeTlb, Sv39, Sv48 } from '@pagewright/sv39';
+import { Hart, SetAssociativeTlb, Sv39, Sv48 } from '@pagewright/sv39';
+import { createX86Cpu, X86_64, X86Cpu, X86PagingArch } from '@pagewright/x86-64';
 import { StaleTlbDetector } from './stale-tlb-detector.js';
 
-/** Both architectures, for `describe.each`. */
-export const ARCHES: readonly [string, RiscvPagingArch][] = [
+/** Every architecture the mapper is tested on, for `describe.each`. */
+export const ARCHES: readonly [string, PagingArch][] = [
   ['sv39', Sv39],
   ['sv48', Sv48],
+  ['x86-64', X86_64],
 ];
+
+/** The RISC-V architectures (tests of RISC-V-only behaviour). */
+export const RISCV_ARCHES: readonly [string, PagingArch][] = ARCHES.filter(([, a]) => !isX86(a));
+
+/** True for an x86-64 architecture. */
+export function isX86(arch: PagingArch): arch is X86PagingArch {
+  return arch instanceof X86PagingArch;
+}
 
 /** User read/write (with A and D so Svade-style harts do not fault). */
 export const URW = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
 /** User read-only. */
 export const UR = PteFlag.Read | PteFlag.User | PteFlag.Accessed;
 
-/** A small machine: 4 GiB of sparse RAM, a buddy allocator behind a FailingAllocator, `hartCount` harts. */
-export function makeMachine(arch: RiscvPagingArch, hartCount = 2) {
+/** One CPU of `arch` in user mode, with its own TLB. */
+export function makeCpu(arch: PagingArch, id: number, memory: SparsePhysicalMemory): MmuHart {
+  const tlb = new SetAssociativeTlb({ sets: 16, ways: 4 });
+  if (isX86(arch)) {
+    const cpu = createX86Cpu(memory, tlb, id, { arch });
+    cpu.enterUserMode();
+    return cpu;
+  }
+  return new Hart({ id, memory, arch, tlb, privilege: 0 });
+}
+
+/** Puts a CPU made by {@link makeCpu} in supervisor mode (RISC-V S, x86 CPL 0). */
+export function enterSupervisor(cpu: MmuHart): void {
+  if (cpu instanceof X86Cpu) cpu.cpl = 0;
+  else (cpu as Hart).privilege = 1;
+}
+
+/** A small machine: 4 GiB of sparse RAM, a buddy allocator behind a FailingAllocator, `hartCount` CPUs. */
+export function makeMachine(arch: PagingArch, hartCount = 2) {
   const memory = new SparsePhysicalMemory({ size: 2 ** 32 });
   const inner = new BuddyFrameAllocator({
     firstFrame: memory.baseFrame,
@@ -30,11 +58,7 @@ export function makeMachine(arch: RiscvPagingArch, hartCount = 2) {
     maxOrder: 18,
   });
   const allocator = new FailingAllocator(inner);
-  const harts = Array.from(
-    { length: hartCount },
-    (_, id) =>
-      new Hart({ id, memory, arch, tlb: new SetAssociativeTlb({ sets: 16, ways: 4 }), privilege: 0 }),
-  );
+  const harts = Array.from({ length: hartCount }, (_, id) => makeCpu(arch, id, memory));
   const detector = new StaleTlbDetector(harts);
   return { memory, allocator, harts, detector };
 }
