@@ -34,7 +34,7 @@ describe('the example plug-ins', () => {
       },
       vmaIndex: sortedArray,
     });
-    expect(machine.options).toMatchObject({ allocator: 'next-fit', vmaIndex: 'sortedArray' });
+    expect(machine.options).toMatchObject({ allocator: 'next-fit', vmaIndex: 'sorted-array' });
     expect(policies).toHaveLength(2);
     const p = machine.spawn();
     const rw = PROT_READ | PROT_WRITE;

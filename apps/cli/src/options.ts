@@ -178,6 +178,7 @@ export async function loadPlugInModules(plugIns: PlugInOptions, cwd?: string): P
         );
       }
     };
+    Object.defineProperty(wrapped, 'name', { value: factory.name });
     out[key] = wrapped;
   }
   return out;

@@ -265,7 +265,8 @@ export class Machine implements MachineServices {
       arch: arch.name,
       harts,
       tlb: typeof tlbSpec === 'string' ? tlbSpec : partName(tlbSpec),
-      vmaIndex: partName(vmaSpec),
+      // A user's index reports its own name (one probe index, empty, costs nothing).
+      vmaIndex: typeof vmaSpec === 'string' ? vmaSpec : partName(vmaSpec, this.newVmaIndex()),
       placement: this.placementChoice.name,
       flush: typeof this.flushSpec === 'string' ? this.flushSpec : partName(this.flushSpec),
       checkTlb: options.checkTlb ?? false,
