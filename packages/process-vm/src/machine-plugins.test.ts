@@ -102,7 +102,7 @@ describe('Machine plug-in options', () => {
     expect(policies).toHaveLength(2); // one per hart's TLB
     expect(machine.options).toMatchObject({
       allocator: 'stack',
-      vmaIndex: 'vmaIndex',
+      vmaIndex: 'list',
       placement: 'bottom-up',
     });
     workload(machine);
