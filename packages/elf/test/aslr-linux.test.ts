@@ -69,7 +69,9 @@ describe('ASLR against Linux 6.18 (32 recorded runs each)', () => {
   it('an ET_EXEC stays put and only its break moves, by a page and up to 1 GiB', () => {
     const fixed = planExec(file('x86_64-static'), { profile: X86_64_LOAD_PROFILE });
     // The range is 1 GiB (x86-64 since 6.9), not the older 32 MiB: the recorded breaks go far past 32 MiB.
-    expect(Math.max(...runs('x86_64-static').map((r) => r.startBrk - fixed.startBrk))).toBeGreaterThan(2 ** 25);
+    expect(Math.max(...runs('x86_64-static').map((r) => r.startBrk - fixed.startBrk))).toBeGreaterThan(
+      2 ** 25,
+    );
     for (const r of runs('x86_64-static')) {
       expect(r.base).toBe(0x400000);
       const brkPages = (r.startBrk - fixed.startBrk - 4096) / 4096;
