@@ -60,6 +60,26 @@ describe('recorded findings (known implementation bugs, expected to fail until f
     }
   });
 
+  // F7 (FINDINGS.md, a model error, fixed in the model): a stack growth refused by RLIMIT_STACK still prepared the
+  // VMA's anon_vma, so fork copies its (zero-page) PTEs.
+  it('F7 (fixed in the model): a stack growth past RLIMIT_STACK leaves the VMA an anon_vma', () => {
+    const p = pairFor({ memoryBytes: 16 << 20 });
+    const steps = parse(
+      '@0 mmap +0x7fd000 0x4000 r-- PRIVATE|ANONYMOUS|FIXED|GROWSDOWN|POPULATE\n@0 r +0x0\n@0 fork',
+    );
+    const d = compareProgram(
+      steps,
+      { root: modelTarget(p.model, p.modelPid), check: () => {} },
+      { root: implTarget(p.process), check: () => checkInvariants(p.machine) },
+    );
+    expect(d ? describeDivergence(d, steps) : '').toBe('');
+    // the child has the parent's four zero-page PTEs (vma_needs_copy: the VMA has an anon_vma)
+    const child = [...p.machine.processes.values()].find((q) => q !== p.process)!;
+    const vec = new Uint8Array(4);
+    expect(child.mincore(0x2000000000 + 0x7fd000, 0x4000, vec)).toBe(0);
+    expect([...vec]).toEqual([1, 1, 1, 1]);
+  });
+
   // F3 (FINDINGS.md, fixed): the same case for every allocator and architecture is in fault/fault-injection.test.ts.
   it('F3 (fixed): an mremap move whose first page-table allocation fails answers ENOMEM with the source intact', () => {
     const m = new Machine({ memoryBytes: 8 << 20 });

@@ -504,7 +504,8 @@ export class ModelProcess {
   /**
    * A fault at page `v` below a VM_GROWSDOWN VMA grows that VMA down to `v` (mm/mmap.c `expand_downwards`, v6.18):
    * refused when `v` is below mmap_min_addr, when an accessible VMA that is not itself a stack ends less than
-   * stack_guard_gap below `v`, or when the stack would exceed RLIMIT_STACK. The VMA gets its anon_vma first; the new
+   * stack_guard_gap below `v`, or when the stack would exceed RLIMIT_STACK. The VMA gets its anon_vma after the guard-gap
+   * check and before the RLIMIT_STACK check (so even a growth the limit refuses leaves it one); the new
    * pages continue its pgoff downwards. Returns the faulting page, or undefined (SIGSEGV).
    */
   private growStack(v: number): Page | undefined {
@@ -522,8 +523,10 @@ export class ModelProcess {
     ) {
       return undefined;
     }
-    if ((stack.end - v) * PAGE > this.config.stackLimit) return undefined;
+    // "We must make sure the anon_vma is allocated": anon_vma_prepare comes before acct_stack_growth's RLIMIT_STACK
+    // check, so a growth refused by the limit still leaves the VMA with an anon_vma
     this.anonPrepare(stack.start);
+    if ((stack.end - v) * PAGE > this.config.stackLimit) return undefined;
     const head = this.pages.get(stack.start)!;
     for (let u = v; u < stack.start; u++) {
       this.pages.set(u, {
