@@ -234,7 +234,8 @@ export class FileSystem {
       this.truncate(inode, 0);
     }
     inode.openCount++;
-    return new OpenFileDescription(this.nextFileId++, inode, path, flags, (f) => this.closed(f));
+    const canonical = this.canonicalPath(inode, r.dir, r.name);
+    return new OpenFileDescription(this.nextFileId++, inode, canonical, flags, (f) => this.closed(f));
   }
 
   /**
@@ -261,6 +262,24 @@ export class FileSystem {
       inode.store.truncate(old);
       inode.size = length;
     }
+  }
+
+  /**
+   * The absolute path without `.`, `..` or repeated slashes of the entry `name` in `dir` naming `inode` (what
+   * `d_path` prints in `/proc/PID/maps`).
+   */
+  private canonicalPath(inode: Inode, dir: Inode, name: string): string {
+    // A directory (also one reached by `.` or `..`) walks up from itself; a file from its directory.
+    const parts: string[] = inode.type === 'directory' ? [] : [name];
+    let node = inode.type === 'directory' ? inode : dir;
+    while (node !== this.root) {
+      const parent = node.parent!;
+      let entry = '';
+      for (const [n, child] of parent.entries!) if (child === node) entry = n;
+      parts.unshift(entry);
+      node = parent;
+    }
+    return `/${parts.join('/')}`;
   }
 
   // ---- internals -------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ export class OpenFileDescription {
   /**
    * @param id - unique per filesystem (the description's identity; VMA merging compares it)
    * @param inode - the inode opened
-   * @param path - the path it was opened by (what `/proc/PID/maps` prints)
+   * @param path - the absolute path it was opened by, without `.`, `..` or repeated slashes (`d_path`)
    * @param flags - the open flags as given (access mode, `O_APPEND`, ...)
    * @param onLastRelease - called once when the last reference is released
    */
@@ -33,6 +33,14 @@ export class OpenFileDescription {
     readonly flags: number,
     private readonly onLastRelease: (file: OpenFileDescription) => void,
   ) {}
+
+  /**
+   * The name `/proc/PID/maps` prints for a mapping of this description: `path`, with ` (deleted)` once the inode
+   * has no name left (`d_path` of an unlinked dentry).
+   */
+  get displayPath(): string {
+    return this.inode.nlink === 0 && this.inode.type !== 'directory' ? `${this.path} (deleted)` : this.path;
+  }
 
   /** `FMODE_READ`: opened `O_RDONLY` or `O_RDWR`. */
   get readable(): boolean {

@@ -241,3 +241,20 @@ describe('FdTable', () => {
     expect(fds.isCloseOnExec(b)).toBe(true);
   });
 });
+
+describe('description paths', () => {
+  it('are canonical, and show (deleted) once the last name is gone', () => {
+    const { fs } = makeFs();
+    const fds = new FdTable(fs);
+    fs.mkdir('/d');
+    fs.mkdir('/d/e');
+    fs.createFile('/d/e/f');
+    const fd = fds.open('//d/./e/../e//f', O_RDONLY);
+    expect(fds.get(fd).path).toBe('/d/e/f');
+    expect(fds.get(fds.open('/d/e/..', O_RDONLY)).path).toBe('/d');
+    expect(fds.get(fds.open('/', O_RDONLY)).path).toBe('/');
+    expect(fds.get(fds.open('/dev/zero', O_RDONLY)).path).toBe('/dev/zero');
+    fs.unlink('/d/e/f');
+    expect(fds.get(fd).displayPath).toBe('/d/e/f (deleted)');
+  });
+});
