@@ -147,7 +147,7 @@ export function resolveArch(spec: ArchSpec): { arch: PagingArch; cpu: CpuFactory
         'PagingArch factory',
         'the factory returned something that is not a PagingArch',
       );
-    return { arch: made, cpu: riscvHart };
+    return { arch: made, cpu: riscvHart, taskSize: defaultTaskSize(made) };
   }
   if (isPagingArch(spec)) {
     const builtin: ArchEntry | undefined = Object.values(ARCHES).find((e) => e.arch() === spec);

@@ -14,9 +14,11 @@ import {
   NULL_SINK,
   type PagingArch,
   type PluginContext,
+  type PluginFactory,
   type Rng,
 } from '@pagewright/core';
 import {
+  type FrameAllocatorName,
   type FrameAllocatorSpec,
   FramePool,
   resolveFrameAllocator,
@@ -65,7 +67,7 @@ export interface MachineOptions {
    * exactly the machine's frame range, or a factory `(ctx: PluginContext) => FrameAllocator`. A user's allocator is
    * wrapped in `CheckedFrameAllocator`, so a broken answer is a `PluginContractError` naming it.
    */
-  allocator?: FrameAllocatorSpec | undefined;
+  allocator?: FrameAllocatorName | FrameAllocator | PluginFactory<FrameAllocator, PluginContext> | undefined;
   /**
    * Paging architecture (default `'sv39'`): `sv39`, `sv48`, `x86-64`, `x86-64-la57`, any `PagingArch` instance (run
    * by the generic `Hart`), or a factory.
@@ -220,7 +222,8 @@ export class Machine implements MachineServices {
       sink: this.sink,
     };
     const allocatorSpec = options.allocator ?? 'buddy';
-    this.allocator = resolveFrameAllocator(allocatorSpec, context, { checked: true });
+    // The factory receives the whole context (frames' resolver types it by the two fields it needs itself).
+    this.allocator = resolveFrameAllocator(allocatorSpec as FrameAllocatorSpec, context, { checked: true });
 
     const tlbSpec = options.tlb ?? '16x4:lru';
     const makeCpu = options.cpu ?? archCpu;
