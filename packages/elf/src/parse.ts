@@ -191,7 +191,7 @@ export function readProgramHeaders(bytes: Uint8Array, header: ElfHeader): Progra
  *
  * 1. the magic `\x7fELF` → `ENOEXEC` (also for a file shorter than 4 bytes);
  * 2. `e_type` is `ET_EXEC` or `ET_DYN` → `ENOEXEC`;
- * 3. (the machine check `elf_check_arch` depends on the machine: {@link planElfLoad} makes it);
+ * 3. (the machine check `elf_check_arch` depends on the machine: {@link planExec} makes it);
  * 4. `e_phentsize == 56`, `1 <= e_phnum` and the table at most 64 KiB (`e_phnum <= 1170`), the table readable
  *    whole → `ENOEXEC` (`load_elf_phdrs` returns NULL);
  * 5. the first `PT_INTERP`: `2 <= p_filesz <= PATH_MAX` → `ENOEXEC`; readable → `EIO` (past end of file) or
