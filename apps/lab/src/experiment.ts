@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type TopLevelSpec, writeSvg } from './chart.js';
 import { type Row, writeCsv } from './csv.js';
+import type { LoadedPlugin } from './plugin-module.js';
 import type { Progress } from './progress.js';
 
 /** `apps/lab/results/` (both `src/` and `dist/` sit one level below the lab's root). */
@@ -21,6 +22,8 @@ export interface ExperimentContext {
   size: 'tiny' | 'full';
   /** Progress reporter. */
   progress: Progress;
+  /** The user's plug-ins (`--with FILE`), compared against the built-ins (only where {@link Experiment.plugins}). */
+  plugins?: readonly LoadedPlugin[] | undefined;
 }
 
 /** What an experiment produced. */
@@ -41,8 +44,10 @@ export interface Experiment {
   name: string;
   /** One line on what it compares. */
   description: string;
-  /** The number of progress steps a run of this size takes. */
-  steps(size: ExperimentContext['size']): number;
+  /** What a `--with FILE` module's default export must be here; absent when the experiment takes no plug-in. */
+  plugins?: string | undefined;
+  /** The number of progress steps a run of this size (with these plug-ins) takes. */
+  steps(size: ExperimentContext['size'], plugins?: readonly LoadedPlugin[]): number;
   /** Runs it. */
   run(context: ExperimentContext): Promise<ExperimentResult> | ExperimentResult;
 }

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { type Experiment, RESULTS_DIR, writeResults } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
 import { DEMO_TRACE } from './experiments/tlb.js';
+import { LabUsageError, type LoadedPlugin, loadLabPlugin } from './plugin-module.js';
 import { createProgress } from './progress.js';
 import { recordDemoTrace } from './record-trace.js';
 import { renderTable } from './table.js';
@@ -21,15 +22,33 @@ function parseSeed(value: string): number {
   return n;
 }
 
+/** The exit code for an error that ended `pnpm lab`: 2 for bad input ({@link LabUsageError}), else 1. */
+export function labExitCode(error: unknown): number {
+  return error instanceof LabUsageError ? 2 : 1;
+}
+
 /** Runs one experiment, writes its files, and returns the text to print. */
 export async function runExperiment(
   experiment: Experiment,
-  options: { seed: number; size: 'tiny' | 'full'; out?: string | undefined; progress?: boolean | undefined },
+  options: {
+    seed: number;
+    size: 'tiny' | 'full';
+    out?: string | undefined;
+    progress?: boolean | undefined;
+    plugins?: readonly LoadedPlugin[] | undefined;
+  },
 ): Promise<{ text: string; csv: string; svg: string }> {
-  const progress = createProgress(experiment.name, experiment.steps(options.size), options.progress ?? true);
+  const plugins = options.plugins ?? [];
+  if (plugins.length > 0 && experiment.plugins === undefined)
+    throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
+  const progress = createProgress(
+    experiment.name,
+    experiment.steps(options.size, plugins),
+    options.progress ?? true,
+  );
   let result: Awaited<ReturnType<Experiment['run']>>;
   try {
-    result = await experiment.run({ seed: options.seed, size: options.size, progress });
+    result = await experiment.run({ seed: options.seed, size: options.size, progress, plugins });
   } finally {
     progress.stop();
   }
@@ -52,7 +71,16 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
     .option('--seed <n>', 'seed of every random choice', parseSeed, 1)
     .option('--tiny', 'tiny sizes (for tests; the numbers mean little)')
     .option('--out <dir>', 'where to write the CSV and SVG (default apps/lab/results/)')
-    .action(async (name: string, opts: { seed: number; tiny?: boolean; out?: string }) => {
+    .option(
+      '--with <module>',
+      `a plug-in module to compare against the built-ins (repeatable); its default export is a factory: ${EXPERIMENTS.filter(
+        (e) => e.plugins,
+      )
+        .map((e) => `${e.name}: ${e.plugins}`)
+        .join('; ')}`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .action(async (name: string, opts: { seed: number; tiny?: boolean; out?: string; with?: string[] }) => {
       if (name === 'record-trace') {
         const trace = recordDemoTrace(opts.seed);
         const path = opts.out ? `${opts.out}/demo.trace` : DEMO_TRACE;
@@ -64,12 +92,16 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
         return;
       }
       const experiment = EXPERIMENTS.find((e) => e.name === name);
-      if (!experiment)
-        throw new InvalidArgumentError(`unknown experiment "${name}" (known: ${names.join(', ')})`);
+      if (!experiment) throw new LabUsageError(`unknown experiment "${name}" (known: ${names.join(', ')})`);
+      if ((opts.with ?? []).length > 0 && experiment.plugins === undefined)
+        throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
+      const plugins: LoadedPlugin[] = [];
+      for (const path of opts.with ?? []) plugins.push(await loadLabPlugin(path));
       const { text } = await runExperiment(experiment, {
         seed: opts.seed,
         size: opts.tiny ? 'tiny' : 'full',
         out: opts.out,
+        plugins,
       });
       write(text);
     });

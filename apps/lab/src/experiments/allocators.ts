@@ -6,9 +6,11 @@
  */
 
 import { createRng, type FrameAllocator, NO_FRAME, type Rng } from '@pagewright/core';
-import * as frames from '@pagewright/frames';
+import { FRAME_ALLOCATORS, isFrameAllocator } from '@pagewright/frames';
+import { seriesEncoding } from '../chart.js';
 import type { Row } from '../csv.js';
 import { type Experiment, type ExperimentContext, type ExperimentResult, timeMs } from '../experiment.js';
+import { type LoadedPlugin, makeFromPlugin, pluginName } from '../plugin-module.js';
 
 /** First frame of the simulated RAM (0x8000_0000 / 4096, where RISC-V boards put DRAM). */
 const FIRST_FRAME = 0x80000;
@@ -19,27 +21,28 @@ export interface AllocatorCandidate {
   create(frameCount: number): FrameAllocator;
 }
 
-type AllocatorClass = new (options: { firstFrame: number; frameCount: number }) => FrameAllocator;
-
-/** The allocators `@pagewright/frames` exports, in the order stack, bitmap, buddy (those present). */
-export function allocatorCandidates(): AllocatorCandidate[] {
-  const exported = frames as unknown as Record<string, AllocatorClass | undefined>;
-  const out: AllocatorCandidate[] = [];
-  for (const [name, cls] of [
-    ['stack', 'StackFrameAllocator'],
-    ['bitmap', 'BitmapFrameAllocator'],
-    ['buddy', 'BuddyFrameAllocator'],
-  ] as const) {
-    const C = exported[cls];
-    if (C) out.push({ name, create: (frameCount) => new C({ firstFrame: FIRST_FRAME, frameCount }) });
+/**
+ * The built-in allocators (`FRAME_ALLOCATORS` of `@pagewright/frames`, in its order), then the user's plug-ins
+ * (`--with FILE`), each a factory over the same range of frames.
+ *
+ * @throws LabUsageError when a plug-in's factory throws or does not make a `FrameAllocator`
+ */
+export function allocatorCandidates(plugins: readonly LoadedPlugin[] = []): AllocatorCandidate[] {
+  const out: AllocatorCandidate[] = Object.entries(FRAME_ALLOCATORS).map(([name, make]) => ({
+    name,
+    create: (frameCount: number) => make({ firstFrame: FIRST_FRAME, frameCount }),
+  }));
+  for (const plugin of plugins) {
+    const make = (frameCount: number) =>
+      makeFromPlugin(plugin, { firstFrame: FIRST_FRAME, frameCount }, 'FrameAllocator', isFrameAllocator);
+    // Made once here, so a broken plug-in is refused before any measurement.
+    const name = pluginName(plugin, make(64));
+    out.push({
+      name: out.some((c) => c.name === name) ? `${name} (${plugin.fileName})` : name,
+      create: make,
+    });
   }
   return out;
-}
-
-/** The allocators the experiment wants that `@pagewright/frames` does not export. */
-function missingAllocators(): string[] {
-  const present = new Set(allocatorCandidates().map((c) => c.name));
-  return ['stack', 'bitmap', 'buddy'].filter((n) => !present.has(n));
 }
 
 /** Sizes of one run. */
@@ -153,13 +156,17 @@ function contiguousYield(a: FrameAllocator, order: number): number {
 export const allocatorsExperiment: Experiment = {
   name: 'allocators',
   description:
-    'stack vs bitmap vs buddy frame allocators: throughput, fragmentation after churn, contiguous success',
-  steps: () => allocatorCandidates().length * (2 + PROBE_ORDERS.length),
-  run({ seed, size, progress }: ExperimentContext): ExperimentResult {
+    'stack vs bitmap vs buddy frame allocators (and --with plug-ins): throughput, fragmentation after churn, contiguous success',
+  plugins: 'a frame allocator: (ctx: { firstFrame, frameCount }) => FrameAllocator',
+  steps: (_size, plugins = []) =>
+    (Object.keys(FRAME_ALLOCATORS).length + plugins.length) * (2 + PROBE_ORDERS.length),
+  run({ seed, size, progress, plugins = [] }: ExperimentContext): ExperimentResult {
     const sizes = SIZES[size];
     const rows: Row[] = [];
     const summary: Row[] = [];
-    for (const candidate of allocatorCandidates()) {
+    const candidates = allocatorCandidates(plugins);
+    const names = candidates.map((c) => c.name);
+    for (const candidate of candidates) {
       progress.tick(`${candidate.name}: throughput`);
       const pairs = pairsPerSecond(candidate.create(sizes.frames), sizes.throughputRounds, createRng(seed));
       rows.push({ allocator: candidate.name, metric: 'alloc-free pairs/s', order: 0, value: pairs });
@@ -224,31 +231,58 @@ export const allocatorsExperiment: Experiment = {
         data: { values: rows as Row[] as Record<string, unknown>[] },
         hconcat: [
           {
-            title: 'single-frame alloc+free pairs / s',
+            title: 'single-frame alloc+free pairs per second',
             transform: [{ filter: "datum.metric === 'alloc-free pairs/s'" }],
+            width: 70 * names.length,
             mark: 'bar',
             encoding: {
-              x: { field: 'allocator', type: 'nominal', sort: null },
-              y: { field: 'value', type: 'quantitative', title: 'pairs / s' },
-              color: { field: 'allocator', type: 'nominal', legend: null },
+              x: {
+                field: 'allocator',
+                type: 'nominal',
+                sort: names,
+                title: 'allocator',
+                axis: { labelAngle: 0 },
+              },
+              y: {
+                field: 'value',
+                type: 'quantitative',
+                title: 'alloc+free pairs / s',
+                axis: { format: '~s' },
+              },
+              color: {
+                field: 'allocator',
+                type: 'nominal',
+                title: 'allocator',
+                scale: { domain: names },
+                legend: { title: 'allocator', labelLimit: 400 },
+              },
             },
           },
           {
-            title: 'blocks of 2^order frames obtainable after churn (÷ free frames / 2^order)',
+            title: 'blocks of 2^order frames still obtainable after the churn',
             transform: [{ filter: "datum.metric === 'contiguous yield after churn'" }],
-            mark: { type: 'line', point: true },
+            width: 320,
+            mark: { type: 'line', point: { size: 60, filled: true }, strokeWidth: 2 },
             encoding: {
-              x: { field: 'order', type: 'quantitative', title: 'order' },
-              y: { field: 'value', type: 'quantitative', title: 'yield', axis: { format: '%' } },
-              color: { field: 'allocator', type: 'nominal' },
+              x: {
+                field: 'order',
+                type: 'quantitative',
+                title: 'order (block of 2^order frames)',
+                axis: { values: [...PROBE_ORDERS], format: 'd' },
+              },
+              y: {
+                field: 'value',
+                type: 'quantitative',
+                title: 'yield (% of free frames / 2^order)',
+                axis: { format: '%' },
+              },
+              ...seriesEncoding('allocator', 'allocator', names),
             },
           },
         ],
+        resolve: { legend: { color: 'shared' } },
       },
       notes: [
-        ...missingAllocators().map(
-          (n) => `${n}: not exported by @pagewright/frames in this build, so not compared`,
-        ),
         'yield = blocks of that order the allocator could still hand out after the churn ÷ the free frames / 2^order.',
       ],
     };

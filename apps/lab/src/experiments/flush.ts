@@ -9,7 +9,16 @@ import { createRng, PteFlag } from '@pagewright/core';
 import { BuddyFrameAllocator, SparsePhysicalMemory } from '@pagewright/frames';
 import { PageMapper, TlbShootdown } from '@pagewright/mapper';
 import { Hart, SetAssociativeTlb, Sv39 } from '@pagewright/sv39';
+import { countAxis, seriesEncoding } from '../chart.js';
 import type { Row } from '../csv.js';
+
+/** The charted columns and their panel titles. */
+const FLUSH_METRICS = {
+  ipis_per_unmap: 'IPIs sent',
+  invalidations_per_unmap: 'TLB entries invalidated',
+  refill_walks_per_unmap: 'page walks to refill the TLBs',
+} as const;
+
 import type { Experiment, ExperimentContext, ExperimentResult } from '../experiment.js';
 
 /** User read/write, A and D set. */
@@ -156,9 +165,10 @@ export const flushExperiment: Experiment = {
     const long = rows.flatMap((r) =>
       (['ipis_per_unmap', 'invalidations_per_unmap', 'refill_walks_per_unmap'] as const).map((m) => ({
         harts: r.harts,
-        pages: `${r.pages_per_unmap} pages`,
+        pages: `${r.pages_per_unmap} ${r.pages_per_unmap === 1 ? 'page' : 'pages'} per munmap`,
+        pagesN: r.pages_per_unmap,
         strategy: r.strategy,
-        metric: m.replace(/_/g, ' '),
+        metric: FLUSH_METRICS[m],
         value: r[m],
       })),
     );
@@ -170,17 +180,42 @@ export const flushExperiment: Experiment = {
         title: `TLB shootdowns: unmapping N pages of a ${WORKING_SET}-page working set shared by every hart (seed ${seed})`,
         data: { values: long },
         facet: {
-          row: { field: 'metric', type: 'nominal', title: null },
-          column: { field: 'pages', type: 'ordinal', title: null, sort: { field: 'value' } },
+          row: {
+            field: 'metric',
+            type: 'nominal',
+            title: null,
+            sort: Object.values(FLUSH_METRICS),
+            // On the right, so the row's name does not run into the y-axis title.
+            header: { labelFontWeight: 'bold', labelLimit: 300, labelOrient: 'right', labelAngle: 90 },
+          },
+          column: {
+            field: 'pages',
+            type: 'ordinal',
+            title: null,
+            sort: { field: 'pagesN' },
+            header: { labelFontWeight: 'bold' },
+          },
         },
         spec: {
-          width: 140,
+          width: 150,
           height: 110,
-          mark: { type: 'line', point: true },
+          mark: { type: 'line', point: { size: 50, filled: true }, strokeWidth: 2 },
           encoding: {
-            x: { field: 'harts', type: 'quantitative', scale: { type: 'log', base: 2 } },
-            y: { field: 'value', type: 'quantitative', title: null },
-            color: { field: 'strategy', type: 'nominal' },
+            x: {
+              field: 'harts',
+              type: 'quantitative',
+              scale: { type: 'log', base: 2 },
+              axis: { title: 'harts', values: sizes.harts, format: 'd' },
+            },
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              axis: countAxis('count per munmap'),
+              scale: { domain: { unionWith: [0, 1] } },
+            },
+            ...seriesEncoding('strategy', 'flush strategy', [
+              ...new Set(rows.map((r) => r.strategy as string)),
+            ]),
           },
         },
         resolve: { scale: { y: 'independent' } },

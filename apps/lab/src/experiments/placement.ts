@@ -7,7 +7,18 @@
 
 import { createRng } from '@pagewright/core';
 import { BottomUpPlacement, type PlacementPolicy, TopDownPlacement, Vma, VmaTree } from '@pagewright/vma';
+import { countAxis, seriesEncoding } from '../chart.js';
 import type { Row } from '../csv.js';
+
+/** The charted columns and their panel titles (with units). */
+const PLACEMENT_METRICS = {
+  largest_gap_pages: { title: 'largest free gap', unit: 'pages' },
+  free_gaps: { title: 'free gaps', unit: 'gaps (count)' },
+  heap_pages: { title: 'heap size', unit: 'pages' },
+  brk_failures: { title: 'brk failures so far', unit: 'failed calls (count)' },
+  mmap_failures: { title: 'mmap failures so far', unit: 'failed calls (count)' },
+} as const;
+
 import type { Experiment, ExperimentContext, ExperimentResult } from '../experiment.js';
 import { VMA_FLAGS } from '../vma-fixture.js';
 
@@ -149,15 +160,14 @@ export const placementExperiment: Experiment = {
       });
     }
     const long = rows.flatMap((r) =>
-      (['largest_gap_pages', 'free_gaps', 'heap_pages', 'brk_failures', 'mmap_failures'] as const).map(
-        (m) => ({
-          policy: r.policy,
-          step: r.step,
-          metric: m,
-          value: r[m],
-        }),
-      ),
+      (Object.keys(PLACEMENT_METRICS) as (keyof typeof PLACEMENT_METRICS)[]).map((m) => ({
+        policy: r.policy,
+        step: r.step,
+        metric: PLACEMENT_METRICS[m].title,
+        value: r[m],
+      })),
     );
+    const policies = [...new Set(rows.map((r) => r.policy as string))];
     return {
       rows,
       summary,
@@ -165,17 +175,24 @@ export const placementExperiment: Experiment = {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
         title: `Free-area placement on a fragmenting workload (seed ${seed})`,
         data: { values: long },
-        facet: { column: { field: 'metric', type: 'nominal', title: null } },
-        spec: {
-          width: 160,
+        hconcat: Object.entries(PLACEMENT_METRICS).map(([, m]) => ({
+          title: m.title,
+          transform: [{ filter: { field: 'metric', equal: m.title } }],
+          width: 170,
           height: 160,
-          mark: 'line',
+          mark: { type: 'line', strokeWidth: 2 },
           encoding: {
-            x: { field: 'step', type: 'quantitative' },
-            y: { field: 'value', type: 'quantitative', title: null },
-            color: { field: 'policy', type: 'nominal' },
+            x: { field: 'step', type: 'quantitative', axis: countAxis('workload step') },
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              axis: countAxis(m.unit),
+              // unionWith [0, 1]: an all-zero panel (no failures) still gets the integer ticks 0 and 1.
+              scale: { domain: { unionWith: [0, 1] } },
+            },
+            ...seriesEncoding('policy', 'placement policy', policies),
           },
-        },
+        })),
         resolve: { scale: { y: 'independent' } },
       },
       notes: [

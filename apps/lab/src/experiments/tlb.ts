@@ -7,9 +7,16 @@
 
 import { existsSync } from 'node:fs';
 import { createRng, PteFlag, TLB_MISS, type Tlb } from '@pagewright/core';
-import { REPLACEMENT_POLICY_NAMES, SetAssociativeTlb } from '@pagewright/sv39';
+import {
+  isReplacementPolicy,
+  REPLACEMENT_POLICY_NAMES,
+  type ReplacementPolicy,
+  type ReplacementPolicySpec,
+  SetAssociativeTlb,
+} from '@pagewright/sv39';
 import type { Row } from '../csv.js';
 import type { Experiment, ExperimentContext, ExperimentResult } from '../experiment.js';
+import { type LoadedPlugin, makeFromPlugin, pluginName } from '../plugin-module.js';
 import { type AccessTrace, readTrace, TRACES_DIR } from '../trace.js';
 import { generatePattern, PATTERN_NAMES } from './access-patterns.js';
 
@@ -81,6 +88,29 @@ function traces(seed: number, accesses: number): AccessTrace[] {
   return out;
 }
 
+/**
+ * The policies compared: the built-ins (`BUILTIN_REPLACEMENT_POLICIES` of `@pagewright/tlb`, by name), then the
+ * user's plug-ins, each a factory `(ctx: { sets, ways, rng }) => ReplacementPolicy` called once per TLB.
+ *
+ * @throws LabUsageError when a plug-in's factory throws or does not make a `ReplacementPolicy`
+ */
+export function policyCandidates(
+  plugins: readonly LoadedPlugin[],
+  seed: number,
+): { name: string; spec: ReplacementPolicySpec }[] {
+  const out: { name: string; spec: ReplacementPolicySpec }[] = REPLACEMENT_POLICY_NAMES.map((name) => ({
+    name,
+    spec: name,
+  }));
+  for (const plugin of plugins) {
+    const make = (ctx: unknown): ReplacementPolicy =>
+      makeFromPlugin(plugin, ctx, 'ReplacementPolicy', isReplacementPolicy);
+    const name = pluginName(plugin, make({ sets: 1, ways: 4, rng: createRng(seed) }));
+    out.push({ name: out.some((c) => c.name === name) ? `${name} (${plugin.fileName})` : name, spec: make });
+  }
+  return out;
+}
+
 function geometry(entries: number, assoc: Assoc): { sets: number; ways: number } {
   const ways = assoc === 'full' ? entries : assoc;
   return { sets: entries / ways, ways };
@@ -90,20 +120,22 @@ function geometry(entries: number, assoc: Assoc): { sets: number; ways: number }
 export const tlbExperiment: Experiment = {
   name: 'tlb',
   description:
-    'TLB size × associativity × replacement policy × ASIDs on/off over synthetic and recorded traces',
+    'TLB size × associativity × replacement policy (and --with plug-ins) × ASIDs on/off over synthetic and recorded traces',
+  plugins: 'a TLB replacement policy: (ctx: { sets, ways, rng }) => ReplacementPolicy',
   steps: (size) => (PATTERN_NAMES.length + (existsSync(DEMO_TRACE) ? 1 : 0)) * SIZES[size].entries.length,
-  run({ seed, size, progress }: ExperimentContext): ExperimentResult {
+  run({ seed, size, progress, plugins = [] }: ExperimentContext): ExperimentResult {
     const sizes = SIZES[size];
     const rows: Row[] = [];
+    const candidates = policyCandidates(plugins, seed);
     const all = traces(seed, sizes.accesses);
     for (const trace of all) {
       for (const entries of sizes.entries) {
         progress.tick(`${trace.name} × ${entries} entries`);
         for (const assoc of sizes.assocs) {
           const { sets, ways } = geometry(entries, assoc);
-          for (const policy of REPLACEMENT_POLICY_NAMES) {
+          for (const { name: policy, spec } of candidates) {
             for (const asids of [true, false]) {
-              const tlb = new SetAssociativeTlb({ sets, ways, policy, rng: createRng(seed) });
+              const tlb = new SetAssociativeTlb({ sets, ways, policy: spec, rng: createRng(seed) });
               const r = replay(tlb, trace, asids);
               rows.push({
                 pattern: trace.name,
@@ -121,6 +153,7 @@ export const tlbExperiment: Experiment = {
         }
       }
     }
+    const policies = candidates.map((c) => c.name);
     const summary: Row[] = [];
     for (const trace of all) {
       const mine = rows.filter((r) => r.pattern === trace.name);
@@ -151,18 +184,72 @@ export const tlbExperiment: Experiment = {
         title: `TLB miss rate (seed ${seed}; 4 processes, context switch every 500 accesses)`,
         data: { values: rows as Record<string, unknown>[] },
         facet: {
-          column: { field: 'pattern', type: 'nominal', title: null },
-          row: { field: 'associativity', type: 'nominal', title: null },
+          column: {
+            field: 'pattern',
+            type: 'nominal',
+            title: 'access pattern',
+            header: { labelFontWeight: 'bold' },
+          },
+          row: {
+            field: 'associativity',
+            type: 'nominal',
+            title: 'associativity',
+            header: { labelFontWeight: 'bold' },
+          },
         },
         spec: {
           width: 150,
           height: 110,
-          mark: { type: 'line', point: { size: 12 } },
+          mark: { type: 'line', point: { size: 40, filled: true }, strokeWidth: 1.5 },
           encoding: {
-            x: { field: 'entries', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'entries' },
-            y: { field: 'miss_rate', type: 'quantitative', title: 'miss rate', axis: { format: '%' } },
-            color: { field: 'policy', type: 'nominal' },
-            strokeDash: { field: 'asids', type: 'nominal', title: 'ASIDs' },
+            x: {
+              field: 'entries',
+              type: 'quantitative',
+              scale: { type: 'log', base: 2 },
+              axis: { title: 'TLB entries', values: sizes.entries, format: 'd', labelAngle: 0 },
+            },
+            y: {
+              field: 'miss_rate',
+              type: 'quantitative',
+              title: 'miss rate (% of lookups)',
+              axis: { format: '%' },
+            },
+            color: {
+              field: 'policy',
+              type: 'nominal',
+              title: 'replacement policy',
+              scale: { domain: policies },
+            },
+            shape: {
+              field: 'policy',
+              type: 'nominal',
+              title: 'replacement policy',
+              scale: {
+                domain: policies,
+                range: ['circle', 'square', 'triangle-up', 'diamond', 'cross'].slice(0, policies.length),
+              },
+            },
+            strokeDash: {
+              field: 'asids',
+              type: 'nominal',
+              title: 'ASIDs',
+              scale: {
+                domain: ['on', 'off'],
+                range: [
+                  [1, 0],
+                  [5, 3],
+                ],
+              },
+              legend: {
+                symbolType: 'stroke',
+                symbolStrokeWidth: 2,
+                symbolSize: 300,
+                symbolStrokeColor: '#444',
+                // vega-lite leaves a strokeDash legend's symbols without a stroke colour when colour encodes
+                // another field; draw the dashes in grey.
+                encode: { symbols: { update: { stroke: { value: '#444' } } } },
+              },
+            },
           },
         },
         resolve: { scale: { y: 'independent' } },

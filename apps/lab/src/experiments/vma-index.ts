@@ -6,9 +6,11 @@
  */
 
 import { createRng, type Rng } from '@pagewright/core';
-import { type VmaIndex, VmaList, VmaTree } from '@pagewright/vma';
+import { VMA_INDEXES, type VmaIndex } from '@pagewright/vma';
+import { seriesEncoding } from '../chart.js';
 import type { Row } from '../csv.js';
 import type { Experiment, ExperimentContext, ExperimentResult } from '../experiment.js';
+import { type LoadedPlugin, makeFromPlugin, pluginName } from '../plugin-module.js';
 import { holeVmas, populate, VMA_BASE, type VmaLayout, WIDE_HOLE } from '../vma-fixture.js';
 
 interface Sizes {
@@ -24,10 +26,51 @@ const SIZES: Record<ExperimentContext['size'], Sizes> = {
   full: { counts: [10, 100, 1_000, 10_000, 100_000, 1_000_000], listMax: 10_000, budgetMs: 150 },
 };
 
-const INDEXES: readonly { name: string; create: () => VmaIndex }[] = [
-  { name: 'tree', create: () => new VmaTree() },
-  { name: 'list', create: () => new VmaList() },
-];
+/** Linux's stack guard gap in pages (the indexes' default). */
+const STACK_GUARD_GAP = 256;
+
+/** True when `x` has the members of a `VmaIndex` (not its behaviour). */
+function isVmaIndex(x: unknown): x is VmaIndex {
+  const v = x as Record<string, unknown> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    ['find', 'insert', 'remove', 'findGapTopDown'].every((k) => typeof v[k] === 'function')
+  );
+}
+
+/** An index under test; `quadratic` ones (insert scans every VMA) are built only up to `listMax`. */
+interface IndexCandidate {
+  name: string;
+  create: () => VmaIndex;
+  quadratic: boolean;
+}
+
+/**
+ * The built-in indexes (`VMA_INDEXES` of `@pagewright/vma`: tree, btree, treap, list), then the user's plug-ins,
+ * each a factory `(ctx: { stackGuardGap }) => VmaIndex`. A plug-in is measured only up to `listMax` VMAs like the
+ * list, since its cost is unknown.
+ *
+ * @throws LabUsageError when a plug-in's factory throws or does not make a `VmaIndex`
+ */
+export function indexCandidates(plugins: readonly LoadedPlugin[] = []): IndexCandidate[] {
+  const ctx = { stackGuardGap: STACK_GUARD_GAP };
+  const out: IndexCandidate[] = Object.entries(VMA_INDEXES).map(([name, make]) => ({
+    name,
+    create: () => make(ctx),
+    quadratic: name === 'list',
+  }));
+  for (const plugin of plugins) {
+    const create = () => makeFromPlugin(plugin, ctx, 'VmaIndex', isVmaIndex);
+    const name = pluginName(plugin, create());
+    out.push({
+      name: out.some((c) => c.name === name) ? `${name} (${plugin.fileName})` : name,
+      create,
+      quadratic: true,
+    });
+  }
+  return out;
+}
 
 /** Runs `op(i)` for i = 0, 1, … until `budgetMs` has passed (at least 8 times); nanoseconds per call. */
 function nsPerOp(op: (i: number) => void, budgetMs: number): number {
@@ -74,15 +117,19 @@ function measure(layout: VmaLayout, rng: Rng, budgetMs: number): Record<string, 
 /** The VMA index experiment. */
 export const vmaIndexExperiment: Experiment = {
   name: 'vma-index',
-  description: 'VMA tree (gap-augmented, O(log n)) vs list (DragonOS-style) from 10 to 1 M VMAs',
+  description:
+    'VMA indexes (gap-augmented tree, B+tree, treap, DragonOS-style list, and --with plug-ins) from 10 to 1 M VMAs',
+  plugins: 'a VMA index: (ctx: { stackGuardGap }) => VmaIndex',
   steps: (size) => SIZES[size].counts.length,
-  run({ seed, size, progress }: ExperimentContext): ExperimentResult {
+  run({ seed, size, progress, plugins = [] }: ExperimentContext): ExperimentResult {
     const sizes = SIZES[size];
     const rows: Row[] = [];
+    const candidates = indexCandidates(plugins);
+    const names = candidates.map((c) => c.name);
     for (const n of sizes.counts) {
       progress.tick(`${n} VMAs`);
-      for (const { name, create } of INDEXES) {
-        if (name === 'list' && n > sizes.listMax) continue;
+      for (const { name, create, quadratic } of candidates) {
+        if (quadratic && n > sizes.listMax) continue;
         const rng = createRng(seed);
         const t0 = performance.now();
         const layout = populate(create(), n, rng);
@@ -99,15 +146,13 @@ export const vmaIndexExperiment: Experiment = {
         rows.find((r) => r.index === index && r.vmas === n && r.operation === op)?.ns_per_op as
           | number
           | undefined;
-      return {
-        VMAs: n,
-        'tree find ns': get('tree', 'find') ?? null,
-        'list find ns': get('list', 'find') ?? null,
-        'tree ins+rm ns': get('tree', 'insert+remove') ?? null,
-        'list ins+rm ns': get('list', 'insert+remove') ?? null,
-        'tree gap ns': get('tree', 'gap search') ?? null,
-        'list gap ns': get('list', 'gap search') ?? null,
-      };
+      const row: Row = { VMAs: n };
+      for (const name of names) {
+        row[`${name} find ns`] = get(name, 'find') ?? null;
+        row[`${name} ins+rm ns`] = get(name, 'insert+remove') ?? null;
+        row[`${name} gap ns`] = get(name, 'gap search') ?? null;
+      }
+      return row;
     });
     return {
       rows,
@@ -116,25 +161,38 @@ export const vmaIndexExperiment: Experiment = {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
         title: `VMA index: time per operation (seed ${seed}; the list stops at ${sizes.listMax} VMAs)`,
         data: { values: rows as Record<string, unknown>[] },
-        facet: { column: { field: 'operation', type: 'nominal', title: null } },
+        facet: {
+          column: {
+            field: 'operation',
+            type: 'nominal',
+            title: null,
+            sort: ['find', 'insert+remove', 'gap search', 'build (per VMA)'],
+            header: { labelFontWeight: 'bold' },
+          },
+        },
         spec: {
           width: 170,
           height: 200,
-          mark: { type: 'line', point: true },
+          mark: { type: 'line', point: { size: 50, filled: true }, strokeWidth: 2 },
           encoding: {
-            x: { field: 'vmas', type: 'quantitative', scale: { type: 'log' }, title: 'VMAs' },
+            x: {
+              field: 'vmas',
+              type: 'quantitative',
+              scale: { type: 'log' },
+              axis: { title: 'VMAs in the index', values: sizes.counts, format: '~s' },
+            },
             y: {
               field: 'ns_per_op',
               type: 'quantitative',
               scale: { type: 'log' },
-              title: 'ns per operation',
+              axis: { title: 'ns per operation (log)', format: '~s' },
             },
-            color: { field: 'index', type: 'nominal' },
+            ...seriesEncoding('index', 'VMA index', names),
           },
         },
       },
       notes: [
-        `list measured up to ${sizes.listMax} VMAs: building it is O(n²) (every insert scans for overlaps)`,
+        `list${plugins.length > 0 ? ' and plug-ins' : ''} measured up to ${sizes.listMax} VMAs: building the list is O(n²) (every insert scans for overlaps)`,
       ],
     };
   },
