@@ -34,6 +34,14 @@ describe('plug-ins loaded by module path', () => {
     expect(boot.options).toMatchObject({ allocator: 'next-fit', vmaIndex: 'sorted-array' });
   });
 
+  it('runs the demo on the example two-level paging architecture', async () => {
+    const r = await pagewright('--arch', join(EXAMPLES, 'two-level-paging-arch.mjs'), 'demo', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const boot = JSON.parse(r.out.split('\n')[0] ?? '{}') as { options?: Record<string, unknown> };
+    expect(boot.options).toMatchObject({ arch: 'two-level' });
+  });
+
   const dir = mkdtempSync(join(tmpdir(), 'pagewright-plugins-'));
   writeFileSync(join(dir, 'no-default.mjs'), 'export const x = 1;\n');
   writeFileSync(join(dir, 'a-class.mjs'), 'export default class Alloc {}\n');
