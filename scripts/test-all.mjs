@@ -12,6 +12,11 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', e
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 let staticFailures = 0;
+// The browser tests of apps/web drive Debian's Chromium: install it when it is missing (apt-get, as root).
+if (run(process.execPath, [join(root, 'apps/web/scripts/ensure-chromium.mjs')]) !== 0) {
+  console.error('could not install Chromium for the browser tests');
+  staticFailures++;
+}
 const checks = run(bin('turbo'), [
   'run',
   'build',

@@ -29,24 +29,21 @@ describe('public Linux conformance scenarios', () => {
 });
 
 // The same answers on every architecture with a 47-bit user space (Sv39's is 38 bits), with x86-64's TASK_SIZE.
-describe.each(['x86-64-la57', 'sv48'] as const)(
-  'public Linux conformance scenarios on %s',
-  (arch) => {
-    for (const f of scenarios) {
-      it(f, () => {
-        const text = readFileSync(join(dir, f), 'utf8');
-        const expected = readFileSync(join(dir, f.replace(/\.scn$/, '.expected.jsonl')), 'utf8')
-          .split('\n')
-          .filter((l) => l.trim() !== '');
-        const machine = {
-          arch,
-          memoryBytes: 512 * 1024 * 1024,
-          checkTlb: true,
-          limits: { taskSize: 2 ** 47 - 4096 },
-        };
-        const got = runScenario(text, { machine, afterEach: (p) => checkInvariants(p) });
-        expect(got.map((l) => JSON.parse(l))).toEqual(expected.map((l) => JSON.parse(l)));
-      });
-    }
-  },
-);
+describe.each(['x86-64-la57', 'sv48'] as const)('public Linux conformance scenarios on %s', (arch) => {
+  for (const f of scenarios) {
+    it(f, () => {
+      const text = readFileSync(join(dir, f), 'utf8');
+      const expected = readFileSync(join(dir, f.replace(/\.scn$/, '.expected.jsonl')), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      const machine = {
+        arch,
+        memoryBytes: 512 * 1024 * 1024,
+        checkTlb: true,
+        limits: { taskSize: 2 ** 47 - 4096 },
+      };
+      const got = runScenario(text, { machine, afterEach: (p) => checkInvariants(p) });
+      expect(got.map((l) => JSON.parse(l))).toEqual(expected.map((l) => JSON.parse(l)));
+    });
+  }
+});
