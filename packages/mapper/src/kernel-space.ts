@@ -23,7 +23,8 @@ export interface KernelSpaceOptions extends Omit<PageMapperOptions, 'kernel' | '
  * up front and never reclaimed, so a user root that copies those entries (`new PageMapper({ kernel })`) sees every
  * later kernel mapping without being edited.
  *
- * Kernel changes must be flushed with `rs2 = x0` on every hart: give it a global flusher
+ * Kernel changes must be flushed in every tag, global entries included, on every hart (RISC-V `rs2 = x0`, x86-64
+ * INVLPG / INVPCID type 2): give it a global flusher
  * (`new TlbShootdown({ harts, global: true })`).
  */
 export class KernelSpace extends PageMapper {

@@ -14,15 +14,17 @@ export interface LocalFlushOptions {
   /** The address space's bookkeeping: its ASID is used instead of the hart's current one. */
   context?: MmContext | undefined;
   /**
-   * Kernel (global) mappings: flush with `rs2 = x0` (`sfence.vma va, x0` / `sfence.vma x0, x0`) so global entries
-   * go too (privileged spec: "G anywhere on the path → rs2 = x0").
+   * Kernel (global) mappings: flush every tag so global entries go too — `Tlb.flushVa` / `flushAll` (RISC-V
+   * `sfence.vma va, x0` / `sfence.vma x0, x0`, the privileged spec's "G anywhere on the path → rs2 = x0"; x86-64
+   * INVLPG / INVPCID type 2).
    */
   global?: boolean | undefined;
 }
 
 /**
- * Flushes each queued page on one hart (`sfence.vma va, asid`), DragonOS's `PageFlush`; a queued full flush
- * becomes `sfence.vma x0, asid`. For a uniprocessor, or an address space that runs only on `hart`.
+ * Flushes each queued page on one hart (`Tlb.flushVaAsid`: RISC-V `sfence.vma va, asid`, x86-64 INVPCID type 0),
+ * DragonOS's `PageFlush`; a queued full flush becomes `flushAsid` (`sfence.vma x0, asid`, INVPCID type 1). For a
+ * uniprocessor, or an address space that runs only on `hart`. `hart` is any core `MmuHart` ({@link TlbHart}).
  */
 export class PageFlush implements TlbFlusher {
   private readonly pages: number[] = [];
@@ -84,7 +86,8 @@ export class PageFlush implements TlbFlusher {
 
 /**
  * Flushes the whole address space on one hart at `dispatch` when anything was queued (DragonOS's `PageFlushAll`):
- * `sfence.vma x0, asid`, or `sfence.vma x0, x0` for global mappings.
+ * `Tlb.flushAsid` (RISC-V `sfence.vma x0, asid`, x86-64 INVPCID type 1), or `flushAll` for global mappings
+ * (`sfence.vma x0, x0`, INVPCID type 2).
  */
 export class PageFlushAll implements TlbFlusher {
   private queued = 0;

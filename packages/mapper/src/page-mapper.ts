@@ -170,7 +170,13 @@ export class PageTableCorruption extends Error {
  *   {@link FrameRelease} (run after the flush) or returns it.
  *
  * Page numbers are `vaBits - 12`-bit VPNs: the virtual address truncated to `vaBits` bits, divided by 4096, so the
- * kernel half of Sv39 is `[2^26, 2^27)`.
+ * kernel half of Sv39 is `[2^26, 2^27)` and that of x86-64 (4-level) `[2^35, 2^36)`.
+ *
+ * Architecture-neutral: everything about the entries goes through {@link PagingArch} — its geometry, `kind` and
+ * `ppn` at each level, `flags`, `encodeLeaf` at the leaf's level (x86-64 sets PS on 2 MiB / 1 GiB leaves),
+ * `encodeTable`, `withFlags` (keeps what makes a leaf of its level), and the optional inaccessible-entry encoding.
+ * Cache attributes are not modelled: `withFlags` keeps whatever the entry has (x86 PAT/PWT/PCD, Svpbmt), while a
+ * split huge leaf and a copy-on-write child are encoded from the arch-neutral flags.
  */
 export class PageMapper {
   /** The paging architecture. */
@@ -313,7 +319,7 @@ export class PageMapper {
     this.flusher = typeof f === 'function' ? f(this) : (f ?? new InactiveFlusher(this.context));
   }
 
-  /** The root table's frame (what goes into `satp.PPN`); -1 after {@link PageMapper.destroy}. */
+  /** The root table's frame (what goes into `satp.PPN` or CR3); -1 after {@link PageMapper.destroy}. */
   get rootPpn(): number {
     return this.root;
   }

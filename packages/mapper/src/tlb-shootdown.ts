@@ -14,7 +14,7 @@ export const DEFAULT_FLUSH_THRESHOLD = 32;
 
 /** How to build a {@link TlbShootdown}. */
 export interface TlbShootdownOptions {
-  /** Every hart of the machine. */
+  /** Every hart of the machine (any core `MmuHart`s: RISC-V harts, x86-64 CPUs). */
   harts: readonly TlbHart[];
   /** The address space's root table: it is active on a hart whose `rootPpn` equals it. Ignored when `global`. */
   rootPpn?: number | undefined;
@@ -28,11 +28,11 @@ export interface TlbShootdownOptions {
   /** Queued pages past which the whole ASID (or TLB) is flushed instead. Default 32. */
   threshold?: number | undefined;
   /**
-   * True when the harts run with ASIDs: a collapsed flush is `sfence.vma x0, asid`. False: `sfence.vma x0, x0`
-   * (Linux's `local_flush_tlb_all` without ASIDs). Default true.
+   * True when the harts run with ASIDs (x86-64: PCIDs): a collapsed flush is `Tlb.flushAsid` (`sfence.vma x0,
+   * asid`, INVPCID type 1). False: `flushAll` (Linux's `local_flush_tlb_all` without ASIDs). Default true.
    */
   asids?: boolean | undefined;
-  /** Kernel (global) mappings: flush every hart, with `rs2 = x0`. */
+  /** Kernel (global) mappings: flush every hart in every tag, global entries included (RISC-V `rs2 = x0`). */
   global?: boolean | undefined;
   /** Receives a `tlb.shootdown` event per dispatch that flushed something. */
   sink?: EventSink | undefined;
