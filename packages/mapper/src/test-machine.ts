@@ -9,7 +9,7 @@
 import { type MmuHart, type PagingArch, PteFlag } from '@pagewright/core';
 import { BuddyFrameAllocator, FailingAllocator, SparsePhysicalMemory } from '@pagewright/frames';
 import { Hart, SetAssociativeTlb, Sv39, Sv48 } from '@pagewright/sv39';
-import { createX86Cpu, X86_64, X86Cpu, X86PagingArch } from '@pagewright/x86-64';
+import { createX86Cpu, X86_64, X86_64_LA57, X86Cpu, X86PagingArch } from '@pagewright/x86-64';
 import { StaleTlbDetector } from './stale-tlb-detector.js';
 
 /** Every architecture the mapper is tested on, for `describe.each`. */
@@ -17,10 +17,8 @@ export const ARCHES: readonly [string, PagingArch][] = [
   ['sv39', Sv39],
   ['sv48', Sv48],
   ['x86-64', X86_64],
+  ['x86-64-la57', X86_64_LA57],
 ];
-
-/** The RISC-V architectures (tests of RISC-V-only behaviour). */
-export const RISCV_ARCHES: readonly [string, PagingArch][] = ARCHES.filter(([, a]) => !isX86(a));
 
 /** True for an x86-64 architecture. */
 export function isX86(arch: PagingArch): arch is X86PagingArch {
