@@ -199,19 +199,26 @@ export const tlbExperiment: Experiment = {
         },
         spec: {
           width: 150,
-          height: 110,
+          height: 120,
           mark: { type: 'line', point: { size: 40, filled: true }, strokeWidth: 1.5 },
           encoding: {
             x: {
               field: 'entries',
               type: 'quantitative',
               scale: { type: 'log', base: 2 },
-              axis: { title: 'TLB entries', values: sizes.entries, format: 'd', labelAngle: 0 },
+              axis: {
+                title: 'TLB entries',
+                values: sizes.entries,
+                format: 'd',
+                labelAngle: 0,
+                labelOverlap: false,
+                labelFlush: false,
+              },
             },
             y: {
               field: 'miss_rate',
               type: 'quantitative',
-              title: 'miss rate (% of lookups)',
+              title: 'miss rate (%)',
               axis: { format: '%' },
             },
             color: {
@@ -229,27 +236,29 @@ export const tlbExperiment: Experiment = {
                 range: ['circle', 'square', 'triangle-up', 'diamond', 'cross'].slice(0, policies.length),
               },
             },
-            strokeDash: {
-              field: 'asids',
-              type: 'nominal',
-              title: 'ASIDs',
-              scale: {
-                domain: ['on', 'off'],
-                range: [
-                  [1, 0],
-                  [5, 3],
-                ],
+            // `encode` is vega's legend option (vega-lite passes it through; its types do not list it).
+            ...({
+              strokeDash: {
+                field: 'asids',
+                type: 'nominal',
+                title: 'ASIDs',
+                scale: {
+                  domain: ['on', 'off'],
+                  range: [
+                    [1, 0],
+                    [5, 3],
+                  ],
+                },
+                legend: {
+                  symbolType: 'stroke',
+                  symbolStrokeWidth: 2,
+                  symbolSize: 300,
+                  // vega-lite leaves a strokeDash legend's symbols without a stroke colour when colour encodes
+                  // another field; draw the dashes in grey.
+                  encode: { symbols: { update: { stroke: { value: '#444' } } } },
+                },
               },
-              legend: {
-                symbolType: 'stroke',
-                symbolStrokeWidth: 2,
-                symbolSize: 300,
-                symbolStrokeColor: '#444',
-                // vega-lite leaves a strokeDash legend's symbols without a stroke colour when colour encodes
-                // another field; draw the dashes in grey.
-                encode: { symbols: { update: { stroke: { value: '#444' } } } },
-              },
-            },
+            } as Record<string, unknown>),
           },
         },
         resolve: { scale: { y: 'independent' } },

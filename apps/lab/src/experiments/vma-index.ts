@@ -146,7 +146,7 @@ export const vmaIndexExperiment: Experiment = {
         rows.find((r) => r.index === index && r.vmas === n && r.operation === op)?.ns_per_op as
           | number
           | undefined;
-      const row: Row = { VMAs: n };
+      const row: Record<string, number | null> = { VMAs: n };
       for (const name of names) {
         row[`${name} find ns`] = get(name, 'find') ?? null;
         row[`${name} ins+rm ns`] = get(name, 'insert+remove') ?? null;
