@@ -18,7 +18,7 @@ import type { SubcommandSpec } from './program.js';
 
 /** Options of {@link runMmu}. */
 export interface MmuRunOptions {
-  /** `'x86-64'` runs the x86-64 format; anything else (or absent) the RISC-V one. */
+  /** `'x86-64'` (or `'x86-64-la57'`) runs the x86-64 format; anything else (or absent) the RISC-V one. */
   readonly arch?: string | undefined;
   /** RISC-V only: the fault for a page-table read outside memory. */
   readonly pteReadFault?: 'page' | 'access' | undefined;
@@ -39,7 +39,8 @@ export function runMmu(text: string, file: string, options: MmuRunOptions = {}):
   const tlb = options.tlb;
   const makeTlb = tlb === undefined ? undefined : () => parseTlbSpec(tlb);
   try {
-    if (options.arch === 'x86-64') {
+    // The x86-64 files choose 4- or 5-level paging per case (`paging 5`), so both x86 names run them.
+    if (options.arch === 'x86-64' || options.arch === 'x86-64-la57') {
       if (options.explain) throw new UsageError('--explain is available for RISC-V vectors only');
       return runX86Vectors(text, { tlb: makeTlb });
     }
@@ -78,8 +79,11 @@ export const mmuCommand: SubcommandSpec = {
   },
   run(ctx, args, opts) {
     const file = String(args[0]);
+    const arch = ctx.plugIns.arch;
+    if (arch !== undefined && typeof arch !== 'string')
+      throw new UsageError('mmu runs the built-in vector formats: --arch sv39, sv48 or x86-64, not a module');
     const lines = runMmu(readInputFile(file), file, {
-      arch: ctx.plugIns.arch,
+      arch,
       pteReadFault: opts.pteReadFault as 'page' | 'access',
       ad: ctx.plugIns.ad,
       tlb: ctx.plugIns.tlb,

@@ -110,7 +110,7 @@ function translateQuestion(rng: Rng): Question {
     kind: 'translate',
     prompt: [
       `Process ${proc.pid}'s page table maps these pages (VA → frame number):`,
-      ...rows.map((r) => `    ${hex(r.va)} → frame ${hex(r.pfn)}`),
+      ...rows.map((r) => `    ${hex(r.va)} → frame ${hex(r.pfn ?? 0)}`),
       `What physical address does a user load from ${hex(va)} reach? (a number)`,
     ],
     answer: hex(t.pa),
