@@ -383,7 +383,7 @@ export function walkTracePagingArch(
       kind,
       bits: neutralBits(
         kindNum === PteKind.Table || kindNum === PteKind.Leaf,
-        read.ok ? arch.flags(read.lo, read.hi) & 0x7f : 0,
+        kindNum === PteKind.Table || kindNum === PteKind.Leaf ? arch.flags(read.lo, read.hi) & 0x7f : 0,
       ),
       ppn,
     });
