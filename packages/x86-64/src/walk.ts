@@ -307,3 +307,11 @@ export function walkX86(
   }
   return pageFault(out, code); // not reached: level 0 always holds a leaf
 }
+
+// The level-by-level trace of a walk (cold; re-walks without side effects).
+export {
+  describePfError,
+  walkX86Trace,
+  type X86WalkTrace,
+  type X86WalkTraceLevel,
+} from './walk-trace.js';
