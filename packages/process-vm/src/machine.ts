@@ -250,7 +250,7 @@ export class Machine implements MachineServices {
     this.refs = new FrameOwners(this.pool, this.sink);
     this.shared = new SharedMemory(this.refs);
     this.zeroPfn = this.refs.zeroPfn;
-    this.asids = new AsidAllocator({ asidBits: arch.asidBits, hartCount: harts });
+    this.asids = new AsidAllocator({ arch, hartCount: harts });
     this.detector = new StaleTlbDetector(this.harts, options.checkTlb ?? false);
     this.limits = {
       taskSize,

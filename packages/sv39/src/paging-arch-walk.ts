@@ -89,11 +89,11 @@ export function walkPagingArch(
     if (kind === PteKind.Table) {
       if (level === 0) return fail(out, pageFault);
       if (arch.rightsCombineAcrossLevels) pathRights &= arch.flags(lo, hi);
-      table = arch.ppn(lo, hi) * 4096;
+      table = arch.ppn(lo, hi, level) * 4096;
       continue;
     }
     if (kind !== PteKind.Leaf || level > arch.maxLeafLevel) return fail(out, pageFault);
-    const ppn = arch.ppn(lo, hi);
+    const ppn = arch.ppn(lo, hi, level);
     out.ppn = ppn;
     const frames = arch.pageSizeAt(level) / 4096;
     if (ppn - Math.floor(ppn / frames) * frames !== 0) return fail(out, pageFault);
