@@ -162,7 +162,27 @@ describe('pagewright mmu FILE.vec', () => {
     },
   );
 
-  it('--explain is refused for x86-64 vectors with a clear error', () => {
-    expect(() => runMmu('', 'x.vec', { arch: 'x86-64', explain: true })).toThrow(/RISC-V vectors only/);
+  it('--explain for x86-64: result lines unchanged, and each outcome agrees with its line', () => {
+    for (const { file } of x86Vectors) {
+      const text = readFileSync(file, 'utf8');
+      const plain = runMmu(text, file, { arch: 'x86-64' });
+      const lines = runMmu(text, file, { arch: 'x86-64', explain: true });
+      expect(lines.map((l) => l.trim()).filter((l) => l.startsWith('{'))).toEqual(plain);
+      for (let k = 0; k < lines.length; k++) {
+        if (/tlb manual/.test(lines[k]!)) k = lines.findIndex((l, j) => j > k && l.trim().startsWith('{'));
+        const m = /→ (?:load|store|fetch) #PF \(vector 14, error code ([A-Z|0]+)\)/.exec(lines[k]!);
+        const okLine = /→ a leaf at level/.test(lines[k]!);
+        if (!m && !okLine) continue;
+        const result = JSON.parse(lines[k + 1]!.trim()) as { ret: string; error?: number };
+        if (okLine) {
+          expect(result.ret, `${file}: ${lines[k]}`).toBe('ok');
+          continue;
+        }
+        expect(result.ret, `${file}: ${lines[k]}`).toBe('fault');
+        const bits: Record<string, number> = { P: 1, W: 2, U: 4, RSVD: 8, I: 16, PK: 32 };
+        const code = m![1] === '0' ? 0 : m![1]!.split('|').reduce((n, b) => n | (bits[b] ?? 0), 0);
+        expect(result.error, `${file}: ${lines[k]}`).toBe(code);
+      }
+    }
   });
 });

@@ -1,8 +1,8 @@
 /**
  * `pagewright mmu FILE.vec`: the translation-vector runners — RISC-V Sv39/Sv48 (`packages/sv39/conformance/
  * FORMAT.md`, the default) and x86-64 with `--arch x86-64` (`packages/x86-64/conformance/FORMAT.md`). Prints only
- * the JSON result lines, one per load, store, fetch and peek; with `--explain` (RISC-V) each access's walk level
- * by level in words before its result line.
+ * the JSON result lines, one per load, store, fetch and peek; with `--explain` each access's walk level by level in
+ * words before its result line.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { Option } from 'commander';
 import { readInputFile } from './files.js';
 import { UsageError } from './io.js';
 import { explainVectors } from './mmu-explain.js';
+import { explainX86Vectors } from './mmu-explain-x86.js';
 import type { PlugInOptions } from './options.js';
 import type { SubcommandSpec } from './program.js';
 
@@ -26,14 +27,14 @@ export interface MmuRunOptions {
   readonly ad?: PlugInOptions['ad'];
   /** A `--tlb` spec for the hart/CPU the vectors run on. */
   readonly tlb?: string | undefined;
-  /** Explain each access's walk before its result line (RISC-V). */
+  /** Explain each access's walk before its result line. */
   readonly explain?: boolean | undefined;
 }
 
 /**
  * Runs a vector file's text and returns the lines to print. `file` names it in errors.
  *
- * @throws UsageError for a malformed file (with its line number) or `--explain` with x86-64
+ * @throws UsageError for a malformed file (with its line number)
  */
 export function runMmu(text: string, file: string, options: MmuRunOptions = {}): string[] {
   const tlb = options.tlb;
@@ -41,8 +42,8 @@ export function runMmu(text: string, file: string, options: MmuRunOptions = {}):
   try {
     // The x86-64 files choose 4- or 5-level paging per case (`paging 5`), so both x86 names run them.
     if (options.arch === 'x86-64' || options.arch === 'x86-64-la57') {
-      if (options.explain) throw new UsageError('--explain is available for RISC-V vectors only');
-      return runX86Vectors(text, { tlb: makeTlb });
+      const lines = runX86Vectors(text, { tlb: makeTlb });
+      return options.explain ? explainX86Vectors(text, lines) : lines;
     }
     const walkOptions = {
       pteReadFault: options.pteReadFault ?? 'page',
@@ -75,7 +76,7 @@ export const mmuCommand: SubcommandSpec = {
           .choices(['page', 'access'])
           .default('page'),
       )
-      .option('--explain', 'before each result line, the walk level by level in words (RISC-V)');
+      .option('--explain', 'before each result line, the walk level by level in words');
   },
   run(ctx, args, opts) {
     const file = String(args[0]);
