@@ -59,6 +59,32 @@ describe('inspect walk ADDR', () => {
     expect(lines.at(-1)).toMatch(/PA 0x/);
   });
 
+  it('on x86-64 it shows the CPU’s own walk: PML4E to PTE, and a #PF with its error code', async () => {
+    const { code, lines } = await inspect(
+      ['mmap 0 0x2000 rw- PRIVATE|ANONYMOUS', 'w $ 1', 'pt $ 1', 'walk $+8', 'walk $+0x1000 store'].join(
+        '\n',
+      ),
+      '--arch',
+      'x86-64',
+    );
+    expect(code).toBe(0);
+    const frame = /→ frame (0x[0-9a-f]+)$/.exec(lines[2]!)![1]!;
+    const k = lines.findIndex((l) => l.startsWith('page walk (x86-64'));
+    expect(lines.slice(k + 1, k + 5).map((l) => /^ {2}(\w+):/.exec(l)?.[1])).toEqual([
+      'PML4E',
+      'PDPTE',
+      'PDE',
+      'PTE',
+    ]);
+    expect(lines[k + 4]).toMatch(new RegExp(`a leaf \\(4 KiB page\\) → frame ${frame}$`));
+    expect(lines[k + 5]).toBe(
+      `  → a leaf at level 0 maps a 4 KiB page: PA 0x${(Number(frame) * 4096 + 8).toString(16)}`,
+    );
+    expect(lines.find((l) => /#PF/.test(l))).toMatch(
+      /store #PF \(vector 14, error code W\|U\): P = 0 at level 0/,
+    );
+  });
+
   it('refuses a bad access kind', async () => {
     const { code, err } = await inspect('walk 0x1000 poke');
     expect(code).toBe(1);

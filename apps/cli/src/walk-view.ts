@@ -16,7 +16,9 @@ import {
   walkTrace,
   walkTracePagingArch,
 } from '@pagewright/sv39';
+import { walkX86Trace, X86Cpu, X86Ctl } from '@pagewright/x86-64';
 import { describeTrace } from './mmu-explain.js';
+import { describeX86Trace, x86CtlOf } from './mmu-explain-x86.js';
 import { hex } from './views.js';
 
 /** The user-mode context every process access runs in. */
@@ -101,11 +103,42 @@ export function processWalk(machine: Machine, proc: Process, va: number, access:
 
 /** The lines of `walk ADDR`: the TLB's answer, each level, then the outcome. */
 export function walkLines(machine: Machine, proc: Process, va: number, access: number): string[] {
-  const t = processWalk(machine, proc, va, access);
   const arch = proc.vm.pageTable.mapper.arch;
+  const hart = machine.harts[proc.hartId];
+  const header = (root: number) =>
+    `page walk (${arch.name}, root frame ${hex(root)}, user-mode ${['load', 'store', 'fetch'][access]}):`;
+  const tlb = tlbAnswer(machine, proc, va).text;
+  if (hart instanceof X86Cpu) {
+    // The x86 CPU's own walk (SDM order, #PF error codes), as a user access (CPL 3) with its control registers.
+    const x86 = hart.activeArch;
+    const root = proc.vm.pageTable.root;
+    if (!(va >= x86.vaMin && va < x86.vaMax) || !Number.isInteger(va))
+      return [tlb, header(root), '  → #GP: the address is not canonical'];
+    const vpn = Math.floor(va / 4096);
+    const offset = va - vpn * 4096;
+    const ctl = (x86CtlOf(hart) & ~X86Ctl.SmapBlock) | X86Ctl.User;
+    const t = walkX86Trace(
+      x86,
+      machine.memory,
+      root,
+      vpn < 0 ? vpn + x86.pageSpan : vpn,
+      offset,
+      access,
+      ctl,
+      hart.pkru,
+      hart.walkOptions,
+    );
+    return [
+      tlb,
+      header(root),
+      ...describeX86Trace(t),
+      ...(t.vector !== 0 ? ['  (the kernel would now handle the page fault: see `r`/`w`/`fetch`)'] : []),
+    ];
+  }
+  const t = processWalk(machine, proc, va, access);
   return [
-    tlbAnswer(machine, proc, va).text,
-    `page walk (${arch.name}, root frame ${hex(t.rootPpn)}, user-mode ${['load', 'store', 'fetch'][access]}):`,
+    tlb,
+    header(t.rootPpn),
     ...describeTrace(t),
     ...(t.cause !== 0 ? ['  (the kernel would now handle the page fault: see `r`/`w`/`fetch`)'] : []),
   ];
