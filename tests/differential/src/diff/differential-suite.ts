@@ -29,27 +29,31 @@ export function differentialSuite(allocator: string): void {
   );
   describe(`differential: implementation vs reference model (${allocator} allocator)`, () => {
     let tlbChecks = 0;
-    it.each(combos)('%s', (_label, options, k) => {
-      let report = '';
-      fc.assert(
-        fc.property(programArb(STEPS), (steps) => {
-          const p = pairFor({ ...options, checkTlb: true });
-          // smaps/status after every step for one program in eight, at the end for the others (CI budget)
-          const details = STATS.programs++ % 8 === 0 ? 'step' : 'end';
-          const d = compareProgram(steps, ...systemsOf(p), { stats: STATS, details });
-          // A program that runs into a recorded finding (FINDINGS.md, findings.ts) is set aside, not counted.
-          fc.pre(d === undefined || knownFinding(d, steps) === undefined);
-          report = d ? describeDivergence(d, steps) : '';
-          expect(report).toBe('');
-          // Teardown: once every process has exited, only the zero page is still allocated.
-          tlbChecks += p.machine.detector.checks;
-          for (const proc of [...p.machine.processes.values()]) proc.exit(0);
-          checkInvariants(p.machine);
-          expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
-        }),
-        { numRuns: RUNS, seed: SEED0 + k, maxSkipsPerRun: 1000 },
-      );
-    });
+    it.each(combos)(
+      '%s',
+      (_label, options, k) => {
+        let report = '';
+        fc.assert(
+          fc.property(programArb(STEPS), (steps) => {
+            const p = pairFor({ ...options, checkTlb: true });
+            // smaps/status after every step for one program in eight, at the end for the others (CI budget)
+            const details = STATS.programs++ % 8 === 0 ? 'step' : 'end';
+            const d = compareProgram(steps, ...systemsOf(p), { stats: STATS, details });
+            // A program that runs into a recorded finding (FINDINGS.md, findings.ts) is set aside, not counted.
+            fc.pre(d === undefined || knownFinding(d, steps) === undefined);
+            report = d ? describeDivergence(d, steps) : '';
+            expect(report).toBe('');
+            // Teardown: once every process has exited, only the zero page is still allocated.
+            tlbChecks += p.machine.detector.checks;
+            for (const proc of [...p.machine.processes.values()]) proc.exit(0);
+            checkInvariants(p.machine);
+            expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
+          }),
+          { numRuns: RUNS, seed: SEED0 + k, maxSkipsPerRun: 1000 },
+        );
+      },
+      SOAK ? 900_000 : 60_000,
+    );
     it('ran the stale-TLB detector on several harts', () => {
       console.log(`${allocator}: ${JSON.stringify(STATS)}`);
       expect(tlbChecks).toBeGreaterThan(0);

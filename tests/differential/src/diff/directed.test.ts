@@ -32,13 +32,21 @@ function run(arb: fc.Arbitrary<Step[]>, k: number, options: (typeof COMBOS)[numb
 }
 
 describe('directed: anon_vma merge rules', () => {
-  it.each(combos.map((c, k) => [c.label, c.options, k] as const))('%s', (_l, options, k) => {
-    run(anonVmaProgramArb(16), k, options);
-  });
+  it.each(combos.map((c, k) => [c.label, c.options, k] as const))(
+    '%s',
+    (_l, options, k) => {
+      run(anonVmaProgramArb(16), k, options);
+    },
+    SOAK ? 900_000 : 60_000,
+  );
 });
 
 describe('directed: populate errno mappings (mlock, MADV_POPULATE, SIGBUS past a shared object)', () => {
-  it.each(combos.map((c, k) => [c.label, c.options, k] as const))('%s', (_l, options, k) => {
-    run(errnoProgramArb(14), 100 + k, options);
-  });
+  it.each(combos.map((c, k) => [c.label, c.options, k] as const))(
+    '%s',
+    (_l, options, k) => {
+      run(errnoProgramArb(14), 100 + k, options);
+    },
+    SOAK ? 900_000 : 60_000,
+  );
 });

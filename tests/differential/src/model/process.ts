@@ -9,7 +9,8 @@
  * System calls take raw u64 arguments (`bigint` or `number`) and return Linux's result: a value, or `-errno`.
  * Loads and stores return the byte, `'ok'`, or the signal.
  *
- * Speed is no goal: operations walk pages one by one, so keep the ranges small.
+ * Speed is a secondary goal: operations walk pages one by one (fine for ranges of thousands of pages); only the
+ * derived VMA list and the sorted page numbers are cached, so that processes of many VMAs stay usable.
  *
  * @module
  */
