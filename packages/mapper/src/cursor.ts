@@ -6,7 +6,7 @@
 
 import type { PteFlags, TlbFlusher } from '@pagewright/core';
 import { MapperError } from './errors.js';
-import type { FrameRelease, LeafVisitor, PageMapper } from './page-mapper.js';
+import type { CursorTarget, FrameRelease, LeafVisitor } from './types.js';
 
 /**
  * A range `[start, end)` of one {@link PageMapper} and the flusher that receives its changes (Asterinas's
@@ -17,13 +17,13 @@ import type { FrameRelease, LeafVisitor, PageMapper } from './page-mapper.js';
  * Every method takes an optional sub-range (default: the whole cursor range); a sub-range outside the cursor's is
  * `InvalidArgument`.
  */
-export class MapperCursor implements Disposable {
+export class MapperCursor<M extends CursorTarget = CursorTarget> implements Disposable {
   private closed = false;
 
   /** @internal Use {@link PageMapper.cursor}. */
   constructor(
     /** The mapper edited. */
-    readonly mapper: PageMapper,
+    readonly mapper: M,
     /** First page of the range. */
     readonly start: number,
     /** End page (exclusive) of the range. */

@@ -84,3 +84,11 @@ export function expectOk(result: number, info: MapperErrorInfo): number {
   if (result >= 0) return result;
   throw new MapperFailure(result as MapperError, info.vpn, info.message);
 }
+
+/** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
+export class PageTableCorruption extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PageTableCorruption';
+  }
+}

@@ -16,3 +16,4 @@ export * from './page-flush.js';
 export * from './page-mapper.js';
 export * from './stale-tlb-detector.js';
 export * from './tlb-shootdown.js';
+export * from './types.js';

@@ -18,42 +18,17 @@ import {
   type U64Pair,
 } from '@pagewright/core';
 import { MapperCursor } from './cursor.js';
-import { MapperError, type MapperErrorInfo, MapperFailure, mapperErrorName } from './errors.js';
+import {
+  MapperError,
+  type MapperErrorInfo,
+  MapperFailure,
+  mapperErrorName,
+  PageTableCorruption,
+} from './errors.js';
 import { InactiveFlusher } from './inactive-flusher.js';
 import type { MmContext } from './mm-context.js';
 import type { StaleTlbDetector } from './stale-tlb-detector.js';
-
-/**
- * Releases a data frame once the flush that made it unreachable has completed. `level` is the level of the leaf
- * that mapped it (0 or omitted: one 4 KiB frame; `L > 0`: a block of `512^L` frames).
- */
-export type FrameRelease = (pfn: number, level?: number) => void;
-
-/** Sees one leaf: it maps the `512^level` pages from `vpn` (aligned) to the frames from `pfn`. */
-export type LeafVisitor = (vpn: number, pfn: number, level: number, flags: PteFlags) => void;
-
-/** Where {@link PageMapper.lookup} puts the details of the leaf it found (a preallocated record). */
-export interface LeafInfo {
-  /** First page of the leaf (aligned to its size). */
-  vpn: number;
-  /** First frame of the leaf. */
-  pfn: number;
-  /** Level of the leaf (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB, ...). */
-  level: number;
-  /** Arch-neutral flags of the leaf. */
-  flags: PteFlags;
-}
-
-/** Options of {@link PageMapper.copyRangeForCow}. */
-export interface CowCopyOptions {
-  /**
-   * Keep write permission on both sides: a `MAP_SHARED` mapping is copied as is (the child's entry is made clean,
-   * Linux `copy_present_pte`). Default false: both sides are write-protected.
-   */
-  keepWrite?: boolean | undefined;
-  /** Clear the Accessed bit in the child's entries, as Linux's `pte_mkold` in `copy_present_pte`. Default true. */
-  clearAccessed?: boolean | undefined;
-}
+import type { CowCopyOptions, FrameRelease, LeafInfo, LeafVisitor } from './types.js';
 
 /** How to build a {@link PageMapper}. */
 export interface PageMapperOptions {
@@ -141,14 +116,6 @@ function takeLeafBuffer(): Float64Array {
 
 function giveLeafBuffer(b: Float64Array): void {
   if (b.length !== 0 && (spareLeaves === null || spareLeaves.length < b.length)) spareLeaves = b;
-}
-
-/** Thrown when the mapper finds its own tables in a state it never creates (a bug, or memory written behind its back). */
-export class PageTableCorruption extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PageTableCorruption';
-  }
 }
 
 /**
@@ -517,7 +484,7 @@ export class PageMapper {
    * Opens a cursor over `[startVpn, endVpn)` for bulk operations that walk each table once. The cursor owns
    * `flusher` (default: the mapper's); close it (or `using`) to dispatch.
    */
-  cursor(startVpn: number, endVpn: number, flusher: TlbFlusher = this.flusher): MapperCursor {
+  cursor(startVpn: number, endVpn: number, flusher: TlbFlusher = this.flusher): MapperCursor<PageMapper> {
     return new MapperCursor(this, startVpn, endVpn, flusher);
   }
 

@@ -6,7 +6,7 @@
 
 import { PteFlag, pteFlagsToString, type TlbEntryView } from '@pagewright/core';
 import type { TlbHart } from './hart.js';
-import type { PageMapper } from './page-mapper.js';
+import type { CheckedAddressSpace } from './types.js';
 
 /** Rights a TLB entry may not hold beyond its PTE (Accessed is only a hint and may be cached loosely). */
 const CHECKED = PteFlag.Read | PteFlag.Write | PteFlag.Exec | PteFlag.User | PteFlag.Dirty;
@@ -59,7 +59,7 @@ export class StaleTlbDetector {
   }
 
   /** Checks every hart against `mapper`'s tables. @throws {@link StaleTlbError} on the first stale entry. */
-  check(mapper: PageMapper): void {
+  check(mapper: CheckedAddressSpace): void {
     if (!this.enabled || mapper.destroyed) return;
     this.checks++;
     const ctx = mapper.context;
@@ -79,7 +79,7 @@ export class StaleTlbDetector {
   }
 
   /** Checks the global entries of every hart against a kernel space's tables. */
-  checkGlobal(kernel: PageMapper): void {
+  checkGlobal(kernel: CheckedAddressSpace): void {
     if (!this.enabled || kernel.destroyed) return;
     this.checks++;
     for (const hart of this.harts) {
@@ -89,7 +89,7 @@ export class StaleTlbDetector {
     }
   }
 
-  private verify(mapper: PageMapper, hart: TlbHart, e: TlbEntryView): void {
+  private verify(mapper: CheckedAddressSpace, hart: TlbHart, e: TlbEntryView): void {
     const span = mapper.spans[e.level] ?? 1;
     const end = e.vpn + span;
     const found = mapper.found;
