@@ -49,6 +49,28 @@ describe('inspect walk ADDR', () => {
     expect(counters[1]).toBe(counters[0]);
   });
 
+  it('names the way when the set is full: four pages in a 1×4 TLB sit in four distinct ways', async () => {
+    const { lines } = await inspect(
+      [
+        'mmap 0 0x4000 rw- PRIVATE|ANONYMOUS',
+        'w $ 1',
+        'w $+0x1000 1',
+        'w $+0x2000 1',
+        'w $+0x3000 1',
+        'walk $',
+        'walk $+0x1000',
+        'walk $+0x2000',
+        'walk $+0x3000',
+      ].join('\n'),
+      '--tlb',
+      '1x4:fifo',
+    );
+    const ways = lines
+      .filter((l) => l.startsWith('TLB of hart 0'))
+      .map((l) => Number(/a hit in set 0, way (\d)/.exec(l)?.[1] ?? Number.NaN));
+    expect(ways.sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('with --tlb off every answer is a miss', async () => {
     const { lines } = await inspect(
       ['mmap 0 0x1000 rw- PRIVATE|ANONYMOUS', 'w $ 1', 'walk $'].join('\n'),

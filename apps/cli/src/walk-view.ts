@@ -51,23 +51,32 @@ export function tlbAnswer(machine: Machine, proc: Process, va: number): TlbAnswe
   const hart = machine.harts[proc.hartId]!;
   const onSpace = hart.translating && hart.rootPpn === proc.vm.pageTable.root;
   const vpn = Math.floor((va < 0 ? va + 2 ** machine.arch.vaBits : va) / PAGE_SIZE);
-  let found: { level: number; ppn: number; flags: number; tag: number } | null = null;
+  const tlb = hart.tlb;
+  const sets = tlb instanceof SetAssociativeTlb ? tlb.sets : null;
+  const ways = tlb instanceof SetAssociativeTlb ? tlb.ways : 0;
+  const setOf = (page: number, level: number) =>
+    sets === null ? null : Math.floor(page / 512 ** level) % sets;
+  // forEach visits the valid slots in slot order (set × ways + way): within one set, in way order.
+  let found: { level: number; ppn: number; flags: number; tag: number; rank: number } | null = null;
+  const inSet = new Map<number, number>();
   hart.tlb.forEach((e) => {
+    const set = setOf(e.vpn, e.level) ?? 0;
+    const rank = inSet.get(set) ?? 0;
+    inSet.set(set, rank + 1);
     const span = 512 ** e.level;
     if (
       found === null &&
       Math.floor(vpn / span) * span === e.vpn &&
       (e.global || (onSpace && e.asid === hart.asid))
     )
-      found = { level: e.level, ppn: e.ppn, flags: e.flags, tag: e.vpn };
+      found = { level: e.level, ppn: e.ppn, flags: e.flags, tag: e.vpn, rank };
   });
-  const tlb = hart.tlb;
-  const sets = tlb instanceof SetAssociativeTlb ? tlb.sets : null;
-  const setOf = (level: number) => (sets === null ? null : Math.floor(vpn / 512 ** level) % sets);
-  const f = found as { level: number; ppn: number; flags: number; tag: number } | null;
+  const f = found as { level: number; ppn: number; flags: number; tag: number; rank: number } | null;
   if (f !== null) {
-    const set = setOf(f.level);
-    const where = set === null ? '' : ` in set ${set}`;
+    const set = setOf(vpn, f.level);
+    // The way is known when the set is full (every way valid); forEach does not say which slots are empty.
+    const way = set !== null && inSet.get(set) === ways ? `, way ${f.rank}` : '';
+    const where = set === null ? '' : ` in set ${set}${way}`;
     return {
       hit: true,
       set,
@@ -79,7 +88,7 @@ export function tlbAnswer(machine: Machine, proc: Process, va: number): TlbAnswe
         `${pteFlagsToString(f.flags)}) → frame ${hex(f.ppn + (vpn - f.tag))}`,
     };
   }
-  const set = setOf(0);
+  const set = setOf(vpn, 0);
   const why = onSpace ? '' : ' (the hart is not in this address space now)';
   return {
     hit: false,
