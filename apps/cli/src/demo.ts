@@ -411,7 +411,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
       explain: (f) => {
         const merges = eventsOf(f.events, 'vma.merge').length;
         return (
-          'Giving the pages their old rights back makes the three VMAs compatible again (same flags, same anon_vma, ' +
+          'Giving the pages their old rights back makes the pieces compatible again (same flags, same anon_vma, ' +
           'contiguous): ' +
           (merges > 0
             ? `Linux merges them into one (${plural(merges, 'merge')}).`
@@ -564,7 +564,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
       },
     },
     {
-      title: 'exit: every frame returned',
+      title: 'exit: the address spaces are torn down',
       explain: (f) =>
         'exit() tears each address space down: its data frames and page-table frames go back to the allocator ' +
         `(${plural(f.framesBefore - f.framesAfter, 'frame')}, leaving ${f.framesAfter} in use; ${framesAtBoot} at boot). ` +
