@@ -22,7 +22,7 @@ import {
   PteFlag,
   type Rng,
 } from '@pagewright/core';
-import { Machine, type Process, signalOf } from '@pagewright/process-vm';
+import { Machine, type MachineOptions, type Process, signalOf } from '@pagewright/process-vm';
 import { SetAssociativeTlb } from '@pagewright/sv39';
 import { describeTrace } from './mmu-explain.js';
 import { hex, mapsLines, presentRows } from './views.js';
@@ -71,9 +71,10 @@ class Recorder implements EventSink {
   }
 }
 
-/** A small one-hart machine with one process, seeded. */
-function smallMachine(rng: Rng, sink?: EventSink) {
+/** A small one-hart machine with one process, seeded, with the plug-in choices `base`. */
+function smallMachine(rng: Rng, base: MachineOptions, sink?: EventSink) {
   const machine = new Machine({
+    ...base,
     seed: rng.nextU32(),
     harts: 1,
     memoryBytes: 16 * 2 ** 20,
@@ -99,8 +100,8 @@ function populated(rng: Rng, proc: Process, pages: number): { base: number; touc
 }
 
 /** What physical address does this load reach? */
-function translateQuestion(rng: Rng): Question {
-  const { machine, proc } = smallMachine(rng);
+function translateQuestion(rng: Rng, plugIns: MachineOptions): Question {
+  const { machine, proc } = smallMachine(rng, plugIns);
   const { base, touched } = populated(rng, proc, 3 + rng.nextInt(6));
   const page = touched[rng.nextInt(touched.length)] as number;
   const va = base + page * P + rng.nextInt(P / 8) * 8;
@@ -120,9 +121,9 @@ function translateQuestion(rng: Rng): Question {
 }
 
 /** Does this access fault, and how does it end? */
-function faultQuestion(rng: Rng): Question {
+function faultQuestion(rng: Rng, plugIns: MachineOptions): Question {
   const sink = new Recorder();
-  const { proc } = smallMachine(rng, sink);
+  const { proc } = smallMachine(rng, plugIns, sink);
   // Three mappings with a hole between the second and the third.
   const base = proc.mmap(0, 8 * P, RW, ANON);
   const prots = [0, 1, 2].map(() => PROTS[rng.nextInt(PROTS.length)] as number);
@@ -182,8 +183,8 @@ function flagLetters(flags: number): string {
 }
 
 /** What does /proc/PID/maps show after this call? (how many lines, and the line at an address) */
-function mapsQuestion(rng: Rng): Question {
-  const { proc } = smallMachine(rng);
+function mapsQuestion(rng: Rng, plugIns: MachineOptions): Question {
+  const { proc } = smallMachine(rng, plugIns);
   const base = proc.mmap(0, 12 * P, RW, ANON);
   // An earlier change, so the starting layout varies.
   if (rng.nextInt(2) === 0) proc.mprotect(base + rng.nextInt(10) * P, P, PROT_READ);
@@ -287,7 +288,7 @@ function tlbQuestion(rng: Rng): Question {
   };
 }
 
-const GENERATORS: Readonly<Record<QuizKind, (rng: Rng) => Question>> = {
+const GENERATORS: Readonly<Record<QuizKind, (rng: Rng, base: MachineOptions) => Question>> = {
   translate: translateQuestion,
   fault: faultQuestion,
   maps: mapsQuestion,
@@ -295,13 +296,19 @@ const GENERATORS: Readonly<Record<QuizKind, (rng: Rng) => Question>> = {
 };
 
 /**
- * `count` questions for `seed`: of `kind`, or of every kind in turn. The same seed always gives the same
- * questions (each question's machine is seeded from one generator).
+ * `count` questions for `seed`: of `kind`, or of every kind in turn, on machines built with `base` (plug-in choices;
+ * the seed, one hart and 16 MiB are the quiz's own). The same seed and options always give the same questions
+ * (each question's machine is seeded from one generator).
  */
-export function generateQuestions(seed: number, count: number, kind?: QuizKind): Question[] {
+export function generateQuestions(
+  seed: number,
+  count: number,
+  kind?: QuizKind,
+  base: MachineOptions = {},
+): Question[] {
   const rng = createRng(seed);
   return Array.from({ length: count }, (_, k) => {
     const kindK = kind ?? (QUIZ_KINDS[k % QUIZ_KINDS.length] as QuizKind);
-    return GENERATORS[kindK](rng.fork());
+    return GENERATORS[kindK](rng.fork(), base);
   });
 }

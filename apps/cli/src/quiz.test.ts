@@ -103,6 +103,28 @@ describe('pagewright quiz', () => {
     expect(out).toMatch(/answers hidden/);
   });
 
+  it('builds its machines with the plug-in options: --arch sv48 and x86-64 change the addresses, answers still hold', async () => {
+    const sv39 = generateQuestions(5, 4, 'translate');
+    for (const arch of ['sv48', 'x86-64'] as const) {
+      const other = generateQuestions(5, 4, 'translate', { arch });
+      expect(other.map((q) => q.prompt.join())).not.toEqual(sv39.map((q) => q.prompt.join()));
+      for (const q of other) expect(q.check(q.answer)).toBe(true);
+      const { out } = await quiz(
+        '',
+        '--arch',
+        arch,
+        '--seed',
+        '5',
+        '--kind',
+        'translate',
+        '--count',
+        '4',
+        '-c',
+      );
+      for (const q of other) expect(out).toContain(`answer: ${q.answer}`);
+    }
+  });
+
   it('refuses an unknown kind and a bad count (exit 2)', async () => {
     expect((await quiz('', '--kind', 'pagerank')).code).toBe(2);
     expect((await quiz('', '--count', '0')).code).toBe(2);

@@ -6,9 +6,12 @@
  *
  * @module
  */
+
+import type { MachineOptions } from '@pagewright/process-vm';
 import { Option } from 'commander';
 import { type CliIo, EXIT_USAGE } from './io.js';
 import { LineReader } from './line-reader.js';
+import { machineOptions } from './machine-options.js';
 import { parseInteger } from './options.js';
 import type { SubcommandSpec } from './program.js';
 import { generateQuestions, QUIZ_KINDS, type QuizKind } from './quiz-questions.js';
@@ -20,6 +23,8 @@ export interface QuizOptions {
   readonly kind?: QuizKind | undefined;
   /** Show each answer and why (no typed answers are read). */
   readonly showAnswers: boolean;
+  /** The plug-in choices of the questions' machines. */
+  readonly machine?: MachineOptions | undefined;
 }
 
 /**
@@ -29,7 +34,7 @@ export interface QuizOptions {
  */
 export async function runQuiz(io: CliIo, options: QuizOptions): Promise<number> {
   const out = (line = '') => io.stdout.write(`${line}\n`);
-  const questions = generateQuestions(options.seed, options.count, options.kind);
+  const questions = generateQuestions(options.seed, options.count, options.kind, options.machine);
   out(
     `pagewright quiz — seed ${options.seed}, ${questions.length} question${questions.length === 1 ? '' : 's'}` +
       (options.kind ? ` about ${options.kind}` : ''),
@@ -93,6 +98,8 @@ export const quizCommand: SubcommandSpec = {
       count: Number(opts.count),
       kind: opts.kind as QuizKind | undefined,
       showAnswers: opts.correct === true,
+      // The quiz's own machines: one hart and 16 MiB; the other plug-in choices are the command line's.
+      machine: (({ seed: _s, harts: _h, memoryBytes: _m, ...rest }) => rest)(machineOptions(ctx.plugIns)),
     });
   },
 };
