@@ -138,7 +138,8 @@ export function pairFor(
       machine.options.placement === 'bottomup'
         ? Math.ceil(Math.floor(machine.limits.taskSize / 3) / 4096) * 4096
         : process.vm.mmapBase,
-    placement: machine.options.placement,
+    // the two built-in policies (a placement plug-in would need its own model)
+    placement: machine.options.placement === 'bottomup' ? 'bottomup' : 'topdown',
     stackGuardGapPages: machine.limits.stackGuardGapPages,
     startBrk: process.vm.startBrk,
     stackLimit: machine.limits.stackLimit,
