@@ -27,6 +27,19 @@ describe('package metadata', () => {
     }
   });
 
+  it('documents every ./testing entry point with TypeDoc, resolved from source', () => {
+    const typedoc = JSON.parse(readFileSync(join(ROOT, 'typedoc.json'), 'utf8')) as {
+      packageOptions: { compilerOptions: { paths: Record<string, string[]> } };
+    };
+    const paths = typedoc.packageOptions.compilerOptions.paths;
+    for (const pkg of packages.filter((p) => p.dir.startsWith('packages/')))
+      for (const subpath of exportedSubpaths(pkg.manifest).filter((s) => s !== '.'))
+        expect(
+          paths[`${pkg.manifest.name}/${subpath.slice(2)}`],
+          `typedoc.json paths for ${pkg.manifest.name}/${subpath.slice(2)}`,
+        ).toEqual([`./${pkg.dir}/src/${subpath.slice(2)}/index.ts`]);
+  });
+
   for (const pkg of packages) {
     describe(pkg.manifest.name, () => {
       const m = pkg.manifest;
