@@ -124,10 +124,8 @@ export function pairFor(
   model: ModelMachine;
   modelPid: number;
 } {
-  const machine = new Machine(options);
-  // Another VMA index than the two MachineOptions names (the treap, the bare B+tree): every address space the
-  // machine creates asks newVmaIndex() for its index.
-  if (vmaIndex) machine.newVmaIndex = vmaIndex;
+  // A VMA index given as a factory (the Machine wraps it in CheckedVmaIndex, which also checks its answers).
+  const machine = new Machine(vmaIndex ? { ...options, vmaIndex: () => vmaIndex() } : options);
   const process = machine.spawn();
   const config: ModelConfig = {
     taskSize: machine.limits.taskSize,
