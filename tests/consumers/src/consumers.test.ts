@@ -79,12 +79,12 @@ describe('a project outside the workspace, from the packed tarballs', () => {
   it('runs the workload from an ES module with the example plug-ins', async () => {
     const dir = stage('esm', ['exercise.cjs', 'consumer-esm.mjs']);
     checkReport((await runOk('node', ['consumer-esm.mjs'], { cwd: dir })).stdout);
-  });
+  }, 120_000);
 
   it('runs the workload from a CommonJS script with the example plug-ins', async () => {
     const dir = stage('cjs', ['exercise.cjs', 'consumer-cjs.cjs']);
     checkReport((await runOk('node', ['consumer-cjs.cjs'], { cwd: dir })).stdout);
-  });
+  }, 120_000);
 
   for (const resolution of ['node16', 'bundler'] as const) {
     it(`type-checks and runs a TypeScript consumer under moduleResolution ${resolution}`, async () => {
@@ -124,7 +124,7 @@ describe('a project outside the workspace, from the packed tarballs', () => {
         const cjs = await runOk('node', ['out/consumer.cjs'], { cwd: dir });
         expect(cjs.stdout).toContain('"passed":true');
       }
-    });
+    }, 180_000);
   }
 
   it('runs the CLI through npx: `npx pagewright demo` and `npx @pagewright/cli --version`', async () => {
@@ -137,5 +137,5 @@ describe('a project outside the workspace, from the packed tarballs', () => {
     const demo = await runOk('npx', ['--no', '--', 'pagewright', 'demo', '--no-color'], { cwd: project.dir });
     expect(demo.stdout).toMatch(/fork/);
     expect(demo.stdout).toMatch(/munmap/);
-  });
+  }, 120_000);
 });
