@@ -72,3 +72,12 @@ describe('plug-ins loaded by module path', () => {
     expect(r.err).toMatch(/Allowed choices are tree, btree, treap, list/);
   });
 });
+
+describe('option combinations the machine refuses', () => {
+  it('--arch x86-64 --ad svade is bad input: one line and exit code 2', async () => {
+    const r = await pagewright('--arch', 'x86-64', '--ad', 'svade', 'demo');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe('pagewright: x86-64 always sets A and D in hardware: the A/D policy must be "hardware"\n');
+  });
+});

@@ -7,8 +7,11 @@
  *
  * @module
  */
+
+import { checkMachineOptions } from '@pagewright/process-vm';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, EXIT_FAILURE, EXIT_USAGE, UsageError } from './io.js';
+import { machineOptions } from './machine-options.js';
 import { loadPlugInModules, type PlugInOptions, pickPlugInOptions, plugInOptions } from './options.js';
 import { didYouMean } from './suggest.js';
 import { CLI_VERSION } from './version.js';
@@ -100,9 +103,17 @@ export function buildProgram(
         }
       }
       const merged = self.optsWithGlobals();
+      const plugIns = await loadPlugInModules(pickPlugInOptions(merged));
+      try {
+        // Combinations the option parser cannot see (`--arch x86-64 --ad svade`) are bad input too.
+        checkMachineOptions(machineOptions(plugIns));
+      } catch (e) {
+        if (e instanceof RangeError) throw new UsageError(e.message);
+        throw e;
+      }
       const ctx: CommandContext = {
         io,
-        plugIns: await loadPlugInModules(pickPlugInOptions(merged)),
+        plugIns,
         colorFlag: merged.color !== false,
       };
       result.code = await spec.run(ctx, args, self.opts());

@@ -17,7 +17,9 @@ import {
   type PluginFactory,
   type Rng,
 } from '@pagewright/core';
+import { FileSystem } from '@pagewright/files';
 import {
+  FRAME_ALLOCATOR_NAMES,
   type FrameAllocatorName,
   type FrameAllocatorSpec,
   FramePool,
@@ -25,7 +27,7 @@ import {
   SparsePhysicalMemory,
 } from '@pagewright/frames';
 import { AsidAllocator, MapperError, MapperFailure, StaleTlbDetector } from '@pagewright/mapper';
-import type { ReplacementPolicySpec, TlbSpec } from '@pagewright/tlb';
+import { parseTlbSpec, type ReplacementPolicySpec, type TlbSpec } from '@pagewright/tlb';
 import {
   AnonVmaAllocator,
   type PlacementSpec,
@@ -118,6 +120,11 @@ export interface MachineOptions {
   events?: EventSink | undefined;
   /** Overrides of the address-space limits (`taskSize` defaults to the arch's user half). */
   limits?: Partial<AddressSpaceLimits> | undefined;
+  /**
+   * The filesystem processes open and map files in (default: a fresh `@pagewright/files` `FileSystem` whose page
+   * cache takes frames from the machine's allocator and memory), or a factory given the plug-in context.
+   */
+  files?: FileSystem | ((ctx: PluginContext) => FileSystem) | undefined;
 }
 
 /**
@@ -145,6 +152,36 @@ function partName(spec: unknown, made?: { readonly name?: unknown } | undefined)
   return typeof n === 'string' && n !== '' ? n : 'custom';
 }
 
+/**
+ * Checks the options a `Machine` can judge without building anything: the hart count, the A/D policy and its
+ * architecture (Svade is RISC-V's), and every option given as a built-in name against its registry. Factories and
+ * instances are checked when the machine builds them.
+ *
+ * @throws RangeError naming the option, for exactly what the constructor would refuse
+ */
+export function checkMachineOptions(options: MachineOptions): void {
+  const harts = options.harts ?? 2;
+  if (!(Number.isInteger(harts) && harts >= 1 && harts <= 64)) throw new RangeError('harts must be 1..64');
+  const ad = options.ad ?? 'hardware';
+  if (ad !== 'hardware' && ad !== 'svade') throw new RangeError(`unknown A/D policy "${String(ad)}"`);
+  if (typeof options.arch === 'string') {
+    resolveArch(options.arch);
+    if (ad === 'svade' && options.arch.startsWith('x86'))
+      throw new RangeError('x86-64 always sets A and D in hardware: the A/D policy must be "hardware"');
+  }
+  if (
+    typeof options.allocator === 'string' &&
+    !(FRAME_ALLOCATOR_NAMES as readonly string[]).includes(options.allocator)
+  )
+    throw new RangeError(
+      `unknown frame allocator "${options.allocator}"; known: ${FRAME_ALLOCATOR_NAMES.map((n) => `"${n}"`).join(', ')}`,
+    );
+  if (typeof options.vmaIndex === 'string') resolveVmaIndex(options.vmaIndex);
+  if (typeof options.placement === 'string') resolvePlacementChoice(options.placement);
+  if (typeof options.flush === 'string') resolveFlushStrategySpec(options.flush);
+  if (typeof options.tlb === 'string') parseTlbSpec(options.tlb);
+}
+
 /** A whole simulated machine. */
 export class Machine implements MachineServices {
   /** Physical memory. */
@@ -165,6 +202,8 @@ export class Machine implements MachineServices {
   readonly detector: StaleTlbDetector;
   /** Shared anonymous objects. */
   readonly shared: SharedMemory;
+  /** The filesystem (its page cache's frames come from {@link Machine.allocator}). */
+  readonly files: FileSystem;
   /** anon_vma identities. */
   readonly anonVmas = new AnonVmaAllocator();
   /** The event sink. */
@@ -200,6 +239,7 @@ export class Machine implements MachineServices {
    *   breaks its contract while the machine is built
    */
   constructor(options: MachineOptions = {}) {
+    checkMachineOptions(options);
     const harts = options.harts ?? 2;
     if (!(Number.isInteger(harts) && harts >= 1 && harts <= 64)) throw new RangeError('harts must be 1..64');
     const ad = options.ad ?? 'hardware';
@@ -249,6 +289,10 @@ export class Machine implements MachineServices {
     this.pool = new FramePool({ allocator: this.allocator, memory: this.memory });
     this.refs = new FrameOwners(this.pool, this.sink);
     this.shared = new SharedMemory(this.refs);
+    this.files =
+      typeof options.files === 'function'
+        ? options.files(context)
+        : (options.files ?? new FileSystem({ memory: this.memory, allocator: this.allocator }));
     this.zeroPfn = this.refs.zeroPfn;
     this.asids = new AsidAllocator({ arch, hartCount: harts });
     this.detector = new StaleTlbDetector(this.harts, options.checkTlb ?? false);
