@@ -39,13 +39,43 @@ const PROTS = [
   PROT_READ | PROT_WRITE | PROT_EXEC,
 ];
 
-/** One step of the workload for `p` chosen by `r`; returns what it answered (a number or a process marker). */
-function step(p: Process, r: () => number, pick: (n: number) => number): string {
-  const page = BASE + pick(SPAN_PAGES) * PAGE;
-  // Mostly short mappings (many VMAs), sometimes long ones (across many).
-  const len = (r() < 0.8 ? 1 + pick(4) : 1 + pick(512)) * PAGE;
-  const prot = PROTS[pick(PROTS.length)] as number;
-  switch (pick(12)) {
+/** One operation, drawn once and applied to every machine. */
+interface Op {
+  kind: number;
+  proc: number;
+  page: number;
+  len: number;
+  prot: number;
+  to: number;
+  newLen: number;
+  fixed: boolean;
+  offset: number;
+  value: number;
+  roll: number;
+}
+
+function draw(rng: ReturnType<typeof createRng>, procs: number): Op {
+  const pick = (n: number) => rng.nextInt(n);
+  return {
+    roll: rng.nextFloat(),
+    proc: pick(procs),
+    kind: pick(12),
+    page: BASE + pick(SPAN_PAGES) * PAGE,
+    // Mostly short mappings (many VMAs), sometimes long ones (across many).
+    len: (rng.nextFloat() < 0.8 ? 1 + pick(4) : 1 + pick(512)) * PAGE,
+    prot: PROTS[pick(PROTS.length)] as number,
+    to: BASE + pick(SPAN_PAGES) * PAGE,
+    newLen: (1 + pick(8)) * PAGE,
+    fixed: rng.nextFloat() < 0.5,
+    offset: pick(PAGE),
+    value: pick(256),
+  };
+}
+
+/** Applies `op` to `p`; returns what it answered. */
+function apply(p: Process, op: Op): string {
+  const { page, len, prot } = op;
+  switch (op.kind) {
     case 0:
     case 1:
     case 2:
@@ -59,69 +89,87 @@ function step(p: Process, r: () => number, pick: (n: number) => number): string 
     case 6:
     case 7:
       return `mprotect ${p.mprotect(page, len, prot)}`;
-    case 8: {
-      const to = BASE + pick(SPAN_PAGES) * PAGE;
-      return `mremap ${p.mremap(page, len, (1 + pick(8)) * PAGE, MREMAP_MAYMOVE | (r() < 0.5 ? 0 : 2), to)}`;
-    }
+    case 8:
+      return `mremap ${p.mremap(page, len, op.newLen, MREMAP_MAYMOVE | (op.fixed ? 2 : 0), op.to)}`;
     case 9:
       return `madvise ${p.madvise(page, len, MADV_DONTNEED)}`;
     case 10:
-      return `store ${p.store8(page + pick(PAGE), pick(256))}`;
+      return `store ${p.store8(page + op.offset, op.value)}`;
     default:
-      return `load ${p.load8(page + pick(PAGE))}`;
+      return `load ${p.load8(page + op.offset)}`;
   }
 }
 
-/** Runs the workload on a machine with `vmaIndex`; returns the trace of answers and maps. */
-function runOn(vmaIndex: (typeof INDEXES)[number], seed: number, operations: number): string[] {
-  const machine = new Machine({ vmaIndex, harts: 2, memoryBytes: 64 * 1024 * 1024, seed });
+/** One machine per index, driven in lockstep. */
+interface World {
+  readonly index: string;
+  readonly machine: Machine;
+  readonly procs: Process[];
+}
+
+/**
+ * Runs `operations` random operations on one machine per VMA index in lockstep and returns the first divergence
+ * (or null), the most VMAs any process held, and the frames left after every process exited.
+ */
+function lockstep(
+  seed: number,
+  operations: number,
+): { divergence: string | null; mostVmas: number; left: number[] } {
+  const worlds: World[] = INDEXES.map((index) => {
+    const machine = new Machine({ vmaIndex: index, harts: 2, memoryBytes: 64 * 1024 * 1024, seed });
+    return { index, machine, procs: [machine.spawn()] };
+  });
   const rng = createRng(seed);
-  const r = () => rng.nextFloat();
-  const pick = (n: number) => rng.nextInt(n);
-  const procs: Process[] = [machine.spawn()];
-  const trace: string[] = [];
+  let mostVmas = 0;
+  const agree = (what: string, answers: string[]): string | null =>
+    answers.every((a) => a === answers[0])
+      ? null
+      : `${what}: ${answers.map((a, i) => `${INDEXES[i]}=${a.slice(0, 200)}`).join(' | ')}`;
   for (let i = 0; i < operations; i++) {
-    const k = pick(procs.length);
-    const p = procs[k] as Process;
-    const roll = r();
-    if (roll < 0.002 && procs.length < 6) {
-      const child = p.fork();
-      trace.push(`fork ${child instanceof Process ? 'ok' : child}`);
-      if (child instanceof Process) procs.push(child);
-    } else if (roll < 0.003 && procs.length > 1) {
-      p.exit(0);
-      procs.splice(k, 1);
-      trace.push('exit');
-    } else trace.push(step(p, r, pick));
-    if (p.killedBy !== null && procs.includes(p)) {
-      procs.splice(procs.indexOf(p), 1);
-      trace.push('killed');
-      if (procs.length === 0) procs.push(machine.spawn());
+    const count = (worlds[0] as World).procs.length;
+    const op = draw(rng, count);
+    let answers: string[];
+    if (op.roll < 0.002 && count < 6) {
+      answers = worlds.map((w) => {
+        const child = (w.procs[op.proc] as Process).fork();
+        if (child instanceof Process) w.procs.push(child);
+        return `fork ${child instanceof Process ? 'ok' : child}`;
+      });
+    } else if (op.roll < 0.003 && count > 1) {
+      answers = worlds.map((w) => {
+        (w.procs[op.proc] as Process).exit(0);
+        w.procs.splice(op.proc, 1);
+        return 'exit';
+      });
+    } else answers = worlds.map((w) => apply(w.procs[op.proc] as Process, op));
+    const d = agree(`operation ${i} (${JSON.stringify(op)})`, answers);
+    if (d !== null) return { divergence: d, mostVmas, left: [] };
+    for (const w of worlds) {
+      for (let k = w.procs.length - 1; k >= 0; k--)
+        if ((w.procs[k] as Process).killedBy !== null) w.procs.splice(k, 1);
+      if (w.procs.length === 0) w.procs.push(w.machine.spawn());
     }
-    if (i % 997 === 0) {
-      for (const q of procs) trace.push(q.maps());
-      checkInvariants(machine);
+    if (i % 997 === 0 || i === operations - 1) {
+      const maps = worlds.map((w) => w.procs.map((q) => q.maps()).join('\n--\n'));
+      const dm = agree(`maps after operation ${i}`, maps);
+      if (dm !== null) return { divergence: dm, mostVmas, left: [] };
+      mostVmas = Math.max(mostVmas, ...(maps[0] as string).split('\n--\n').map((m) => m.split('\n').length));
+      for (const w of worlds) checkInvariants(w.machine);
     }
   }
-  for (const q of procs) trace.push(q.maps());
-  checkInvariants(machine);
-  for (const q of procs) q.exit(0);
-  trace.push(`frames at exit ${machine.framesInUse()}`);
-  return trace;
+  const left = worlds.map((w) => {
+    for (const q of w.procs) q.exit(0);
+    return w.machine.framesInUse();
+  });
+  return { divergence: null, mostVmas, left };
 }
 
 describe('the VMA index changes no answer', () => {
   it(`${OPERATIONS} random operations over several processes give the same answers on every index`, () => {
     const seed = Number(process.env.PAGEWRIGHT_SEED ?? 7);
-    const [reference, ...others] = INDEXES.map((index) => runOn(index, seed, OPERATIONS));
-    expect(reference?.at(-1)).toBe('frames at exit 1'); // only the zero page is left
-    // Thousands of VMAs were reached (many leaf splits of the B+tree).
-    const most = Math.max(...(reference ?? []).map((l) => l.split('\n').length));
-    expect(most).toBeGreaterThan(200);
-    for (const [k, trace] of others.entries()) {
-      const firstDiff = trace.findIndex((line, i) => line !== reference?.[i]);
-      expect(firstDiff, `index ${INDEXES[k + 1]} diverges from ${INDEXES[0]}`).toBe(-1);
-      expect(trace.length).toBe(reference?.length);
-    }
-  }, 600_000);
+    const { divergence, mostVmas, left } = lockstep(seed, OPERATIONS);
+    expect(divergence).toBeNull();
+    expect(mostVmas).toBeGreaterThan(200); // many leaf splits of the B+tree
+    expect(left).toEqual(INDEXES.map(() => 1)); // only the zero page is left on every machine
+  }, 1_800_000);
 });
