@@ -1,0 +1,13 @@
+/**
+ * `@pagewright/rv64`: a user-mode RV64IMAC interpreter whose every fetch, load and store goes through the simulated
+ * MMU (a {@link GuestMemory}: a `Process` of `@pagewright/process-vm`, or any translation plus physical memory).
+ *
+ * @module
+ */
+
+export * from './bare-memory.js';
+export * from './decode.js';
+export * from './guest-memory.js';
+export * from './hart.js';
+export * from './opcodes.js';
+export * from './outcome.js';
