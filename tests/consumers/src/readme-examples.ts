@@ -1,8 +1,10 @@
 /**
  * The runnable examples of the documentation, and what their comments promise.
  *
- * Convention: a fenced block opened with ` ```ts ` or ` ```js ` that imports a `@pagewright/…` package is runnable:
- * it must run as it stands, against the published packages, and exit 0. A `console.log(…);` line that ends with a
+ * Convention: a fenced block opened with ` ```ts `, ` ```js ` (or ` ```typescript `, ` ```javascript `) that imports
+ * a `@pagewright/…` package is runnable: it must run as it stands, against the published packages, from the
+ * repository root, and exit 0; it may import the example plug-ins as `./NAME.mjs` or `./examples/plugins/NAME.mjs`.
+ * A block whose first line is a comment ending in `(abridged)` or `(excerpt)` shows part of a file and is not run. A `console.log(…);` line that ends with a
  * comment states what it prints:
  * - `// → TEXT`: exactly `TEXT`;
  * - `// "TEXT"` or `// 'TEXT'`: exactly `TEXT` (quotes show spaces or a string); a quoted text followed by prose:
@@ -57,7 +59,8 @@ export function examplesOf(file: string): Example[] {
     const body: string[] = [];
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i] ?? ''); i++) body.push(lines[i] ?? '');
     const code = body.join('\n');
-    if (/from\s+['"]@pagewright\//.test(code))
+    const abridged = /^\s*\/\/.*\((abridged|excerpt)\)\s*:?/i.test(body[0] ?? '');
+    if (!abridged && /from\s+['"]@pagewright\//.test(code))
       out.push({ file, line: start + 1, lang: open[1]?.startsWith('t') ? 'ts' : 'js', code });
   }
   return out;
