@@ -34,7 +34,7 @@ interface WorkloadReport {
   options: string[];
   framesInUseBeforeExit: number;
   framesInUseAfterExit: number;
-  tlb: { hits: number; misses: number; fills: number }[];
+  tlb: { hits: number; misses: number; fills: number; evictions: number }[];
   policyCalls: { fill: number; touch: number; victim: number }[];
   policyNames: string[];
   userAllocatorFree: number[];
@@ -54,8 +54,10 @@ function checkReport(stdout: string): void {
   expect(report.policyNames).toEqual(report.tlb.map(() => 'clock'));
   expect(report.tlb.reduce((n, s) => n + s.fills, 0)).toBeGreaterThan(0);
   expect(report.tlb.reduce((n, s) => n + s.hits, 0)).toBeGreaterThan(0);
+  expect(report.tlb.reduce((n, s) => n + s.evictions, 0)).toBeGreaterThan(0);
   report.tlb.forEach((stats, hart) => {
-    expect(report.policyCalls[hart]?.fill, `hart ${hart}`).toBe(stats.fills);
+    expect(report.policyCalls[hart]?.fill, `fills on hart ${hart}`).toBe(stats.fills);
+    expect(report.policyCalls[hart]?.victim, `victims on hart ${hart}`).toBe(stats.evictions);
   });
 }
 
