@@ -29,8 +29,10 @@ import {
   VM_WRITE,
   type VmFlags,
 } from '@pagewright/core';
+import { type CachedFile, type CachedPageState, type FileSystem, PAGE_BEYOND_EOF } from '@pagewright/files';
 import type { PlacementPolicy } from '@pagewright/vma';
 import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
+import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
 import { type PlacementChoice, TOP_DOWN } from './placement.js';
@@ -67,6 +69,8 @@ export interface MachineServices {
   readonly shared: SharedMemory;
   readonly anonVmas: AnonVmaAllocator;
   readonly sink: EventSink;
+  /** The filesystem whose files processes map (its page cache holds the frames of file pages). */
+  readonly files: FileSystem;
   /** The frame of the shared zero page. */
   readonly zeroPfn: number;
   /** A new empty VMA index of the configured kind. */
@@ -126,6 +130,8 @@ export class AddressSpace {
 
   /** @internal */
   readonly m: MachineServices;
+  /** The file VMAs as the files' reverse maps know them (see `file-mmap.ts`). @internal */
+  readonly fileMaps: FileMappings;
   private readonly pid: number;
 
   /**
@@ -144,6 +150,34 @@ export class AddressSpace {
       anonVmas: machine.anonVmas,
     });
     this.pageTable = machine.newPageTable(() => this.hartId);
+    this.fileMaps = new FileMappings(this);
+  }
+
+  /**
+   * Drops the owner a PTE held on frame `pfn` (the page-table release callback): a page-cache frame loses one
+   * mapping (`cache.unmapPage`), a data frame one reference. Page-cache frames are the ones the frame pool does not
+   * count (their reference count there is 0).
+   * @internal
+   */
+  readonly releaseFrame = (pfn: number): void => {
+    if (this.m.refs.count(pfn) === 0) this.m.files.cache.unmapPage(pfn);
+    else this.m.refs.put(pfn);
+  };
+
+  /** Adds an owner to the frame a PTE is about to share (fork): a cache page's map count, or a data frame's count. @internal */
+  readonly shareFrame = (pfn: number): void => {
+    if (this.m.refs.count(pfn) === 0) {
+      // The cache's page records carry their file (`CachedPage.file`); the state interface does not name it.
+      const page = this.m.files.cache.pageOfFrame(pfn) as
+        | (CachedPageState & { file?: CachedFile })
+        | undefined;
+      if (page?.file !== undefined) this.m.files.cache.mapPage(page.file, page.index);
+    } else this.m.refs.get(pfn);
+  };
+
+  /** Installs the truncation hook on the filesystem (once a file is mapped). @internal */
+  watchFiles(): void {
+    this.m.files.setMappingObserver(FILE_MAPPING_OBSERVER);
   }
 
   // ---- accounting -------------------------------------------------------------------------------------------------
@@ -182,7 +216,7 @@ export class AddressSpace {
    */
   zap(start: number, end: number): void {
     const pt = this.pageTable;
-    pt.zap(start, end, this.m.refs.release);
+    pt.zap(start, end, this.releaseFrame);
     pt.flush();
   }
 
@@ -196,10 +230,11 @@ export class AddressSpace {
     if (removed.length > 0) {
       // unmap_region: unmap_vmas, free_pgtables, then one tlb_finish_mmu (the flush before any frame goes back).
       const pt = this.pageTable;
-      pt.zap(start, end, this.m.refs.release);
+      pt.zap(start, end, this.releaseFrame);
       this.freePageTables(start, end);
       pt.flush();
       this.releaseShared(removed);
+      this.fileMaps.sync();
     }
     return removed;
   }
@@ -321,6 +356,8 @@ export class AddressSpace {
       return 0;
     }
     if (vma.backing.kind === 'anon-shared') return this.sharedFault(vma, vpn, write);
+    if (vma.backing.kind === 'file' && !fileOf(vma).inode.mapsAsAnonymous)
+      return this.fileFault(vma, vpn, write);
     if (!write) {
       // do_anonymous_page, read: map the shared zero page read-only (no anon_vma is needed).
       if (!pt.map(vpn, this.m.zeroPfn, this.pteFlagsFor(f, false) | PteFlag.Accessed)) return OOM_KILL;
@@ -355,6 +392,8 @@ export class AddressSpace {
     const pt = this.pageTable;
     const full = flags | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty;
     if (vma.flags & VM_MAYSHARE) {
+      // wp_page_shared: the first store through a shared file mapping dirties the cache page (write-notify).
+      if (vma.backing.kind === 'file') this.m.files.cache.markDirty(fileOf(vma).inode, vma.pgoffAt(vpn));
       pt.setFlags(vpn, full);
       pt.flush();
       return 0;
@@ -373,7 +412,7 @@ export class AddressSpace {
     if (pfn !== this.m.zeroPfn) this.m.memory.copyFrame(copy, pfn);
     pt.map(vpn, copy, this.pteFlagsFor(vma.flags, true) | PteFlag.Accessed | PteFlag.Dirty);
     pt.flush();
-    this.m.refs.put(pfn);
+    this.releaseFrame(pfn); // a data frame's reference, or a page-cache page's mapping (COW from the cache page)
     if (this.m.sink.enabled)
       this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: copy, reused: false });
     return 0;
@@ -396,6 +435,52 @@ export class AddressSpace {
       (write && vma.flags & VM_WRITE ? PteFlag.Dirty : 0);
     if (!this.pageTable.map(vpn, pfn, flags)) return OOM_KILL;
     this.m.refs.get(pfn);
+    return 0;
+  }
+
+  /**
+   * A fault on a file VMA whose page is not present (mm/memory.c `do_read_fault`, `do_cow_fault`,
+   * `do_shared_fault`; mm/filemap.c `filemap_fault`). A page at or past the end of the file is SIGBUS
+   * (`BUS_ADRERR`). Shared: the PTE maps the page-cache page itself, writable only on a store, which dirties it
+   * (later stores to a read-mapped page take the write-protect fault, which dirties it then). Private: a load maps
+   * the cache page read-only; a store maps a private copy of the cache page (copy-on-write from the file's
+   * contents, never a zero frame). Out of frames: {@link OOM_KILL} with nothing changed.
+   */
+  private fileFault(vma: Vma, vpn: number, write: boolean): FaultResult {
+    const inode = fileOf(vma).inode;
+    const pgoff = vma.pgoffAt(vpn);
+    const cache = this.m.files.cache;
+    const pt = this.pageTable;
+    const f = vma.flags;
+    // VM_MAYSHARE, not VM_SHARED: a MAP_SHARED mapping of a read-only descriptor is shared too (and never written).
+    if (f & VM_MAYSHARE || !write) {
+      const pfn = cache.mapPage(inode, pgoff);
+      if (pfn === PAGE_BEYOND_EOF) return BUS_ADRERR;
+      if (pfn < 0) return OOM_KILL;
+      const writable = write && (f & VM_MAYSHARE) !== 0;
+      if (
+        !pt.map(vpn, pfn, this.pteFlagsFor(f, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0))
+      ) {
+        cache.unmapPage(pfn);
+        return OOM_KILL;
+      }
+      if (writable) cache.markDirty(inode, pgoff);
+      return 0;
+    }
+    if (vma.anonVma === null) this.vmas.prepareAnonVma(vma);
+    const copy = this.m.refs.alloc();
+    if (copy < 0) return OOM_KILL;
+    const src = cache.mapPage(inode, pgoff);
+    if (src < 0) {
+      this.m.refs.put(copy);
+      return src === PAGE_BEYOND_EOF ? BUS_ADRERR : OOM_KILL;
+    }
+    this.m.memory.copyFrame(copy, src);
+    cache.unmapPage(src);
+    if (!pt.map(vpn, copy, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
+      this.m.refs.put(copy);
+      return OOM_KILL;
+    }
     return 0;
   }
 
@@ -432,8 +517,9 @@ export class AddressSpace {
   destroy(): void {
     if (this.destroyed) return;
     const all = this.vmas.removeRange(0, this.limits.taskSize / PAGE_SIZE);
-    this.pageTable.destroy(this.m.refs.release); // exit_mmap: unmap_vmas + free_pgtables, one full flush
+    this.pageTable.destroy(this.releaseFrame); // exit_mmap: unmap_vmas + free_pgtables, one full flush
     this.destroyed = true;
     this.releaseShared(all);
+    this.fileMaps.sync();
   }
 }

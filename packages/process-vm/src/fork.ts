@@ -31,9 +31,10 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
   const pairs = parent.vmas.forkInto(child.vmas);
   const ppt = parent.pageTable;
   const cpt = child.pageTable;
-  const refs = parent.m.refs;
-  // Straight to the mapper (PageTable.copyFrom wraps the callback twice more): one owner more per copied leaf.
-  const share = (_vpn: number, pfn: number): void => refs.get(pfn);
+  // Straight to the mapper (PageTable.copyFrom wraps the callback twice more): one owner more per copied leaf (a
+  // data frame's reference, or a page-cache page's mapping for the file pages of a private file VMA).
+  const shareFrame = parent.shareFrame;
+  const share = (_vpn: number, pfn: number): void => shareFrame(pfn);
   const keep = { keepWrite: true };
   const drop = { keepWrite: false };
   let failed = false;
@@ -49,6 +50,8 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
     }
   }
   ppt.flush(); // shoot the parent's harts down: its private pages lost Write
+  // dup_mmap: every file VMA copied takes a reference on its description and joins the file's reverse map.
+  child.fileMaps.sync(true);
   if (failed) {
     child.destroy();
     return toNegErrno('ENOMEM');

@@ -6,7 +6,9 @@
  */
 
 import { PAGE_SIZE, PteFlag, VM_EXEC, VM_MAYSHARE, VM_READ, VM_WRITE } from '@pagewright/core';
+import type { OpenFileDescription } from '@pagewright/files';
 import type { SharedObject } from '@pagewright/vma';
+import { fileOf } from './file-mmap.js';
 import type { Machine } from './machine.js';
 import type { Process } from './process.js';
 
@@ -65,26 +67,76 @@ export function processViolations(process: Process): string[] {
     if (pfn === zero && flags & PteFlag.Write) out.push(`zero page mapped writable at 0x${vpn.toString(16)}`);
     if (flags & PteFlag.Write && !(v.flags & VM_MAYSHARE) && as.m.refs.count(pfn) !== 1)
       out.push(`writable private page 0x${vpn.toString(16)} shared (refs ${as.m.refs.count(pfn)})`);
+    // A file page: a shared file VMA maps exactly the cache page of its offset; a private one that page
+    // (read-only) or its own copy.
+    if (v.backing.kind === 'file' && !fileOf(v).inode.mapsAsAnonymous) {
+      const cached = fileOf(v).inode.pages.get(v.pgoffAt(vpn));
+      const isCache = as.m.refs.count(pfn) === 0;
+      if (isCache && cached?.pfn !== pfn)
+        out.push(`PTE 0x${vpn.toString(16)} maps frame ${pfn}, not the cache page of its file offset`);
+      if (!isCache && v.flags & VM_MAYSHARE)
+        out.push(`PTE 0x${vpn.toString(16)} of a shared file mapping maps a private frame ${pfn}`);
+    }
   });
+  // Every file VMA is in its file's reverse map over its page offsets, and nothing else of this space is.
+  let fileVmas = 0;
+  for (const v of as.vmas) {
+    if (v.backing.kind !== 'file') continue;
+    fileVmas++;
+    const found = fileOf(v)
+      .inode.mappings.all()
+      .find((r) => (r.handle as { vma?: unknown }).vma === v);
+    if (found === undefined) out.push(`file VMA ${v} is not in its file's reverse map`);
+    else if (found.firstPage !== v.pgoff || found.endPage !== v.pgoff + v.pages)
+      out.push(`file VMA ${v}: reverse map has pages [${found.firstPage}, ${found.endPage})`);
+  }
+  if (as.fileMaps.size !== fileVmas)
+    out.push(`${as.fileMaps.size} file mappings registered, ${fileVmas} file VMAs`);
   return out;
 }
 
 /**
  * Checks a whole machine: every process ({@link processViolations}), then every data frame's reference count equals
- * the PTEs mapping it plus the shared objects holding it, and the allocator's used frames are exactly the zero page,
- * the page-table frames and the data frames (no leak).
+ * the PTEs mapping it plus the shared objects holding it, every mapped page-cache page's map count equals the PTEs
+ * mapping it, every open file description's reference count equals the descriptors and file VMAs holding it, and
+ * the allocator's used frames are exactly the zero page, the page-table frames, the data frames and the page cache's
+ * frames (no leak).
  */
 export function machineViolations(machine: Machine): string[] {
   const out: string[] = [];
   const expected = new Map<number, number>();
+  const cacheMapped = new Map<number, number>();
+  const descRefs = new Map<OpenFileDescription, number>();
+  const countRef = (f: OpenFileDescription): void => {
+    descRefs.set(f, (descRefs.get(f) ?? 0) + 1);
+  };
   let tableFrames = 0;
   for (const p of machine.processes.values()) {
     out.push(...processViolations(p).map((s) => `pid ${p.pid}: ${s}`));
     tableFrames += p.vm.pageTable.tableFrames;
     p.vm.pageTable.forEach(0, p.vm.limits.taskSize / PAGE_SIZE, (_vpn, pfn) => {
-      if (pfn !== machine.zeroPfn) expected.set(pfn, (expected.get(pfn) ?? 0) + 1);
+      if (pfn === machine.zeroPfn) return;
+      // Page-cache frames are not the frame pool's (reference count 0 there): they are counted by map count.
+      if (machine.refs.count(pfn) === 0) cacheMapped.set(pfn, (cacheMapped.get(pfn) ?? 0) + 1);
+      else expected.set(pfn, (expected.get(pfn) ?? 0) + 1);
     });
+    for (const fd of p.fds.openDescriptors()) countRef(p.fds.get(fd));
+    for (const e of p.vm.fileMaps.registered()) countRef(e.file);
   }
+  // Every mapped cache page is in its file's cache, and its map count equals the PTEs that map it.
+  const cache = machine.files.cache;
+  for (const [pfn, n] of cacheMapped) {
+    const page = cache.pageOfFrame(pfn);
+    if (page === undefined) out.push(`frame ${pfn} is mapped but is neither a data frame nor a cache page`);
+    else {
+      if (page.mapCount !== n)
+        out.push(`cache page frame ${pfn}: map count ${page.mapCount}, ${n} PTEs map it`);
+      if (!page.inCache) out.push(`cache page frame ${pfn} is mapped after leaving its file (truncated)`);
+    }
+  }
+  // Every open file description's references are the descriptors and file VMAs that hold it.
+  for (const [file, n] of descRefs)
+    if (file.refCount !== n) out.push(`open file ${file.path}: ${file.refCount} references, ${n} holders`);
   for (const pfn of machine.shared.frames()) expected.set(pfn, (expected.get(pfn) ?? 0) + 1);
   // Every live shared object is mapped, and its VMA count (kept by the VMA sets) is exact.
   const mappers = new Map<SharedObject, number>();
@@ -105,7 +157,7 @@ export function machineViolations(machine: Machine): string[] {
   for (const pfn of expected.keys())
     if (!machine.allocator.isAllocated(pfn)) out.push(`frame ${pfn} in use but free in the allocator`);
   const used = machine.framesInUse();
-  const accounted = 1 + tableFrames + machine.refs.live;
+  const accounted = 1 + tableFrames + machine.refs.live + cache.stats.framesHeld;
   if (used !== accounted) out.push(`allocator has ${used} frames in use, ${accounted} accounted for`);
   return out;
 }

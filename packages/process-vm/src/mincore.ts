@@ -1,12 +1,14 @@
 /**
  * `mincore(addr, len, vec)` (mm/mincore.c): one byte per page, bit 0 set when the page is resident — a present PTE
- * (the shared zero page included) or, for a shared anonymous mapping, a page its object holds.
+ * (the shared zero page included) or, for a shared anonymous mapping, a page its object holds, or for a file
+ * mapping (private ones too: `mincore_page` asks the file's mapping) a page the page cache holds.
  *
  * @module
  */
 
 import { PAGE_SIZE, toNegErrno } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
+import { fileOf } from './file-mmap.js';
 import { NOT_MAPPED } from './page-table.js';
 import { BAD_ARG, toU64, type U64Arg } from './u64.js';
 
@@ -48,5 +50,9 @@ export function sysMincore(
 function resident(as: AddressSpace, v: import('@pagewright/vma').Vma, vpn: number): boolean {
   if (as.pageTable.lookup(vpn) !== NOT_MAPPED) return true;
   if (v.backing.kind === 'anon-shared') return as.m.shared.frameOf(v.backing.object, v.pgoffAt(vpn)) >= 0;
+  if (v.backing.kind === 'file') {
+    const inode = fileOf(v).inode;
+    return !inode.mapsAsAnonymous && inode.pages.has(v.pgoffAt(vpn));
+  }
   return false;
 }

@@ -1,7 +1,16 @@
 /**
- * `mmap(addr, len, prot, flags, fd, offset)` for anonymous memory, with Linux's checks in Linux's order
+ * `mmap(addr, len, prot, flags, fd, offset)` for anonymous memory and files, with Linux's checks in Linux's order
  * (arch/x86/kernel/sys_x86_64.c `sys_mmap`, mm/mmap.c `ksys_mmap_pgoff`, `do_mmap`, `__get_unmapped_area`,
  * mm/vma.c `__mmap_region`).
+ *
+ * A file mapping (no `MAP_ANONYMOUS`) maps the open file description behind `fd`: `EBADF` without one, `EINVAL`
+ * with `MAP_HUGETLB`; after the address is chosen, `EOVERFLOW` when the offset plus the length passes the file size
+ * limit (`file_mmap_ok`), then by map type: `MAP_SHARED` with `PROT_WRITE` needs a writable description (`EACCES`),
+ * and a read-only one takes away `VM_MAYWRITE` and `VM_SHARED` (the mapping stays `VM_MAYSHARE`); every file
+ * mapping needs a readable description (`EACCES`) and a mappable file (`ENODEV` for a directory); `MAP_GROWSDOWN`
+ * is `EINVAL`. `/dev/zero` maps as anonymous memory: privately it keeps the file (maps prints `/dev/zero`) but its
+ * pages are anonymous, shared it becomes a new shared anonymous object (`shmem_zero_setup`). The VMA holds a
+ * reference on the description and is entered into the file's reverse map (`file-mmap.ts`).
  *
  * @module
  */
@@ -41,13 +50,57 @@ import {
   VM_WIPEONFORK,
   type VmFlags,
 } from '@pagewright/core';
-import { ANON_PRIVATE, anonShared, Vma } from '@pagewright/vma';
+import type { FdTable, OpenFileDescription } from '@pagewright/files';
+import { ANON_PRIVATE, anonShared, type Backing, fileBacking, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { getUnmappedArea } from './placement.js';
-import { toInt32, type U64Arg, u64PageOffset, u64Value } from './u64.js';
+import { toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
 /** `MAP_DROPPABLE` (6.11+): a private mapping whose pages the kernel may drop. */
 export const MAP_DROPPABLE = 0x08;
+
+/** `MAP_SHARED_VALIDATE`: MAP_SHARED with every flag checked (`EOPNOTSUPP` for one it does not know). */
+export const MAP_SHARED_VALIDATE = 0x03;
+/** Linux `LEGACY_MAP_MASK`: the flags MAP_SHARED has always accepted (and MAP_SHARED_VALIDATE checks against). */
+const LEGACY_MAP_MASK =
+  0x01 |
+  0x02 |
+  0x10 |
+  0x20 |
+  0x0800 |
+  0x1000 |
+  0x4000000 |
+  0x0100 |
+  0x2000 |
+  0x4000 |
+  0x8000 |
+  0x10000 |
+  0x20000 |
+  0x40000;
+/** `MAX_LFS_FILESIZE` on 64-bit: the largest offset a regular file's mapping may reach. */
+const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
+
+/**
+ * Linux `file_mmap_ok`: may pages `[pgoff, pgoff + len / PAGE_SIZE)` of `file` be mapped? Regular files stop at
+ * {@link MAX_LFS_FILESIZE}, other files at 2^64 − 1.
+ */
+function fileMmapOk(file: OpenFileDescription, off: bigint, len: number): boolean {
+  let max = file.inode.type === 'regular' ? MAX_LFS_FILESIZE : (1n << 64n) - 1n;
+  const l = BigInt(len);
+  if (l > max) return false;
+  max -= l;
+  return off >> 12n <= max >> 12n;
+}
+
+/** `fget(fd)`: the description behind `fd`, or null (no table, a closed or impossible descriptor). */
+export function descriptionOf(fds: FdTable | null, fd: number): OpenFileDescription | null {
+  if (fds === null || fd < 0) return null;
+  try {
+    return fds.get(fd);
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Linux `round_hint_to_min`: the hint rounded down to a page, raised to `mmap_min_addr` when below it.
@@ -69,6 +122,7 @@ export function sysMmap(
   flagsArg: U64Arg,
   fdArg: U64Arg,
   offArg: U64Arg,
+  fds: FdTable | null = null,
 ): number {
   // Values are u64s as numbers (exact up to 2^53; larger ones only ever compare above TASK_SIZE), so the common
   // path needs no BigInt; the offset's alignment is checked exactly.
@@ -83,8 +137,14 @@ export function sysMmap(
   if (fd === undefined) return toNegErrno('EBADF');
   // sys_mmap: the offset must be page-aligned.
   if (offInPage !== 0) return toNegErrno('EINVAL');
-  // ksys_mmap_pgoff: without MAP_ANONYMOUS a file is needed; this model has no file descriptors.
-  if (!(flags0 & MAP_ANONYMOUS)) return toNegErrno('EBADF');
+  // ksys_mmap_pgoff: without MAP_ANONYMOUS the descriptor must name an open file (fget), and MAP_HUGETLB needs a
+  // hugetlbfs file.
+  let file: OpenFileDescription | null = null;
+  if (!(flags0 & MAP_ANONYMOUS)) {
+    file = descriptionOf(fds, fd);
+    if (file === null) return toNegErrno('EBADF');
+    if (flags0 & MAP_HUGETLB) return toNegErrno('EINVAL');
+  }
   let flags = flags0;
   const taskSize = as.limits.taskSize;
   // do_mmap
@@ -125,30 +185,47 @@ export function sysMmap(
   // mlock_future_ok
   if (vmFlags & VM_LOCKED && (as.lockedPages() + pages) * PAGE_SIZE > as.limits.memlockLimit)
     return toNegErrno('EAGAIN');
-  let pgoff: number;
+  let pgoff = 0;
   let shared = false;
-  switch (flags & MAP_TYPE) {
-    case MAP_SHARED:
-      if (vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
-      pgoff = 0;
-      shared = true;
+  if (file !== null) {
+    const off = toU64(offArg);
+    if (!fileMmapOk(file, off, len)) return toNegErrno('EOVERFLOW');
+    pgoff = Number(off >> 12n);
+    const type = flags & MAP_TYPE;
+    if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
+      if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
+      if (flags & ~LEGACY_MAP_MASK) return toNegErrno('EOPNOTSUPP');
+      if (prot & PROT_WRITE && !file.writable) return toNegErrno('EACCES');
       vmFlags |= VM_SHARED | VM_MAYSHARE;
-      break;
-    case MAP_DROPPABLE:
-      if (flags & MAP_LOCKED || vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
-      vmFlags |= VM_WIPEONFORK | VM_DONTDUMP | VM_NORESERVE;
-      pgoff = start;
-      break;
-    case MAP_PRIVATE:
-      pgoff = start;
-      break;
-    default:
-      return toNegErrno('EINVAL');
-  }
+      if (!file.writable) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
+      shared = true;
+    } else if (type !== MAP_PRIVATE) return toNegErrno('EINVAL');
+    if (!file.readable) return toNegErrno('EACCES');
+    if (file.inode.type === 'directory') return toNegErrno('ENODEV');
+    if (vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+  } else
+    switch (flags & MAP_TYPE) {
+      case MAP_SHARED:
+        if (vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+        pgoff = 0;
+        shared = true;
+        vmFlags |= VM_SHARED | VM_MAYSHARE;
+        break;
+      case MAP_DROPPABLE:
+        if (flags & MAP_LOCKED || vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+        vmFlags |= VM_WIPEONFORK | VM_DONTDUMP | VM_NORESERVE;
+        pgoff = start;
+        break;
+      case MAP_PRIVATE:
+        pgoff = start;
+        break;
+      default:
+        return toNegErrno('EINVAL');
+    }
   if (flags & MAP_NORESERVE) vmFlags |= VM_NORESERVE;
-  if (flags & MAP_HUGETLB) return toNegErrno('ENOMEM'); // no huge pages are reserved in this model
+  if (file === null && flags & MAP_HUGETLB) return toNegErrno('ENOMEM'); // no huge pages are reserved in this model
   // __mmap_region: accountable_mapping() charges private writable memory (overcommit heuristic).
-  if (!shared && vmFlags & 0x2 && !(vmFlags & VM_NORESERVE)) {
+  if ((vmFlags & (VM_SHARED | 0x2 | VM_NORESERVE)) === 0x2) {
     if (len > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
     vmFlags |= VM_ACCOUNT;
   }
@@ -162,8 +239,16 @@ export function sysMmap(
     if (first !== undefined && first.start < start && first.end > start + pages) return toNegErrno('ENOMEM');
   }
   as.unmapRange(start, start + pages);
-  const backing = shared ? anonShared(as.m.shared.create(pages)) : ANON_PRIVATE;
+  let backing: Backing;
+  if (file === null) backing = shared ? anonShared(as.m.shared.create(pages)) : ANON_PRIVATE;
+  // shmem_zero_setup: a new object the size of the mapping (pages at pgoff past it raise SIGBUS, as in Linux).
+  else if (shared && file.inode.mapsAsAnonymous) backing = anonShared(as.m.shared.create(pages));
+  else backing = fileBacking(file);
   as.vmas.insertAndMerge(new Vma({ start, end: start + pages, flags: vmFlags >>> 0, backing, pgoff }));
+  if (backing.kind === 'file') {
+    as.watchFiles();
+    as.fileMaps.sync(true);
+  }
   as.updateHiwater();
   if (
     (vmFlags & VM_LOCKED && !(vmFlags & VM_LOCKONFAULT)) ||

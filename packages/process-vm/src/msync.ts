@@ -1,12 +1,24 @@
 /**
- * `msync(addr, len, flags)` (mm/msync.c). Anonymous memory has nothing to write back, so only the checks and the
- * range walk matter: holes give ENOMEM (at once for a plain `MS_ASYNC`), `MS_INVALIDATE` on a locked VMA EBUSY.
+ * `msync(addr, len, flags)` (mm/msync.c): holes give ENOMEM (at once for a plain `MS_ASYNC`, else after the walk),
+ * `MS_INVALIDATE` on a locked VMA EBUSY. `MS_SYNC` writes the dirty page-cache pages of every shared file VMA in the
+ * range back to the file's store (`vfs_fsync_range` over the VMA's part of the range); `MS_ASYNC` starts nothing
+ * (the kernel's dirty pages are written back in the background anyway) and `MS_INVALIDATE` does nothing more than
+ * its check, as in Linux since 2.6.19. Anonymous memory has nothing to write back.
  *
  * @module
  */
 
-import { MS_ASYNC, MS_INVALIDATE, MS_SYNC, PAGE_SIZE, toNegErrno, VM_LOCKED } from '@pagewright/core';
+import {
+  MS_ASYNC,
+  MS_INVALIDATE,
+  MS_SYNC,
+  PAGE_SIZE,
+  toNegErrno,
+  VM_LOCKED,
+  VM_SHARED,
+} from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
+import { fileOf } from './file-mmap.js';
 import { BAD_ARG, toInt32, toU64, U64_MAX, type U64Arg } from './u64.js';
 
 /** The system call. Returns 0 or `-errno`. */
@@ -38,6 +50,11 @@ export function sysMsync(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, flag
       unmapped = toNegErrno('ENOMEM');
     }
     if (flags & MS_INVALIDATE && v.flags & VM_LOCKED) return toNegErrno('EBUSY');
+    if (flags & MS_SYNC && v.backing.kind === 'file' && v.flags & VM_SHARED) {
+      const file = fileOf(v);
+      if (!file.inode.mapsAsAnonymous)
+        as.m.files.cache.writeback(file.inode, v.pgoffAt(start), v.pgoffAt(Math.min(end, v.end)), 'sync');
+    }
     start = v.end;
     if (start >= end) return beyond ? toNegErrno('ENOMEM') : unmapped;
   }

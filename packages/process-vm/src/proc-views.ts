@@ -6,15 +6,17 @@
  */
 
 import { formatVmFlags, PAGE_SIZE, PteFlag, VM_LOCKED, vmFlagsToMapsPerms } from '@pagewright/core';
+import { formatDeviceNumber } from '@pagewright/files';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { fileOf } from './file-mmap.js';
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
 /** The name column of a VMA (`[heap]`, `[stack]`, `/dev/zero (deleted)`, `[anon:NAME]`), or null. */
 export function vmaName(as: AddressSpace, v: Vma): string | null {
   if (v.backing.kind === 'anon-shared') return '/dev/zero (deleted)';
-  if (v.backing.kind === 'file') return v.backing.file.path;
+  if (v.backing.kind === 'file') return fileOf(v).displayPath;
   const start = v.start * PAGE_SIZE;
   const end = v.end * PAGE_SIZE;
   if (start < as.brk && end > as.startBrk) return '[heap]';
@@ -25,15 +27,13 @@ export function vmaName(as: AddressSpace, v: Vma): string | null {
 
 /** One `/proc/PID/maps` line (without the newline). */
 export function formatMapsLine(as: AddressSpace, v: Vma): string {
+  // show_map_vma: a file's offset, device (major:minor, two hex digits each) and inode number in decimal.
   const shared = v.backing.kind !== 'anon-private';
   const offset = shared ? v.pgoff * PAGE_SIZE : 0;
-  const dev = v.backing.kind === 'anon-shared' ? '00:01' : '00:00';
-  const inode =
-    v.backing.kind === 'anon-shared'
-      ? v.backing.object.id
-      : v.backing.kind === 'file'
-        ? v.backing.file.id
-        : 0;
+  const file = v.backing.kind === 'file' ? fileOf(v) : null;
+  const dev =
+    file !== null ? formatDeviceNumber(file.inode.dev) : v.backing.kind === 'anon-shared' ? '00:01' : '00:00';
+  const inode = v.backing.kind === 'anon-shared' ? v.backing.object.id : file !== null ? file.inode.ino : 0;
   const head = `${hex(v.start * PAGE_SIZE, 8)}-${hex(v.end * PAGE_SIZE, 8)} ${vmFlagsToMapsPerms(v.flags)} ${hex(offset, 8)} ${dev} ${inode} `;
   const name = vmaName(as, v);
   if (name === null) return head;
@@ -75,11 +75,15 @@ export function vmaUsage(as: AddressSpace, v: Vma): VmaUsage {
   };
   const zero = as.m.zeroPfn;
   const sharedBacking = v.backing.kind === 'anon-shared';
+  const cache = as.m.files.cache;
   as.pageTable.forEach(v.start, v.end, (_vpn, pfn, flags) => {
     if (pfn === zero) return;
     const refs = as.m.refs.count(pfn);
-    const mapcount = Math.max(1, sharedBacking ? refs - 1 : refs);
-    const dirty = (flags & PteFlag.Dirty) !== 0;
+    // A page-cache page (refs 0 in the frame pool): its map count, dirty when the PTE or the page is (smaps).
+    const page = refs === 0 ? cache.pageOfFrame(pfn) : undefined;
+    const mapcount =
+      page !== undefined ? Math.max(1, page.mapCount) : Math.max(1, sharedBacking ? refs - 1 : refs);
+    const dirty = (flags & PteFlag.Dirty) !== 0 || page?.dirty === true;
     u.rss++;
     u.pss += 1 / mapcount;
     if (dirty) u.pssDirty += 1 / mapcount;
@@ -89,7 +93,7 @@ export function vmaUsage(as: AddressSpace, v: Vma): VmaUsage {
     } else if (dirty) u.privateDirty++;
     else u.privateClean++;
     if (flags & PteFlag.Accessed) u.referenced++;
-    if (!sharedBacking) u.anonymous++;
+    if (!sharedBacking && page === undefined) u.anonymous++;
   });
   return u;
 }
@@ -145,8 +149,12 @@ export function formatStatus(as: AddressSpace, pid: number): string {
   let rssShmem = 0;
   for (const v of vmas) {
     const u = vmaUsage(as, v);
+    // The files are tmpfs-like (shmem): their cache pages count as RssShmem, a private mapping's copies as RssAnon.
     if (v.backing.kind === 'anon-shared') rssShmem += u.rss;
-    else rssAnon += u.rss;
+    else if (v.backing.kind === 'file') {
+      rssAnon += u.anonymous;
+      rssShmem += u.rss - u.anonymous;
+    } else rssAnon += u.rss;
   }
   const rss = rssAnon + rssShmem;
   if (rss > as.hiwaterRss) as.hiwaterRss = rss;

@@ -25,9 +25,11 @@ import {
   toNegErrno,
   type U64Pair,
 } from '@pagewright/core';
+import { FdTable } from '@pagewright/files';
 import type { AddressSpace } from './address-space.js';
 import { sbrk, sysBrk } from './brk.js';
 import { loadImage, validateImage } from './exec.js';
+import { fdResult } from './fd-syscalls.js';
 import { forkAddressSpace } from './fork.js';
 import type { Machine } from './machine.js';
 import { sysMadvise } from './madvise.js';
@@ -104,6 +106,11 @@ function refused(code: AccessRefused['code'], addr: unknown): { ok: false } & Ac
   return { ok: false, signal: null, code, addr: typeof addr === 'number' ? addr : Number.NaN };
 }
 
+/** A descriptor argument as the kernel's `int fd` (anything that is not an int32 is no descriptor: -1, EBADF). */
+function fdNumber(fd: U64Arg): number {
+  return toInt32(fd) ?? -1;
+}
+
 /** The errno name of a raw system-call result, or `undefined` for a success. */
 export function errnoOf(ret: number): ErrnoName | undefined {
   return fromNegErrno(ret);
@@ -124,6 +131,8 @@ export class Process {
   hartId = 0;
   /** Details of the last failed hot access. */
   readonly lastFault: AccessFault = { sentinel: 0, addr: 0 };
+  /** The file descriptors (`files_struct`): copied by `fork`, closed at exit, close-on-exec ones by `exec`. */
+  fds: FdTable;
 
   /** @internal use {@link Machine.spawn} or {@link Process.fork} */
   constructor(
@@ -133,14 +142,15 @@ export class Process {
     readonly parent: Process | null = null,
   ) {
     this.vm = vm;
+    this.fds = parent !== null ? parent.fds.clone() : new FdTable(machine.files);
   }
 
   // ---- system calls --------------------------------------------------------------------------------------------------
 
-  /** `mmap(addr, len, prot, flags, fd, offset)`; anonymous memory only (other fds: EBADF). */
+  /** `mmap(addr, len, prot, flags, fd, offset)`: anonymous memory, or the file open at `fd` (see `mmap.ts`). */
   mmap(addr: U64Arg, len: U64Arg, prot: U64Arg, flags: U64Arg, fd: U64Arg = -1, offset: U64Arg = 0): number {
     if (this.exitCode !== null) return ESRCH;
-    const ret = sysMmap(this.vm, addr, len, prot, flags, fd, offset);
+    const ret = sysMmap(this.vm, addr, len, prot, flags, fd, offset, this.fds);
     if (this.machine.sink.enabled) this.emitSyscall('mmap', [addr, len, prot, flags, fd, offset], ret);
     return ret;
   }
@@ -155,6 +165,7 @@ export class Process {
   mprotect(addr: U64Arg, len: U64Arg, prot: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMprotect(this.vm, addr, len, prot);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('mprotect', [addr, len, prot], ret);
     return ret;
   }
@@ -162,6 +173,7 @@ export class Process {
   mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: U64Arg, newAddr: U64Arg = 0): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMremap(this.vm, addr, oldLen, newLen, flags, newAddr);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('mremap', [addr, oldLen, newLen, flags, newAddr], ret);
     return ret;
   }
@@ -180,6 +192,7 @@ export class Process {
   madvise(addr: U64Arg, len: U64Arg, advice: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMadvise(this.vm, addr, len, advice);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('madvise', [addr, len, advice], ret);
     return ret;
   }
@@ -200,6 +213,7 @@ export class Process {
   mlock(addr: U64Arg, len: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMlock(this.vm, addr, len);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('mlock', [addr, len], ret);
     return ret;
   }
@@ -207,6 +221,7 @@ export class Process {
   mlock2(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMlock2(this.vm, addr, len, flags);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('mlock2', [addr, len, flags], ret);
     return ret;
   }
@@ -214,6 +229,7 @@ export class Process {
   munlock(addr: U64Arg, len: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMunlock(this.vm, addr, len);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('munlock', [addr, len], ret);
     return ret;
   }
@@ -221,6 +237,7 @@ export class Process {
   mlockall(flags: U64Arg): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMlockall(this.vm, flags);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('mlockall', [flags], ret);
     return ret;
   }
@@ -228,6 +245,7 @@ export class Process {
   munlockall(): number {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMunlockall(this.vm);
+    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
     if (this.machine.sink.enabled) this.emitSyscall('munlockall', [], ret);
     return ret;
   }
@@ -236,6 +254,77 @@ export class Process {
     if (this.exitCode !== null) return ESRCH;
     const ret = sysMsync(this.vm, addr, len, flags);
     if (this.machine.sink.enabled) this.emitSyscall('msync', [addr, len, flags], ret);
+    return ret;
+  }
+
+  // ---- file descriptors --------------------------------------------------------------------------------------------
+  // Every call answers Linux's errno as `-errno` and changes nothing then (see `fd-syscalls.ts`).
+
+  /** `open(path, flags, mode)`: the lowest free descriptor, or `-errno`. */
+  open(path: string, flags: U64Arg, mode: U64Arg = 0o644): number {
+    return this.fdCall('open', [path, flags, mode], () => {
+      if (typeof path !== 'string') return EFAULT;
+      return this.fds.open(path, toInt32(flags) ?? 0, toInt32(mode) ?? 0);
+    });
+  }
+  /** `close(fd)`: 0 or `-EBADF`. */
+  close(fd: U64Arg): number {
+    return this.fdCall('close', [fd], () => {
+      this.fds.close(fdNumber(fd));
+      return 0;
+    });
+  }
+  /** `read(fd, buf)` into a kernel-side buffer: bytes read (the position advances), or `-errno`. */
+  readFd(fd: U64Arg, buf: Uint8Array): number {
+    return this.fdCall('read', [fd], () =>
+      buf instanceof Uint8Array ? this.fds.read(fdNumber(fd), buf) : EFAULT,
+    );
+  }
+  /** `write(fd, bytes)`: bytes written (the position advances), or `-errno`. */
+  writeFd(fd: U64Arg, bytes: Uint8Array): number {
+    return this.fdCall('write', [fd], () =>
+      bytes instanceof Uint8Array ? this.fds.write(fdNumber(fd), bytes) : EFAULT,
+    );
+  }
+  /** `pread(fd, buf, offset)`: bytes read at `offset` (the position stays), or `-errno`. */
+  pread(fd: U64Arg, buf: Uint8Array, offset: number): number {
+    return this.fdCall('pread64', [fd, offset], () =>
+      buf instanceof Uint8Array ? this.fds.pread(fdNumber(fd), buf, offset) : EFAULT,
+    );
+  }
+  /** `pwrite(fd, bytes, offset)`: bytes written at `offset`, or `-errno`. */
+  pwrite(fd: U64Arg, bytes: Uint8Array, offset: number): number {
+    return this.fdCall('pwrite64', [fd, offset], () =>
+      bytes instanceof Uint8Array ? this.fds.pwrite(fdNumber(fd), bytes, offset) : EFAULT,
+    );
+  }
+  /** `lseek(fd, offset, whence)`: the new position, or `-errno`. */
+  lseek(fd: U64Arg, offset: number, whence: U64Arg): number {
+    return this.fdCall('lseek', [fd, offset, whence], () =>
+      this.fds.lseek(fdNumber(fd), offset, toInt32(whence) ?? -1),
+    );
+  }
+  /**
+   * `ftruncate(fd, length)`: 0 or `-errno`. Shrinking a mapped file first removes the pages past the new end from
+   * every mapping of it, in every process (`unmap_mapping_range`): later accesses there raise SIGBUS.
+   */
+  ftruncate(fd: U64Arg, length: number): number {
+    return this.fdCall('ftruncate', [fd, length], () => {
+      this.fds.ftruncate(fdNumber(fd), length);
+      return 0;
+    });
+  }
+  /** `fsync(fd)`: writes the file's dirty cache pages to its store; 0 or `-errno`. */
+  fsync(fd: U64Arg): number {
+    return this.fdCall('fsync', [fd], () => {
+      this.fds.fsync(fdNumber(fd));
+      return 0;
+    });
+  }
+
+  private fdCall(name: string, args: readonly (U64Arg | string)[], call: () => number): number {
+    const ret = this.exitCode !== null ? ESRCH : fdResult(call);
+    if (this.machine.sink.enabled) this.emitSyscall(name, args as U64Arg[], ret);
     return ret;
   }
 
@@ -255,7 +344,7 @@ export class Process {
     const pid = this.machine.nextPid();
     const vm = forkAddressSpace(this.vm, pid);
     if (typeof vm === 'number') return vm;
-    const child = new Process(this.machine, pid, vm, this);
+    const child = new Process(this.machine, pid, vm, this); // copies the descriptor table
     child.hartId = this.hartId;
     this.machine.register(child);
     return child;
@@ -281,6 +370,7 @@ export class Process {
     }
     this.vm.destroy();
     this.vm = vm;
+    this.fds.closeOnExec();
     return 0;
   }
 
@@ -291,6 +381,7 @@ export class Process {
   exit(code: number = 0): void {
     if (this.exitCode !== null) return;
     this.vm.destroy();
+    this.fds.closeAll();
     this.exitCode = (toInt32(code as U64Arg) ?? 0) & 0xff;
     this.machine.unregister(this);
   }
@@ -304,6 +395,7 @@ export class Process {
     if (signal !== 'SIGKILL') return EINVAL;
     if (this.exitCode !== null) return ESRCH;
     this.vm.destroy();
+    this.fds.closeAll();
     this.killedBy = 'SIGKILL';
     this.exitCode = 128 + SIGKILL_NUMBER;
     this.machine.unregister(this);

@@ -1,0 +1,110 @@
+/**
+ * File mappings of an address space: the reverse map entries (`inode.mappings`, Linux's `i_mmap`) and the
+ * references on open file descriptions (`get_file` / `fput`) that file VMAs hold, and the truncation hook
+ * (`unmap_mapping_range`) the filesystem calls through its `MappingObserver`.
+ *
+ * ## How the entries stay exact
+ * A file VMA is registered as one handle `{ as, vma }` over its page-offset range `[pgoff, pgoff + pages)` and holds
+ * one reference on its description. The VMA set splits, merges, grows and moves VMAs on its own (mprotect, mlock,
+ * mremap, madvise); {@link FileMappings.sync} reconciles the registry with the set — a new piece (a split's upper
+ * half, an mremap copy) is registered and takes its reference, a VMA that left the set (merged away, unmapped, moved)
+ * is removed and drops its reference, a resized one is updated. Every system call that can change file VMAs syncs
+ * before it returns, and truncation syncs every space that maps the file before it asks the reverse map, so every
+ * observer sees the registry equal to the VMAs. A space without file mappings pays one size check.
+ *
+ * @module
+ */
+
+import type { Inode, MappingObserver, OpenFileDescription } from '@pagewright/files';
+import type { Vma } from '@pagewright/vma';
+import type { AddressSpace } from './address-space.js';
+
+/** The reverse-map handle of one file VMA. */
+export interface FileMappingHandle {
+  /** The address space that maps the file. */
+  readonly as: AddressSpace;
+  /** The VMA. */
+  readonly vma: Vma;
+}
+
+interface Entry {
+  readonly handle: FileMappingHandle;
+  readonly file: OpenFileDescription;
+  first: number;
+  end: number;
+}
+
+/** The description a file VMA maps. */
+export function fileOf(v: Vma): OpenFileDescription {
+  return (v.backing as { file: unknown }).file as OpenFileDescription;
+}
+
+/** The file VMAs of one address space as the reverse maps and description references know them. */
+export class FileMappings {
+  private readonly entries = new Map<Vma, Entry>();
+
+  constructor(private readonly as: AddressSpace) {}
+
+  /** Number of registered file VMAs. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The registered VMAs with their page-offset ranges (for the invariant checker). */
+  registered(): IterableIterator<Entry> {
+    return this.entries.values();
+  }
+
+  /**
+   * Reconciles the registry with the VMA set (see the module comment). `force` also runs it when nothing is
+   * registered yet (after a new file VMA went in, or a fork copied some).
+   */
+  sync(force = false): void {
+    if (this.entries.size === 0 && !force) return;
+    const seen = new Set<Vma>();
+    for (const v of this.as.vmas) {
+      if (v.backing.kind !== 'file') continue;
+      seen.add(v);
+      const first = v.pgoff;
+      const end = v.pgoff + (v.end - v.start);
+      const e = this.entries.get(v);
+      if (e === undefined) {
+        const file = fileOf(v);
+        const handle: FileMappingHandle = { as: this.as, vma: v };
+        file.inode.mappings.insert(handle, first, end);
+        file.ref();
+        this.entries.set(v, { handle, file, first, end });
+      } else if (e.first !== first || e.end !== end) {
+        e.file.inode.mappings.update(e.handle, first, end);
+        e.first = first;
+        e.end = end;
+      }
+    }
+    if (seen.size === this.entries.size) return;
+    for (const [v, e] of [...this.entries]) {
+      if (seen.has(v)) continue;
+      this.entries.delete(v);
+      e.file.inode.mappings.remove(e.handle);
+      e.file.release();
+    }
+  }
+}
+
+/**
+ * The filesystem's truncation hook: Linux `unmap_mapping_range(mapping, start, len, even_cows = 1)` — removes the
+ * PTEs of file pages `[firstPage, endPage)` from every VMA that maps them, in every address space, private COW
+ * copies included, so that later accesses fault (and find the pages gone: SIGBUS past the end of file).
+ */
+export const FILE_MAPPING_OBSERVER: MappingObserver = {
+  unmapMappingRange(inode: Inode, firstPage: number, endPage: number): void {
+    const spaces = new Set<AddressSpace>();
+    for (const r of inode.mappings.all()) spaces.add((r.handle as FileMappingHandle).as);
+    for (const as of spaces) as.fileMaps.sync();
+    for (const r of inode.mappings.overlapping(firstPage, endPage)) {
+      const { as, vma } = r.handle as FileMappingHandle;
+      const s = Math.max(firstPage, r.firstPage);
+      const e = Math.min(endPage, r.endPage);
+      if (s < e) as.zap(vma.start + (s - vma.pgoff), vma.start + (e - vma.pgoff));
+    }
+  },
+};
