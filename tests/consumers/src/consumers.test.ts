@@ -140,4 +140,23 @@ describe('a project outside the workspace, from the packed tarballs', () => {
     expect(demo.stdout).toMatch(/fork/);
     expect(demo.stdout).toMatch(/munmap/);
   }, 120_000);
+
+  it('runs the CLI demo with the example plug-ins given by module path', async () => {
+    const demo = await runOk(
+      'npx',
+      [
+        '--no',
+        '--',
+        'pagewright',
+        'demo',
+        '--no-color',
+        '--allocator',
+        './plugins/next-fit-allocator.mjs',
+        '--tlb-policy',
+        './plugins/clock-policy.mjs',
+      ],
+      { cwd: project.dir },
+    );
+    expect(demo.stdout.split('\n').slice(0, 3).join('\n')).toMatch(/next-fit allocator/);
+  }, 120_000);
 });
