@@ -49,6 +49,7 @@ export function imageOf(file: Uint8Array, path: string): ProgramImage {
 /** What a run ended in: the shell's status and what the program wrote to fd 1. */
 export interface ProgramResult {
   status: number;
+  /** What the program wrote to fd 1, one character per byte (latin1). */
   stdout: string;
   instructions: number;
   signal: SignalStop | null;
@@ -93,7 +94,7 @@ export function runProgram(
       const bytes = process.copyFromUser(Number(buf), Number(len));
       if (typeof bytes === 'number') hart.setReg('a0', bytes);
       else {
-        if (fd === 1n) stdout += new TextDecoder().decode(bytes);
+        if (fd === 1n) stdout += Buffer.from(bytes).toString('latin1');
         hart.setReg('a0', bytes.length);
       }
     } else if (out.number === 93 || out.number === 94) {

@@ -9,7 +9,7 @@ describe('static RISC-V programs on a process-vm Process, against QEMU (recorded
   for (const name of NAMES) {
     it(`${name}: same exit status and stdout as qemu-riscv64`, () => {
       const expectedStatus = Number(readFileSync(join(PROGRAMS, `${name}.qemu.status`), 'utf8').trim());
-      const expectedStdout = readFileSync(join(PROGRAMS, `${name}.qemu.stdout`), 'utf8');
+      const expectedStdout = readFileSync(join(PROGRAMS, `${name}.qemu.stdout`), 'latin1');
       const r = runProgram(name);
       expect(r.stdout).toBe(expectedStdout);
       expect(r.status).toBe(expectedStatus);
