@@ -54,3 +54,14 @@ describe('module graph', () => {
     expect(cycles(g)).toEqual([]);
   });
 });
+
+describe('module size', () => {
+  it('keeps every source module under 600 lines', () => {
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const long = readdirSync(dir)
+      .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+      .map((n) => [n, readFileSync(join(dir, n), 'utf8').split('\n').length] as const)
+      .filter(([, lines]) => lines > 600);
+    expect(long).toEqual([]);
+  });
+});
