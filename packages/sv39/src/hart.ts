@@ -7,7 +7,15 @@
  */
 
 import type { AccessContext, MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
-import { NEVER_SERVABLE, type ServableFlags, SetAssociativeTlb } from '@pagewright/tlb';
+import {
+  NEVER_SERVABLE,
+  type ServableFlags,
+  SetAssociativeTlb,
+  TRANSLATION_CACHE_ENTRIES,
+  TRANSLATION_CACHE_LOG,
+  TRANSLATION_CACHE_MASK,
+  type TranslationCache,
+} from '@pagewright/tlb';
 import { servableTables } from './cached-rights.js';
 import { walkPagingArch } from './paging-arch-walk.js';
 import { createSv39, RiscvPagingArch, SatpMode, Sv39 } from './riscv-arch.js';
@@ -109,13 +117,29 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
   /** Translations or accesses that faulted. */
   faults = 0;
 
-  /** `satp.ASID`. */
-  asid = 0;
+  /** `satp.ASID` (assigning it directly acts like a `satp` write of that ASID, with no flush). */
+  get asid(): number {
+    return this.asidValue;
+  }
+  set asid(v: number) {
+    this.asidValue = v;
+    this.cache?.clear();
+  }
   /** `satp.PPN`: the root page-table frame. */
   rootPpn = 0;
 
   /** The TLB given to the constructor: the one every translation uses. */
   private readonly tlbRef: Tlb;
+  private asidValue = 0;
+  /**
+   * The translation cache in front of {@link setTlb} (null with any other TLB), and its arrays: a hit there is
+   * a TLB hit replayed to the TLB later (see `TranslationCache`). Cleared on every change of ASID, satp or rights.
+   */
+  private readonly cache: TranslationCache | null;
+  private readonly cacheTags: Float64Array;
+  private readonly cacheFrames: Float64Array;
+  private readonly cacheSlots: Int32Array;
+  private readonly cacheLog: Int32Array;
   private mode: number = SatpMode.Bare;
   private active: RiscvPagingArch;
   private readonly sv39: RiscvPagingArch;
@@ -153,6 +177,12 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
     this.tlbRef = tlb;
     // Exactly the class, not a subclass: a subclass may change what lookup/translate/flagsOf mean.
     this.setTlb = tlb.constructor === SetAssociativeTlb ? (tlb as SetAssociativeTlb) : null;
+    const cache = this.setTlb === null ? null : this.setTlb.attachTranslationCache();
+    this.cache = cache;
+    this.cacheTags = cache === null ? NO_CACHE_TAGS : cache.tags;
+    this.cacheFrames = cache === null ? NO_CACHE_FRAMES : cache.frames;
+    this.cacheSlots = cache === null ? NO_CACHE_SLOTS : cache.slots;
+    this.cacheLog = cache === null ? NO_CACHE_LOG : cache.log;
     const arch: PagingArch = options.arch ?? Sv39;
     this.arch = arch as A;
     if (arch instanceof RiscvPagingArch) {
@@ -335,20 +365,47 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
    */
   translate(va: number, access: number): number {
     this.translations++;
-    let vpn: number;
-    let off: number;
     const u = va >>> 0;
     if (u === va && this.fast32) {
-      // An integer VA in [0, 2^32), canonical in the current mode (Sv39, Sv48), so 32-bit shifts are exact.
-      vpn = u >>> 12;
-      off = u & 0xfff;
-    } else {
-      if (!this.translatesNow) return this.untranslated(va, access);
-      if (!(va >= this.vaMin && va < this.vaMax)) return this.slowPath(va, access, -1);
-      const v = va < 0 ? va + this.vaSpan : va;
-      off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
-      vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
+      // An integer VA in [0, 2^32), canonical in the current mode (Sv39, Sv48), so 32-bit shifts are exact. The
+      // translation cache first: one compare (a bad access type gives an index no valid entry has). This method
+      // stays small so that V8 inlines it into the caller's loop.
+      const vpn = u >>> 12;
+      const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
+      if (this.cacheTags[k] === vpn) {
+        const cache = this.cache as TranslationCache;
+        const n = cache.pending;
+        this.cacheLog[n] = this.cacheSlots[k] as number;
+        cache.pending = n + 1;
+        if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+        return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
+      }
+      return this.lookupTlb(va, access, vpn, u & 0xfff, k);
     }
+    return this.translateGeneral(va, access);
+  }
+
+  /** {@link translate} of a VA outside the 32-bit fast path. */
+  private translateGeneral(va: number, access: number): number {
+    if (!this.translatesNow) return this.untranslated(va, access);
+    if (!(va >= this.vaMin && va < this.vaMax)) return this.slowPath(va, access, -1);
+    const v = va < 0 ? va + this.vaSpan : va;
+    const off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
+    const vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
+    const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
+    if (this.cacheTags[k] === vpn) {
+      const cache = this.cache as TranslationCache;
+      const n = cache.pending;
+      this.cacheLog[n] = this.cacheSlots[k] as number;
+      cache.pending = n + 1;
+      if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+      return (this.cacheFrames[k] as number) * 4096 + off;
+    }
+    return this.lookupTlb(va, access, vpn, off, k);
+  }
+
+  /** The TLB lookup after a translation-cache miss (`k`: the cache index of `vpn` and `access`), else a walk. */
+  private lookupTlb(va: number, access: number, vpn: number, off: number, k: number): number {
     const servable =
       access === 0
         ? this.loadServable
@@ -359,11 +416,11 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
             : NEVER_SERVABLE;
     const setTlb = this.setTlb;
     if (setTlb !== null) {
-      const ppn = setTlb.lookupPpn(vpn, this.asid, servable);
+      const ppn = setTlb.lookupPpnCached(vpn, this.asidValue, servable, this.cache as TranslationCache, k);
       return ppn >= 0 ? ppn * 4096 + off : this.slowPath(va, access, vpn);
     }
     const tlb = this.tlbRef;
-    const slot = tlb.lookup(vpn, this.asid);
+    const slot = tlb.lookup(vpn, this.asidValue);
     if (slot >= 0 && servable[tlb.flagsOf(slot) & 0x7f] !== 0) return tlb.translate(slot, vpn) * 4096 + off;
     return this.slowPath(va, access, vpn);
   }
@@ -405,12 +462,13 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
         : walk(this.active, this.memory, this.rootPpn, va, access, this, this.walkOptions, this.lastWalk);
     if (r < 0) return this.raise(-r, va);
     const w = this.lastWalk;
-    if (vpn >= 0) this.tlbRef.insert(vpn, this.asid, w.level, Math.floor(r / 4096), w.flags, w.global);
+    if (vpn >= 0) this.tlbRef.insert(vpn, this.asidValue, w.level, Math.floor(r / 4096), w.flags, w.global);
     return r;
   }
 
   /** Recomputes what depends on privilege, SUM, MXR and satp.MODE: the fast-path switch and the rights bits. */
   private recomputePermissions(): void {
+    this.cache?.clear();
     this.translatesNow = this.mode !== SatpMode.Bare && this.priv !== 3;
     this.fast32 = this.translatesNow && this.vaMax >= 2 ** 32;
     const base = ((this.priv === 0 ? 0 : 4) + (this.sumBit ? 2 : 0) + (this.mxrBit ? 1 : 0)) * 3;
@@ -549,6 +607,12 @@ function checkGenericArch(arch: PagingArch): void {
     throw new RangeError(`Hart needs 0 to 16 ASID bits; ${arch.name} has ${arch.asidBits}`);
   }
 }
+
+/** The translation-cache arrays of a hart without one: no tag ever matches (never written). */
+const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
+const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
+const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
+const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
 
 /** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
 const CROSSES = 0.5;

@@ -18,9 +18,21 @@ import {
   type TlbEntryView,
   type TlbStats,
 } from '@pagewright/core';
+import { FifoPolicy } from './fifo-policy.js';
+import { LruPolicy } from './lru-policy.js';
 import { type ReplacementPolicySpec, resolveReplacementPolicy } from './policy-registry.js';
+import { RandomPolicy } from './random-policy.js';
 import type { ReplacementPolicy } from './replacement-policy.js';
 import type { ServableFlags } from './servable-flags.js';
+import { TranslationCache } from './translation-cache.js';
+import { TreePlruPolicy } from './tree-plru-policy.js';
+
+export {
+  TRANSLATION_CACHE_ENTRIES,
+  TRANSLATION_CACHE_LOG,
+  TRANSLATION_CACHE_MASK,
+  TranslationCache,
+} from './translation-cache.js';
 
 /**
  * 512^level: 4 KiB frames per page of a level (levels 0..4) — the 9-bit radix of Sv39/Sv48/Sv57 and of x86-64's
@@ -31,6 +43,18 @@ const MAX_LEVEL = 4;
 const INVALID = -1;
 /** The arch-neutral flag bits an entry caches (R W X U G A D). */
 const FLAG_MASK = 0x7f;
+
+/**
+ * How a TLB hands the hits its translation caches served to its replacement policy.
+ * - `Every`: one `touch` per hit, in order (any policy).
+ * - `None`: no `touch` at all — the built-in FIFO and random policies' `touch` does nothing.
+ * - `LastTouches`: for each slot only its last hit, in the order of those last hits — for the built-in LRU and
+ *   tree-PLRU, whose every answer depends only on that order: an LRU victim is the way of its set touched or
+ *   filled longest ago (only the relative order of stamps within a set matters, never their values), and a
+ *   tree-PLRU node holds what the last touch through it wrote, so the replayed state is bit for bit the same.
+ */
+const TouchReplay = { Every: 0, None: 1, LastTouches: 2 } as const;
+type TouchReplay = (typeof TouchReplay)[keyof typeof TouchReplay];
 
 /** Policy instances attached to a TLB: one instance serves one TLB (it keeps that TLB's per-set state). */
 const attachedPolicies = new WeakSet<ReplacementPolicy>();
@@ -72,13 +96,26 @@ export interface SetAssociativeTlbOptions {
  */
 export class SetAssociativeTlb implements Tlb {
   readonly capacity: number;
-  readonly stats: TlbStats = emptyTlbStats();
   /** Number of sets. */
   readonly sets: number;
   /** Ways per set. */
   readonly ways: number;
-  /** The replacement policy in use. */
-  readonly policy: ReplacementPolicy;
+
+  private readonly statsRecord: TlbStats = emptyTlbStats();
+  private readonly policyRef: ReplacementPolicy;
+  /** The CPUs' translation caches attached to this TLB (usually none or one). */
+  private caches: TranslationCache[] = [];
+  /** Number of attached caches. */
+  private cacheCount = 0;
+  /**
+   * How pending cache hits reach the policy: {@link TouchReplay}. Decided from the policy's exact class: only the
+   * built-ins are known well enough to take a shortcut.
+   */
+  private readonly touchReplay: TouchReplay;
+  /** Per slot, the replay that last saw it (the last-touch replay's "seen" marks), and that replay's scratch. */
+  private readonly seenIn: Int32Array;
+  private readonly lastTouches: Int32Array;
+  private replayNumber = 0;
 
   private readonly setMask: number;
   /** First virtual page of each slot's entry, or -1 when the slot is invalid. */
@@ -116,7 +153,7 @@ export class SetAssociativeTlb implements Tlb {
     }
     policy.attach(sets, ways);
     attachedPolicies.add(policy);
-    this.policy = policy;
+    this.policyRef = policy;
     this.sets = sets;
     this.ways = ways;
     this.capacity = sets * ways;
@@ -126,9 +163,105 @@ export class SetAssociativeTlb implements Tlb {
     this.asids = new Int32Array(this.capacity);
     this.levels = new Uint8Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
+    const kind = policy.constructor;
+    this.touchReplay =
+      kind === FifoPolicy || kind === RandomPolicy
+        ? TouchReplay.None
+        : kind === LruPolicy || kind === TreePlruPolicy
+          ? TouchReplay.LastTouches
+          : TouchReplay.Every;
+    this.seenIn = new Int32Array(this.touchReplay === TouchReplay.LastTouches ? this.capacity : 0);
+    this.lastTouches = new Int32Array(this.touchReplay === TouchReplay.LastTouches ? this.capacity : 0);
+  }
+
+  /**
+   * The statistics. Hits served by an attached {@link TranslationCache} are counted before this returns, so the
+   * numbers are exact whenever they are read through this property.
+   */
+  get stats(): TlbStats {
+    if (this.cacheCount !== 0) this.replayAll();
+    return this.statsRecord;
+  }
+
+  /**
+   * The replacement policy in use. Hits served by an attached {@link TranslationCache} reach it (as `touch`, in
+   * order) before this returns and before every operation of this TLB.
+   */
+  get policy(): ReplacementPolicy {
+    if (this.cacheCount !== 0) this.replayAll();
+    return this.policyRef;
+  }
+
+  /**
+   * Attaches a new {@link TranslationCache} for one CPU model and returns it (cold). From then on this TLB drops
+   * the cache's entries whenever an insert, flush or `setFlags` could change what {@link lookup} answers for
+   * them, and replays the cache's pending hits (statistics and `policy.touch`, in order) before each of its own
+   * operations and each read of {@link stats} or {@link policy}. The CPU fills it through
+   * {@link lookupPpnCached}, clears it when its own context (ASID, privilege, rights) changes, and, on a cache
+   * hit, appends the entry's slot to the log.
+   */
+  attachTranslationCache(): TranslationCache {
+    const cache = new TranslationCache(this);
+    this.caches = [...this.caches, cache];
+    this.cacheCount = this.caches.length;
+    return cache;
+  }
+
+  /** @internal Replays one cache's pending hits (called by {@link TranslationCache.replay}). */
+  replayTranslationCache(cache: TranslationCache): void {
+    const n = cache.pending;
+    if (n === 0) return;
+    cache.pending = 0;
+    const log = cache.log;
+    const ways = this.ways;
+    const policy = this.policyRef;
+    this.statsRecord.hits += n;
+    if (this.touchReplay === TouchReplay.None) return;
+    if (this.touchReplay === TouchReplay.Every) {
+      for (let i = 0; i < n; i++) {
+        const s = log[i] as number;
+        const set = Math.floor(s / ways);
+        policy.touch(set, s - set * ways);
+      }
+      return;
+    }
+    // The last touch of each slot, in the order of those last touches (found walking the log backwards).
+    const mark = ++this.replayNumber;
+    const seen = this.seenIn;
+    const last = this.lastTouches;
+    let count = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const s = log[i] as number;
+      if (seen[s] === mark) continue;
+      seen[s] = mark;
+      last[count++] = s;
+    }
+    for (let i = count - 1; i >= 0; i--) {
+      const s = last[i] as number;
+      const set = Math.floor(s / ways);
+      policy.touch(set, s - set * ways);
+    }
+  }
+
+  private replayAll(): void {
+    const caches = this.caches;
+    for (let c = 0; c < caches.length; c++) this.replayTranslationCache(caches[c] as TranslationCache);
+  }
+
+  /** Drops the cached copies of slot `s` (about to be invalidated or refilled). */
+  private dropCached(s: number): void {
+    const caches = this.caches;
+    const level = this.levels[s] as number;
+    const first = this.tags[s] as number;
+    for (let c = 0; c < caches.length; c++) {
+      const cache = caches[c] as TranslationCache;
+      if (level === 0) cache.dropPage(s, first);
+      else cache.dropSlot(s);
+    }
   }
 
   lookup(vpn: number, asid: number): number {
+    if (this.cacheCount !== 0) this.replayAll();
     const ways = this.ways;
     const set = vpn & this.setMask;
     const base = set * ways;
@@ -136,13 +269,13 @@ export class SetAssociativeTlb implements Tlb {
     for (let w = 0; w < ways; w++) {
       const s = base + w;
       if (tags[s] === vpn && (this.asids[s] === asid || ((this.flags[s] as number) & PteFlag.Global) !== 0)) {
-        this.stats.hits++;
-        this.policy.touch(set, w);
+        this.statsRecord.hits++;
+        this.policyRef.touch(set, w);
         return s;
       }
     }
     if (this.superEntries !== 0) return this.lookupSuper(vpn, asid);
-    this.stats.misses++;
+    this.statsRecord.misses++;
     return TLB_MISS;
   }
 
@@ -162,13 +295,13 @@ export class SetAssociativeTlb implements Tlb {
           this.levels[s] === level &&
           (this.asids[s] === asid || ((this.flags[s] as number) & PteFlag.Global) !== 0)
         ) {
-          this.stats.hits++;
-          this.policy.touch(set, w);
+          this.statsRecord.hits++;
+          this.policyRef.touch(set, w);
           return s;
         }
       }
     }
-    this.stats.misses++;
+    this.statsRecord.misses++;
     return TLB_MISS;
   }
 
@@ -185,6 +318,28 @@ export class SetAssociativeTlb implements Tlb {
     return (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
   }
 
+  /**
+   * {@link lookupPpn}, and on a servable hit also fills entry `index` of `cache` (a {@link TranslationCache}
+   * attached to this TLB) with the page, its frame and the slot, so the CPU's next access to the page for the
+   * same access type hits the cache. `index` is `access * TRANSLATION_CACHE_ENTRIES + (vpn &
+   * TRANSLATION_CACHE_MASK)`. Never allocates or throws.
+   */
+  lookupPpnCached(
+    vpn: number,
+    asid: number,
+    servable: ServableFlags,
+    cache: TranslationCache,
+    index: number,
+  ): number {
+    const s = this.lookup(vpn, asid);
+    if (s < 0 || servable[this.flags[s] as number] === 0) return -1;
+    const ppn = (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
+    cache.tags[index] = vpn;
+    cache.frames[index] = ppn;
+    cache.slots[index] = s;
+    return ppn;
+  }
+
   translate(slot: number, vpn: number): number {
     return (this.ppns[slot] as number) + (vpn - (this.tags[slot] as number));
   }
@@ -195,6 +350,10 @@ export class SetAssociativeTlb implements Tlb {
 
   setFlags(slot: number, flags: PteFlags): void {
     if (slot >= 0 && slot < this.capacity && this.tags[slot] !== INVALID) {
+      if (this.cacheCount !== 0) {
+        this.replayAll();
+        this.dropCached(slot);
+      }
       // The global tag is part of the entry's identity: keep it.
       this.flags[slot] =
         (flags & ~PteFlag.Global & FLAG_MASK) | ((this.flags[slot] as number) & PteFlag.Global);
@@ -212,6 +371,12 @@ export class SetAssociativeTlb implements Tlb {
     const span = SPAN[level] as number;
     const quotient = Math.floor(vpn / span);
     const first = quotient * span;
+    if (this.cacheCount !== 0) {
+      this.replayAll();
+      // The new entry may answer lookups of its pages ahead of the entries the caches copied.
+      const caches = this.caches;
+      for (let c = 0; c < caches.length; c++) (caches[c] as TranslationCache).dropRange(first, span);
+    }
     const firstPpn = Math.floor(ppn / span) * span;
     const set = quotient & this.setMask;
     const base = set * this.ways;
@@ -237,10 +402,10 @@ export class SetAssociativeTlb implements Tlb {
     if (way < 0) {
       if (free >= 0) way = free;
       else {
-        way = this.policy.victim(set);
+        way = this.policyRef.victim(set);
         if (!(way >>> 0 === way && way < this.ways)) this.badVictim(set, way);
         this.invalidateSlot(base + way);
-        this.stats.evictions++;
+        this.statsRecord.evictions++;
       }
     } else {
       this.invalidateSlot(base + way);
@@ -253,20 +418,21 @@ export class SetAssociativeTlb implements Tlb {
     this.flags[s] = cached;
     this.perLevel[level] = (this.perLevel[level] as number) + 1;
     if (level > 0) this.superEntries++;
-    this.policy.fill(set, way);
-    this.stats.fills++;
+    this.policyRef.fill(set, way);
+    this.statsRecord.fills++;
     return s;
   }
 
   private badVictim(set: number, way: number): never {
     throw new PluginContractError(
-      `ReplacementPolicy ${this.policy.name}`,
+      `ReplacementPolicy ${this.policyRef.name}`,
       `victim(${set}) returned ${String(way)}, not an integer way in [0, ${this.ways})`,
     );
   }
 
   private invalidateSlot(s: number): void {
     if (this.tags[s] === INVALID) return;
+    if (this.cacheCount !== 0) this.dropCached(s);
     const level = this.levels[s] as number;
     this.perLevel[level] = (this.perLevel[level] as number) - 1;
     if (level > 0) this.superEntries--;
@@ -279,22 +445,40 @@ export class SetAssociativeTlb implements Tlb {
       const global = ((this.flags[s] as number) & PteFlag.Global) !== 0;
       if (keepGlobal && (global || this.asids[s] !== asid)) continue;
       this.invalidateSlot(s);
-      this.stats.invalidated++;
+      this.statsRecord.invalidated++;
     }
   }
 
   flushAll(): void {
-    this.stats.flushAll++;
-    this.flushMatching(false, 0);
-    this.policy.reset();
+    if (this.cacheCount !== 0) this.clearCaches();
+    this.statsRecord.flushAll++;
+    this.flushMatchingCleared(false, 0);
+    this.policyRef.reset();
   }
 
   flushAsid(asid: number): void {
-    this.stats.flushAsid++;
-    this.flushMatching(true, asid);
+    if (this.cacheCount !== 0) this.clearCaches();
+    this.statsRecord.flushAsid++;
+    this.flushMatchingCleared(true, asid);
+  }
+
+  /** Replays and empties every attached cache (before a flush of many entries). */
+  private clearCaches(): void {
+    this.replayAll();
+    const caches = this.caches;
+    for (let c = 0; c < caches.length; c++) (caches[c] as TranslationCache).clear();
+  }
+
+  /** {@link flushMatching} after {@link clearCaches}: no per-slot drops needed. */
+  private flushMatchingCleared(keepGlobal: boolean, asid: number): void {
+    const count = this.cacheCount;
+    this.cacheCount = 0;
+    this.flushMatching(keepGlobal, asid);
+    this.cacheCount = count;
   }
 
   private flushPage(vpn: number, keepGlobal: boolean, asid: number): void {
+    if (this.cacheCount !== 0) this.replayAll();
     if (!(vpn >= 0)) return;
     for (let level = 0; level <= MAX_LEVEL; level++) {
       if (this.perLevel[level] === 0) continue;
@@ -308,18 +492,18 @@ export class SetAssociativeTlb implements Tlb {
         if (keepGlobal && (((this.flags[s] as number) & PteFlag.Global) !== 0 || this.asids[s] !== asid))
           continue;
         this.invalidateSlot(s);
-        this.stats.invalidated++;
+        this.statsRecord.invalidated++;
       }
     }
   }
 
   flushVa(vpn: number): void {
-    this.stats.flushVa++;
+    this.statsRecord.flushVa++;
     this.flushPage(vpn, false, 0);
   }
 
   flushVaAsid(vpn: number, asid: number): void {
-    this.stats.flushVaAsid++;
+    this.statsRecord.flushVaAsid++;
     this.flushPage(vpn, true, asid);
   }
 
@@ -339,6 +523,7 @@ export class SetAssociativeTlb implements Tlb {
   }
 
   resetStats(): void {
-    Object.assign(this.stats, emptyTlbStats());
+    if (this.cacheCount !== 0) this.replayAll();
+    Object.assign(this.statsRecord, emptyTlbStats());
   }
 }
