@@ -4,14 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { checkInvariants } from './invariants.js';
 import { runScenario } from './scenario.js';
 
-const dir = join(import.meta.dirname, '..', 'conformance');
-const scenarios = readdirSync(dir)
-  .filter((f) => f.endsWith('.scn'))
-  .sort();
+const root = join(import.meta.dirname, '..', 'conformance');
+// The anonymous-memory scenarios, then the file-mapping ones (in `files/`: they need a filesystem).
+const scenarios = [
+  ...readdirSync(root)
+    .filter((f) => f.endsWith('.scn'))
+    .sort(),
+  ...readdirSync(join(root, 'files'))
+    .filter((f) => f.endsWith('.scn'))
+    .sort()
+    .map((f) => join('files', f)),
+];
+const dir = root;
 
 describe('public Linux conformance scenarios', () => {
   it('finds the scenarios', () => {
-    expect(scenarios.length).toBeGreaterThanOrEqual(14);
+    expect(scenarios.length).toBeGreaterThanOrEqual(26);
+    expect(scenarios.filter((f) => f.startsWith('files')).length).toBeGreaterThanOrEqual(12);
   });
   for (const f of scenarios) {
     it(f, () => {

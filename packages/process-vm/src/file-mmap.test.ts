@@ -232,6 +232,26 @@ describe('faults through the page cache', () => {
   });
 });
 
+describe('madvise(MADV_REMOVE) punches a hole in a shared file mapping', () => {
+  it('the pages read as zeros everywhere, private copies stay, the size stays; EACCES for a private mapping', () => {
+    const { m, p } = setup();
+    const fd = makeFile(p, '/f', 3);
+    const s = p.mmap(0, 3 * P, RW, MAP_SHARED, fd, 0);
+    const pr = p.mmap(0, 3 * P, RW, MAP_PRIVATE, fd, 0);
+    p.store8(pr + P, 0x70); // a private copy of page 1
+    expect(p.load8(pr + 2 * P)).toBe(3); // page 2 mapped from the cache in the private mapping
+    expect(p.madvise(s + P, 2 * P, 9)).toBe(0);
+    expect(p.load8(s + P)).toBe(0);
+    expect(p.load8(pr + 2 * P)).toBe(0);
+    expect(p.load8(pr + P)).toBe(0x70);
+    expect(p.load8(s)).toBe(1);
+    expect(fileByte(p, fd, 2 * P)).toBe(0);
+    expect(m.files.lookup('/f').size).toBe(3 * P);
+    expect(errnoOf(p.madvise(pr, P, 9))).toBe('EACCES');
+    checkInvariants(m);
+  });
+});
+
 describe('fork, msync, mincore, merging, maps', () => {
   it('fork: shared stays shared, private stays copy-on-write', () => {
     const { m, p } = setup();
@@ -439,5 +459,24 @@ describe('out of memory at the new allocation points', () => {
     m.files.unlink('/f');
     expect(m.files.cache.stats.framesHeld).toBe(0);
     expect(m.framesInUse()).toBe(1); // only the zero page
+  });
+});
+
+describe('README example (Files)', () => {
+  it('runs as documented', () => {
+    const machine = new Machine();
+    const p = machine.spawn();
+    const fd = p.open('/data', O_CREAT | O_RDWR);
+    p.pwrite(fd, new Uint8Array(4096).fill(1), 0);
+    const shared = p.mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const priv = p.mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    p.store8(shared, 7);
+    p.store8(priv + 1, 9);
+    expect([p.load8(priv), p.load8(shared + 1)]).toEqual([7, 1]);
+    p.ftruncate(fd, 0);
+    expect(p.load8(shared)).toBe(-3);
+    p.exit(0);
+    machine.files.unlink('/data');
+    expect(machine.framesInUse()).toBe(1);
   });
 });

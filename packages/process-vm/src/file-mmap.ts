@@ -15,9 +15,11 @@
  * @module
  */
 
-import type { Inode, MappingObserver, OpenFileDescription } from '@pagewright/files';
+import { PAGE_SIZE } from '@pagewright/core';
+import type { Inode, MappingObserver, OpenFileDescription, PageCache } from '@pagewright/files';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { NOT_MAPPED } from './page-table.js';
 
 /** The reverse-map handle of one file VMA. */
 export interface FileMappingHandle {
@@ -97,9 +99,7 @@ export class FileMappings {
  */
 export const FILE_MAPPING_OBSERVER: MappingObserver = {
   unmapMappingRange(inode: Inode, firstPage: number, endPage: number): void {
-    const spaces = new Set<AddressSpace>();
-    for (const r of inode.mappings.all()) spaces.add((r.handle as FileMappingHandle).as);
-    for (const as of spaces) as.fileMaps.sync();
+    syncMappers(inode);
     for (const r of inode.mappings.overlapping(firstPage, endPage)) {
       const { as, vma } = r.handle as FileMappingHandle;
       const s = Math.max(firstPage, r.firstPage);
@@ -108,3 +108,43 @@ export const FILE_MAPPING_OBSERVER: MappingObserver = {
     }
   },
 };
+
+/** Syncs every address space that maps `inode`, so that its reverse map is exact. */
+function syncMappers(inode: Inode): void {
+  const spaces = new Set<AddressSpace>();
+  for (const r of inode.mappings.all()) spaces.add((r.handle as FileMappingHandle).as);
+  for (const as of spaces) as.fileMaps.sync();
+}
+
+/**
+ * `fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)` on file pages `[first, end)` as tmpfs does it
+ * (`shmem_fallocate`): the page-cache pages are unmapped from every mapping (`unmap_mapping_range` with
+ * `even_cows = 0`: private copies stay), then leave the cache, and the file reads as zeros there; the size stays.
+ * The files package has no hole punch of its own, so the pages are written back, dropped (`invalidate`) and
+ * zeroed in the store: what every reader sees is the same as after a real hole punch.
+ */
+export function punchHole(cache: PageCache, inode: Inode, first: number, end0: number): void {
+  const end = Math.min(end0, inode.sizePages);
+  if (first >= end) return;
+  syncMappers(inode);
+  for (const r of inode.mappings.overlapping(first, end)) {
+    const { as, vma } = r.handle as FileMappingHandle;
+    const s = vma.start + (Math.max(first, r.firstPage) - vma.pgoff);
+    const e = vma.start + (Math.min(end, r.endPage) - vma.pgoff);
+    const pt = as.pageTable;
+    const dropped: number[] = [];
+    for (let vpn = s; vpn < e; vpn++) {
+      const pfn = pt.lookup(vpn);
+      if (pfn !== NOT_MAPPED && as.m.refs.count(pfn) === 0) {
+        pt.unmap(vpn);
+        dropped.push(pfn);
+      }
+    }
+    pt.flush();
+    for (const pfn of dropped) cache.unmapPage(pfn);
+  }
+  cache.writeback(inode, first, end, 'sync');
+  cache.invalidate(inode, first, end);
+  const zeros = new Uint8Array(PAGE_SIZE);
+  for (let i = first; i < end; i++) if (inode.store.hasPage(i)) inode.store.writePage(i, zeros);
+}

@@ -41,6 +41,7 @@ import {
   VM_IO,
   VM_LOCKED,
   VM_MAYSHARE,
+  VM_MAYWRITE,
   VM_MERGEABLE,
   VM_NOHUGEPAGE,
   VM_PFNMAP,
@@ -54,6 +55,7 @@ import {
 } from '@pagewright/core';
 import type { SharedObject, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { fileOf, punchHole } from './file-mmap.js';
 import { OOM_KILL } from './signals.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
 
@@ -214,9 +216,17 @@ function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): 
       as.zap(s, e);
       return 0;
     case MADV_REMOVE: {
+      // madvise_remove: a file behind the VMA, mapped shared and may-write (vma_is_shared_maywrite), then
+      // vfs_fallocate(PUNCH_HOLE | KEEP_SIZE) over the VMA's part of the file.
       if (v.flags & VM_LOCKED) return toNegErrno('EINVAL');
-      if (v.backing.kind !== 'anon-shared') return toNegErrno('EINVAL');
-      if (!(v.flags & VM_SHARED) || !(v.flags & VM_WRITE)) return toNegErrno('EACCES');
+      if (v.backing.kind === 'anon-private') return toNegErrno('EINVAL');
+      if (!(v.flags & VM_SHARED) || !(v.flags & VM_MAYWRITE)) return toNegErrno('EACCES');
+      if (v.backing.kind === 'file') {
+        const inode = fileOf(v).inode;
+        if (inode.mapsAsAnonymous) return toNegErrno('EOPNOTSUPP'); // /dev/zero has no fallocate
+        punchHole(as.m.files.cache, inode, v.pgoffAt(s), v.pgoffAt(e));
+        return 0;
+      }
       const object: SharedObject = v.backing.object;
       as.zap(s, e);
       for (let vpn = s; vpn < e; vpn++) as.m.shared.removePage(object, v.pgoffAt(vpn));

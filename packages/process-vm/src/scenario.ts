@@ -30,6 +30,8 @@ import {
   PROT_WRITE,
   vmFlagsToMapsPerms,
 } from '@pagewright/core';
+import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '@pagewright/files';
+import { fileOf } from './file-mmap.js';
 import { Machine, type MachineOptions } from './machine.js';
 import type { Process } from './process.js';
 import { signalOf } from './signals.js';
@@ -38,6 +40,31 @@ import { signalOf } from './signals.js';
 export const SCENARIO_BASE = 0x2000000000n;
 /** Size of the scenario region. */
 export const SCENARIO_SPAN = 0x40000000n;
+/** The private directory scenario files live in (the oracle makes a fresh one on tmpfs). */
+export const SCENARIO_DIR = '/scenario';
+
+const OPEN_NAMES: Record<string, number> = {
+  RDONLY: O_RDONLY,
+  WRONLY: O_WRONLY,
+  RDWR: O_RDWR,
+  CREAT: O_CREAT,
+  TRUNC: O_TRUNC,
+  EXCL: O_EXCL,
+  APPEND: O_APPEND,
+};
+
+function parseOpenFlags(s: string | undefined, line: number): number {
+  if (s === undefined) throw new ScenarioError(line, 'missing open flags');
+  if (s.startsWith('0x')) return strtoint(s);
+  let f = 0;
+  for (const t of s.split('|')) {
+    if (t === '') continue;
+    const v = OPEN_NAMES[t];
+    if (v === undefined) throw new ScenarioError(line, `unknown open flag ${t}`);
+    f |= v;
+  }
+  return f;
+}
 
 /** Options of {@link runScenario}. */
 export interface ScenarioOptions {
@@ -191,6 +218,11 @@ const ERRNO_NAMES = new Set([
   'EOPNOTSUPP',
   'EBUSY',
   'ENOSYS',
+  'ENOENT',
+  'ENODEV',
+  'EISDIR',
+  'EFBIG',
+  'ENOTDIR',
 ]);
 
 function errText(ret: number): string {
@@ -210,6 +242,7 @@ export function runScenario(text: string, options: ScenarioOptions = {}): string
       checkTlb: options.checkTlb ?? false,
     },
   );
+  machine.files.mkdir(SCENARIO_DIR);
   const proc = machine.spawn();
   const heap = options.initialHeap ?? 0x21000;
   if (heap > 0) proc.brk(proc.vm.brk + heap);
@@ -217,7 +250,7 @@ export function runScenario(text: string, options: ScenarioOptions = {}): string
   const lines = parseScenario(text);
   const out: string[] = [];
   const ctx = { lines, brk0, out, afterEach: options.afterEach };
-  runFrom(ctx, proc, 0, 0, false);
+  runFrom(ctx, proc, 0, 0, false, []);
   for (const p of [...machine.processes.values()]) p.exit(0);
   return out;
 }
@@ -233,7 +266,14 @@ interface RunContext {
  * Runs lines from position `pos` (operation number `idx` done so far) in `proc`. A child returns at its `join`
  * (or at the end). Returns the position after the last line consumed.
  */
-function runFrom(ctx: RunContext, proc: Process, pos: number, idx: number, isChild: boolean): number {
+function runFrom(
+  ctx: RunContext,
+  proc: Process,
+  pos: number,
+  idx: number,
+  isChild: boolean,
+  fds: number[],
+): number {
   const { lines, out } = ctx;
   while (pos < lines.length) {
     const line = lines[pos] as Line;
@@ -244,7 +284,7 @@ function runFrom(ctx: RunContext, proc: Process, pos: number, idx: number, isChi
       const child = proc.fork();
       if (typeof child !== 'number') {
         out.push(JSON.stringify({ i: idx, op: 'fork', who: 'child' }));
-        runFrom(ctx, child, pos, idx, true);
+        runFrom(ctx, child, pos, idx, true, [...fds]); // the child numbers its own opens, as a real child does
         child.exit(0);
       }
       // The parent skips to the next `join`.
@@ -263,14 +303,14 @@ function runFrom(ctx: RunContext, proc: Process, pos: number, idx: number, isChi
     }
     const rec: Record<string, unknown> = { i: idx, op };
     if (isChild) rec.who = 'child';
-    Object.assign(rec, runOp(ctx, proc, line));
+    Object.assign(rec, runOp(ctx, proc, line, fds));
     out.push(JSON.stringify(rec));
     ctx.afterEach?.(proc, line.source);
   }
   return pos;
 }
 
-function runOp(ctx: RunContext, proc: Process, line: Line): Record<string, unknown> {
+function runOp(ctx: RunContext, proc: Process, line: Line, fds: number[]): Record<string, unknown> {
   const t = line.tokens;
   const L = line.source;
   const num = (s: string | undefined): bigint => {
@@ -287,11 +327,61 @@ function runOp(ctx: RunContext, proc: Process, line: Line): Record<string, unkno
       : 'elsewhere';
   };
   const intRet = (r: number): string => (r === 0 ? '0' : errText(r));
+  const countRet = (r: number): string => (r >= 0 ? String(r) : errText(r));
+  // `fdN`: the descriptor of the N-th successful `open` of this process; a number is used as it is.
+  const fd = (s: string | undefined): number => {
+    if (s === undefined) throw new ScenarioError(L, 'missing descriptor');
+    if (s.startsWith('fd')) {
+      const k = Number.parseInt(s.slice(2), 10);
+      const v = fds[k - 1];
+      if (v === undefined) throw new ScenarioError(L, `unknown ${s}`);
+      return v;
+    }
+    return strtoint(s);
+  };
   switch (t[0]) {
     case 'mmap':
       return {
-        ret: addrRet(proc.mmap(num(t[1]), num(t[2]), parseProt(t[3], L), parseFlags(t[4], L), -1, 0)),
+        ret: addrRet(
+          proc.mmap(
+            num(t[1]),
+            num(t[2]),
+            parseProt(t[3], L),
+            parseFlags(t[4], L),
+            t[5] !== undefined ? fd(t[5]) : -1,
+            t[6] !== undefined ? num(t[6]) : 0,
+          ),
+        ),
       };
+    case 'open': {
+      const r = proc.open(
+        `${SCENARIO_DIR}/${t[1] ?? ''}`,
+        parseOpenFlags(t[2], L),
+        t[3] ? Number.parseInt(t[3], 8) : 0o644,
+      );
+      if (r < 0) return { ret: errText(r) };
+      fds.push(r);
+      return { ret: `fd${fds.length}` };
+    }
+    case 'close':
+      return { ret: intRet(proc.close(fd(t[1]))) };
+    case 'ftruncate':
+      return { ret: intRet(proc.ftruncate(fd(t[1]), Number(num(t[2])))) };
+    case 'fsync':
+      return { ret: intRet(proc.fsync(fd(t[1]))) };
+    case 'write': {
+      const len = Math.min(Number(num(t[3])), 1 << 20);
+      const bytes = new Uint8Array(len).fill(strtoint(t[4] ?? '0') & 0xff);
+      return { ret: countRet(proc.pwrite(fd(t[1]), bytes, Number(num(t[2])))) };
+    }
+    case 'read': {
+      const buf = new Uint8Array(Math.min(Number(num(t[3])), 256));
+      const r = proc.pread(fd(t[1]), buf, Number(num(t[2])));
+      if (r < 0) return { ret: errText(r) };
+      let data = '';
+      for (let k = 0; k < r; k++) data += (buf[k] as number).toString(16).padStart(2, '0');
+      return { ret: String(r), data };
+    }
     case 'munmap':
       return { ret: intRet(proc.munmap(num(t[1]), num(t[2]))) };
     case 'mprotect':
@@ -357,7 +447,12 @@ function runOp(ctx: RunContext, proc: Process, line: Line): Record<string, unkno
         if (e <= SCENARIO_BASE || s >= SCENARIO_BASE + SCENARIO_SPAN) continue;
         const rel = (x: bigint) => BigInt.asUintN(64, x - SCENARIO_BASE).toString(16);
         const perms = vmFlagsToMapsPerms(v.flags);
-        lines.push(`+0x${rel(s)}-+0x${rel(e)} ${perms}`);
+        // A mapping of a scenario file also shows its offset and its name in the scenario's directory.
+        const name = v.backing.kind === 'file' ? fileOf(v).displayPath : '';
+        const file = name.startsWith(`${SCENARIO_DIR}/`)
+          ? ` ${(v.pgoff * PAGE_SIZE).toString(16).padStart(8, '0')} ${name.slice(SCENARIO_DIR.length + 1)}`
+          : '';
+        lines.push(`+0x${rel(s)}-+0x${rel(e)} ${perms}${file}`);
       }
       return { maps: lines };
     }
