@@ -43,6 +43,25 @@ describe('pnpm bench --json', () => {
     }
   });
 
+  it('measures the x86-64 MMU benchmarks against the same bare loop as the RISC-V ones', async () => {
+    const names = 'mmu/tlb-hit,mmu/walk,mmu/x86-tlb-hit,mmu/x86-walk';
+    const out = await runCli(['--json', '--quick', '--no-native', '--no-isolate', '--only', names]);
+    const objs = out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(objs.map((o) => o.name)).toEqual(names.split(','));
+    for (const o of objs) {
+      expect(o.ops_per_s).toBeGreaterThan(0);
+      expect(o.native_ops_per_s).toBeNull();
+      expect(o.ratio).toBeNull();
+      expect(o.limit_fraction).toBeGreaterThan(0);
+    }
+    // One bare-loop measurement serves all four: limit = ops / fraction is the same number for each.
+    const limits = objs.map((o) => o.ops_per_s / o.limit_fraction);
+    for (const l of limits) expect(l / (limits[0] as number)).toBeCloseTo(1, 2);
+  });
+
   it('rejects an unknown benchmark name', async () => {
     await expect(runCli(['--only', 'nope'])).rejects.toThrow(/unknown benchmark/);
   });

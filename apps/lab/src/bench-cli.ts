@@ -5,6 +5,7 @@
  */
 
 import { execFileSync } from 'node:child_process';
+import { ARCH_NAMES, type ArchName } from '@pagewright/process-vm';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
 import {
@@ -29,6 +30,12 @@ function parseNames(value: string, previous: BenchmarkName[] = []): BenchmarkNam
   return [...previous, ...(names as BenchmarkName[])];
 }
 
+function parseArch(value: string): ArchName {
+  if (!(ARCH_NAMES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`unknown architecture "${value}" (known: ${ARCH_NAMES.join(', ')})`);
+  return value as ArchName;
+}
+
 /**
  * Measures one benchmark in a fresh Node process running this same script with `--worker NAME`; it prints
  * `{"ops_per_s": N}` or `{"error": "..."}`.
@@ -37,7 +44,7 @@ export function measureInWorker(script: string): (name: BenchmarkName, sizes: Be
   return (name, sizes) => {
     const out = execFileSync(
       process.execPath,
-      [script, '--worker', name, ...(sizes.quick ? ['--quick'] : [])],
+      [script, '--worker', name, '--arch', sizes.arch, ...(sizes.quick ? ['--quick'] : [])],
       {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,6 +85,12 @@ export function benchProgram(write: (text: string) => void = (t) => process.stdo
     .option('--quick', 'tiny sizes and iteration counts (for tests; the numbers mean nothing)')
     .option('--only <names>', 'comma-separated benchmark names', parseNames)
     .option('--no-native', 'skip the native program (native numbers are null)')
+    .option(
+      '--arch <name>',
+      `the architecture of the process-vm benchmarks' machine: ${ARCH_NAMES.join(', ')} (mmu/* name theirs)`,
+      parseArch,
+      'sv39' as ArchName,
+    )
     .option('--no-isolate', 'measure every benchmark in this process instead of one fresh process each')
     .addOption(
       new Option('--worker <name>', 'internal: measure one benchmark, print its ops/s as JSON').hideHelp(),
@@ -90,8 +103,9 @@ export function benchProgram(write: (text: string) => void = (t) => process.stdo
         native: boolean;
         isolate: boolean;
         worker?: string;
+        arch: ArchName;
       }) => {
-        const sizes = opts.quick ? QUICK_SIZES : FULL_SIZES;
+        const sizes: BenchSizes = { ...(opts.quick ? QUICK_SIZES : FULL_SIZES), arch: opts.arch };
         if (opts.worker !== undefined) {
           try {
             write(`${JSON.stringify({ ops_per_s: measureSim(opts.worker as BenchmarkName, sizes) })}\n`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BENCHMARK_NAMES, makeRecord, meetsTarget, NATIVE_BENCHMARKS, toJsonLine } from './bench-format.js';
 
 describe('bench JSON lines', () => {
-  it('lists exactly the names of issue #9', () => {
+  it('lists exactly the names of issue #9, then the x86-64 MMU benchmarks after the RISC-V ones', () => {
     expect(BENCHMARK_NAMES).toEqual([
       'sys/mmap-munmap',
       'sys/mmap-touch-munmap',
@@ -17,6 +17,8 @@ describe('bench JSON lines', () => {
       'sys/mmap-munmap@1M',
       'mmu/tlb-hit',
       'mmu/walk',
+      'mmu/x86-tlb-hit',
+      'mmu/x86-walk',
       'frames/stack-alloc-free',
       'frames/buddy-alloc-free',
       'mapper/map-unmap',

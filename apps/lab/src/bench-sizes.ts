@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ArchName } from '@pagewright/process-vm';
 import { FULL_MEASURE, type MeasureOptions, QUICK_MEASURE } from './measure.js';
 
 /** Sizes of the benchmark workloads. */
@@ -20,6 +21,11 @@ export interface BenchSizes {
   measure: MeasureOptions;
   /** Whether the sizes are the tiny test ones. */
   quick: boolean;
+  /**
+   * The architecture of the machine the process-vm benchmarks (`sys/*`, `fault/*`, `fork/*`, `cow/*`) run on
+   * (`pnpm bench --arch`). The `mmu/*` benchmarks name theirs; the others run on no CPU.
+   */
+  arch: ArchName;
 }
 
 /** The sizes the benchmark names promise. */
@@ -30,6 +36,7 @@ export const FULL_SIZES: BenchSizes = {
   vmas100k: 100_000,
   measure: FULL_MEASURE,
   quick: false,
+  arch: 'sv39',
 };
 
 /** Tiny sizes for tests: every benchmark runs end to end in milliseconds; the numbers mean nothing. */
@@ -40,4 +47,5 @@ export const QUICK_SIZES: BenchSizes = {
   vmas100k: 2_000,
   measure: QUICK_MEASURE,
   quick: true,
+  arch: 'sv39',
 };

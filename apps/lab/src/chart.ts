@@ -62,7 +62,7 @@ export function seriesEncoding(
   values: readonly string[],
 ): Record<string, unknown> {
   const domain = [...values];
-  const legend = { title, labelLimit: 400, symbolStrokeWidth: 2, symbolSize: 90 };
+  const legend = { title, titleLimit: 400, labelLimit: 400, symbolStrokeWidth: 2, symbolSize: 90 };
   return {
     color: { field, type: 'nominal', title, scale: { domain }, legend },
     shape: {

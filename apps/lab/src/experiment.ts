@@ -6,6 +6,7 @@
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ArchName } from '@pagewright/process-vm';
 import { type TopLevelSpec, writeSvg } from './chart.js';
 import { type Row, writeCsv } from './csv.js';
 import type { LoadedPlugin } from './plugin-module.js';
@@ -24,6 +25,11 @@ export interface ExperimentContext {
   progress: Progress;
   /** The user's plug-ins (`--with FILE`), compared against the built-ins (only where {@link Experiment.plugins}). */
   plugins?: readonly LoadedPlugin[] | undefined;
+  /**
+   * The architectures an experiment that compares them runs on (`--arch`; default every built-in: `sv39`, `sv48`,
+   * `x86-64`, `x86-64-la57`). Experiments that do not compare architectures ignore it.
+   */
+  arches?: readonly ArchName[] | undefined;
 }
 
 /** What an experiment produced. */
@@ -46,8 +52,14 @@ export interface Experiment {
   description: string;
   /** What a `--with FILE` module's default export must be here; absent when the experiment takes no plug-in. */
   plugins?: string | undefined;
+  /** True when the experiment compares architectures (it takes `--arch`). */
+  comparesArches?: boolean | undefined;
   /** The number of progress steps a run of this size (with these plug-ins) takes. */
-  steps(size: ExperimentContext['size'], plugins?: readonly LoadedPlugin[]): number;
+  steps(
+    size: ExperimentContext['size'],
+    plugins?: readonly LoadedPlugin[],
+    arches?: readonly ArchName[],
+  ): number;
   /** Runs it. */
   run(context: ExperimentContext): Promise<ExperimentResult> | ExperimentResult;
 }

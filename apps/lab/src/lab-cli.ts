@@ -5,6 +5,7 @@
  */
 
 import { relative } from 'node:path';
+import { ARCH_NAMES, type ArchName } from '@pagewright/process-vm';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Experiment, RESULTS_DIR, writeResults } from './experiment.js';
 import { EXPERIMENTS } from './experiments/index.js';
@@ -22,6 +23,17 @@ function parseSeed(value: string): number {
   return n;
 }
 
+/** Parses `--arch a,b`: built-in architecture names (`sv39`, `sv48`, `x86-64`, `x86-64-la57`), no repeats. */
+export function parseArches(value: string): ArchName[] {
+  const names = value.split(',').map((s) => s.trim());
+  for (const n of names) {
+    if (!(ARCH_NAMES as readonly string[]).includes(n))
+      throw new InvalidArgumentError(`unknown architecture "${n}" (known: ${ARCH_NAMES.join(', ')})`);
+  }
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError('an architecture is named twice');
+  return names as ArchName[];
+}
+
 /** The exit code for an error that ended `pnpm lab`: 2 for bad input ({@link LabUsageError}), else 1. */
 export function labExitCode(error: unknown): number {
   return error instanceof LabUsageError ? 2 : 1;
@@ -36,19 +48,24 @@ export async function runExperiment(
     out?: string | undefined;
     progress?: boolean | undefined;
     plugins?: readonly LoadedPlugin[] | undefined;
+    /** The architectures compared (experiments with {@link Experiment.comparesArches}; default all). */
+    arches?: readonly ArchName[] | undefined;
   },
 ): Promise<{ text: string; csv: string; svg: string }> {
   const plugins = options.plugins ?? [];
   if (plugins.length > 0 && experiment.plugins === undefined)
     throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
+  if (options.arches !== undefined && !experiment.comparesArches)
+    throw new LabUsageError(`the ${experiment.name} experiment takes no --arch (it runs on no CPU)`);
+  const arches = options.arches ?? ARCH_NAMES;
   const progress = createProgress(
     experiment.name,
-    experiment.steps(options.size, plugins),
+    experiment.steps(options.size, plugins, arches),
     options.progress ?? true,
   );
   let result: Awaited<ReturnType<Experiment['run']>>;
   try {
-    result = await experiment.run({ seed: options.seed, size: options.size, progress, plugins });
+    result = await experiment.run({ seed: options.seed, size: options.size, progress, plugins, arches });
   } finally {
     progress.stop();
   }
@@ -70,6 +87,11 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
     .argument('<name>', `experiment: ${names.join(', ')}; or record-trace (re-record traces/demo.trace)`)
     .option('--seed <n>', 'seed of every random choice', parseSeed, 1)
     .option('--tiny', 'tiny sizes (for tests; the numbers mean little)')
+    .option(
+      '--arch <names>',
+      `architectures, comma-separated (${ARCH_NAMES.join(', ')}): the ones tlb and flush compare (default all), the one record-trace records on (default sv39)`,
+      parseArches,
+    )
     .option('--out <dir>', 'where to write the CSV and SVG (default apps/lab/results/)')
     .option(
       '--with <module>',
@@ -80,29 +102,38 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
         .join('; ')}`,
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .action(async (name: string, opts: { seed: number; tiny?: boolean; out?: string; with?: string[] }) => {
-      if (name === 'record-trace') {
-        const trace = recordDemoTrace(opts.seed);
-        const path = opts.out ? `${opts.out}/demo.trace` : DEMO_TRACE;
-        writeTrace(path, trace, [
-          `pagewright lab record-trace --seed ${opts.seed}: every TLB lookup of a demo-like process-vm workload`,
-          'format: ASID VPN-IN-HEX COUNT (COUNT consecutive lookups of that page)',
-        ]);
-        write(`recorded ${trace.vpns.length} accesses into ${relative(process.cwd(), path)}\n`);
-        return;
-      }
-      const experiment = EXPERIMENTS.find((e) => e.name === name);
-      if (!experiment) throw new LabUsageError(`unknown experiment "${name}" (known: ${names.join(', ')})`);
-      if ((opts.with ?? []).length > 0 && experiment.plugins === undefined)
-        throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
-      const plugins: LoadedPlugin[] = [];
-      for (const path of opts.with ?? []) plugins.push(await loadLabPlugin(path));
-      const { text } = await runExperiment(experiment, {
-        seed: opts.seed,
-        size: opts.tiny ? 'tiny' : 'full',
-        out: opts.out,
-        plugins,
-      });
-      write(text);
-    });
+    .action(
+      async (
+        name: string,
+        opts: { seed: number; tiny?: boolean; out?: string; with?: string[]; arch?: ArchName[] },
+      ) => {
+        if (name === 'record-trace') {
+          if ((opts.arch?.length ?? 1) !== 1)
+            throw new LabUsageError('record-trace records on one architecture: --arch NAME');
+          const arch = opts.arch?.[0] ?? 'sv39';
+          const trace = recordDemoTrace(opts.seed, 1, arch);
+          const path = opts.out ? `${opts.out}/demo.trace` : DEMO_TRACE;
+          writeTrace(path, trace, [
+            `pagewright lab record-trace --seed ${opts.seed}${arch === 'sv39' ? '' : ` --arch ${arch}`}: every TLB lookup of a demo-like process-vm workload`,
+            'format: ASID VPN-IN-HEX COUNT (COUNT consecutive lookups of that page)',
+          ]);
+          write(`recorded ${trace.vpns.length} accesses into ${relative(process.cwd(), path)}\n`);
+          return;
+        }
+        const experiment = EXPERIMENTS.find((e) => e.name === name);
+        if (!experiment) throw new LabUsageError(`unknown experiment "${name}" (known: ${names.join(', ')})`);
+        if ((opts.with ?? []).length > 0 && experiment.plugins === undefined)
+          throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
+        const plugins: LoadedPlugin[] = [];
+        for (const path of opts.with ?? []) plugins.push(await loadLabPlugin(path));
+        const { text } = await runExperiment(experiment, {
+          seed: opts.seed,
+          size: opts.tiny ? 'tiny' : 'full',
+          out: opts.out,
+          plugins,
+          arches: opts.arch,
+        });
+        write(text);
+      },
+    );
 }

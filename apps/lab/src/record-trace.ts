@@ -17,7 +17,7 @@ import {
   type TlbEntryView,
   type TlbStats,
 } from '@pagewright/core';
-import { Machine, type Process } from '@pagewright/process-vm';
+import { type ArchName, Machine, type Process } from '@pagewright/process-vm';
 import { parseTlbSpec } from '@pagewright/sv39';
 import { type AccessTrace, TraceRecorder } from './trace.js';
 
@@ -78,15 +78,28 @@ function ok(ret: number, what: string): number {
   return ret;
 }
 
-/** Runs the demo-like workload and returns the trace of every TLB lookup (`scale` 1 ≈ 60 000 accesses). */
-export function recordDemoTrace(seed: number, scale = 1): AccessTrace {
+/**
+ * Runs the demo-like workload on a one-hart machine of `arch` and returns the trace of every TLB lookup (`scale` 1
+ * ≈ 23 000 accesses).
+ */
+export function recordDemoTrace(seed: number, scale = 1, arch: ArchName = 'sv39'): AccessTrace {
   const recorder = new TraceRecorder();
   // The hart's TLB records every lookup: a per-hart TLB factory, so the hart uses it from the start.
   const machine = new Machine({
+    arch,
     harts: 1,
     seed,
     tlb: () => new RecordingTlb(parseTlbSpec('16x4:lru'), recorder),
   });
+  runDemoWorkload(machine, seed, scale);
+  return recorder.finish('demo');
+}
+
+/**
+ * The demo-like workload (a heap filled through brk, a matrix walked by column, a linked list chased over 1 024
+ * pages, stack pushes and pops, then fork with parent and child taking turns) on `machine`.
+ */
+export function runDemoWorkload(machine: Machine, seed: number, scale = 1): void {
   const rng = createRng(seed);
   const parent = machine.spawn();
   const n = (x: number) => Math.max(1, Math.round(x * scale));
@@ -134,5 +147,4 @@ export function recordDemoTrace(seed: number, scale = 1): AccessTrace {
   }
   child.exit(0);
   parent.exit(0);
-  return recorder.finish('demo');
 }

@@ -16,6 +16,7 @@ import type { MeasureOptions } from './measure.js';
 import { createMmuFixture, translateLoop } from './mmu-fixture.js';
 import { PROCESS_CASES } from './sim-process-cases.js';
 import { holeVmas, populate } from './vma-fixture.js';
+import { createX86MmuFixture, x86TranslateLoop } from './x86-mmu-fixture.js';
 
 /** One prepared benchmark. `beforeEach`/`afterEach` run outside the timed window. */
 export interface SimCase {
@@ -77,6 +78,24 @@ function translations(tlb: () => SetAssociativeTlb | NoTlb): SimFactory {
   };
 }
 
+/** Translations through the x86-64 CPU's `translate` at CPL 3, 1 M per call (1 000 with the tiny sizes). */
+function x86Translations(tlb: () => SetAssociativeTlb | NoTlb): SimFactory {
+  return (sizes) => {
+    const cpu = createX86MmuFixture(tlb());
+    const batch = sizes.quick ? 1000 : 1_000_000;
+    let sink = 0;
+    return {
+      opsPerCall: batch,
+      run() {
+        sink ^= x86TranslateLoop(cpu, batch);
+      },
+      dispose() {
+        if (sink === 0x7fffffff) process.stderr.write('');
+      },
+    };
+  };
+}
+
 /** The simulator cases by benchmark name (a missing name has no simulator number). */
 export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   ...PROCESS_CASES,
@@ -84,6 +103,10 @@ export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   'mmu/tlb-hit': translations(() => new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' })),
   // No TLB: every translation is a three-level Sv39 walk reading PTEs from simulated memory.
   'mmu/walk': translations(() => new NoTlb()),
+  // The same 64 pages on an x86-64 CPU (PCID 1, CPL 3): all hits in the same 16 × 4 LRU TLB.
+  'mmu/x86-tlb-hit': x86Translations(() => new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' })),
+  // No TLB: every translation is a four-level walk with the SDM's checks.
+  'mmu/x86-walk': x86Translations(() => new NoTlb()),
   // 1 024 insert+remove pairs of one-page VMAs in random holes of a tree holding 100 000 VMAs.
   'vma/insert-remove@100k': (sizes) => {
     const rng = createRng(1);

@@ -18,9 +18,13 @@ const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 /** Pages per mremap in `sys/mremap-grow` (as in the C program). */
 const MREMAP_PAGES = 16;
 
-/** A machine with room for 256 MiB touched twice over (fork + COW copies) and for 1 M VMAs. */
-function spawn(options: MachineOptions = {}): Process {
+/**
+ * A machine of the sizes' architecture (`pnpm bench --arch`, default Sv39) with room for 256 MiB touched twice
+ * over (fork + COW copies) and for 1 M VMAs.
+ */
+export function spawn(sizes: BenchSizes, options: MachineOptions = {}): Process {
   const machine = new Machine({
+    arch: sizes.arch,
     memoryBytes: 2 ** 30,
     harts: 1,
     limits: { maxMapCount: 2_000_000, overcommitBytes: 2 ** 40 },
@@ -47,7 +51,7 @@ export function makeVmas(p: Process, n: number): number {
  */
 function mmapMunmap(vmas: (s: BenchSizes) => number, perCall: number, touch = false): SimFactory {
   return (sizes) => {
-    const p = spawn();
+    const p = spawn(sizes);
     const n = vmas(sizes);
     if (n > 0) makeVmas(p, n);
     return {
@@ -78,8 +82,8 @@ function touchAll(p: Process, base: number, bytes: number): void {
 }
 
 /** A process with `bytes` of private anonymous memory, every page touched. */
-function touchedProcess(bytes: number): { p: Process; base: number } {
-  const p = spawn();
+function touchedProcess(sizes: BenchSizes, bytes: number): { p: Process; base: number } {
+  const p = spawn(sizes);
   const base = check(p.mmap(0, bytes, RW, ANON), 'mmap');
   touchAll(p, base, bytes);
   return { p, base };
@@ -95,7 +99,7 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
 
   // One demand-zero fault per page of a fresh 256 MiB mapping (ops = pages).
   'fault/first-touch': (sizes) => {
-    const p = spawn();
+    const p = spawn(sizes);
     let base = 0;
     return {
       opsPerCall: sizes.bigBytes / PAGE,
@@ -114,7 +118,7 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
 
   // fork() of a process with 256 MiB touched (the child exits outside the timed window).
   'fork/256MiB': (sizes) => {
-    const { p } = touchedProcess(sizes.bigBytes);
+    const { p } = touchedProcess(sizes, sizes.bigBytes);
     let child: Process | null = null;
     return {
       opsPerCall: 1,
@@ -133,7 +137,7 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
 
   // After a fork, the parent writes every page while the child lives: one COW copy per page (ops = pages).
   'cow/break': (sizes) => {
-    const { p, base } = touchedProcess(sizes.bigBytes);
+    const { p, base } = touchedProcess(sizes, sizes.bigBytes);
     let child: Process | null = null;
     return {
       opsPerCall: sizes.bigBytes / PAGE,
@@ -154,8 +158,8 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   },
 
   // Make the middle page of three read-only (3 VMAs) and writable again (merged back into 1).
-  'sys/mprotect-split-merge': () => {
-    const p = spawn();
+  'sys/mprotect-split-merge': (sizes) => {
+    const p = spawn(sizes);
     const a = check(p.mmap(0, 3 * PAGE, RW, ANON), 'mmap');
     return {
       opsPerCall: 256,
@@ -169,8 +173,8 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   },
 
   // mmap 16 pages, touch them, mremap to 32 pages (it must move), munmap.
-  'sys/mremap-grow': () => {
-    const p = spawn();
+  'sys/mremap-grow': (sizes) => {
+    const p = spawn(sizes);
     // A read-only page at the top of the mmap area, as the C program has its libraries there: every 16-page mmap
     // then lands right below a mapping, so growing it in place is impossible and mremap moves it (as natively).
     check(p.mmap(0, PAGE, PROT_READ, ANON), 'mmap (top page)');
@@ -192,8 +196,8 @@ export const PROCESS_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   },
 
   // Move the break up one page and back.
-  'sys/brk-grow-shrink': () => {
-    const p = spawn();
+  'sys/brk-grow-shrink': (sizes) => {
+    const p = spawn(sizes);
     const base = p.brk(0);
     return {
       opsPerCall: 256,
