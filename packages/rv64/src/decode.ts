@@ -1,9 +1,10 @@
 /**
- * Instruction decoding: a 32-bit RV64IMA + Zicsr + Zifencei word or a 16-bit RV64C parcel into a {@link Decoded}
+ * Instruction decoding: a 32-bit RV64IMAFD + Zicsr + Zifencei word or a 16-bit RV64C parcel into a {@link Decoded}
  * record (operation, registers, immediate). A compressed instruction decodes to exactly the fields of its 32-bit
  * expansion (The RISC-V Instruction Set Manual, Volume I, "C" Standard Extension, tables 16.5–16.7), so the
- * executor has one case per operation. Encodings the manual reserves (and every F/D/Q instruction: this hart has no
- * floating point) decode to {@link Op.Illegal}. Decoding never allocates or throws.
+ * executor has one case per operation. Encodings the manual reserves (and the Q extension's) decode to
+ * {@link Op.Illegal}; OP-FP and the fused multiply-adds decode to one operation each whose `imm` is the whole word
+ * (the executor checks their fields). Decoding never allocates or throws.
  *
  * @module
  */
@@ -179,6 +180,23 @@ export function decode32(w: number, out: Decoded): number {
       if (w5 === Op.LrW && rs2 !== 0) return illegal(out, 4);
       return set(out, f3 === 2 ? w5 : w5 + 11, rd, rs1, rs2, 0, 4);
     }
+    case 0x07:
+      if (f3 === 2) return set(out, Op.Flw, rd, rs1, 0, immI, 4);
+      if (f3 === 3) return set(out, Op.Fld, rd, rs1, 0, immI, 4);
+      return illegal(out, 4);
+    case 0x27: {
+      const imm = ((w >> 25) << 5) | ((w >>> 7) & 31);
+      if (f3 === 2) return set(out, Op.Fsw, 0, rs1, rs2, imm, 4);
+      if (f3 === 3) return set(out, Op.Fsd, 0, rs1, rs2, imm, 4);
+      return illegal(out, 4);
+    }
+    case 0x43:
+    case 0x47:
+    case 0x4b:
+    case 0x4f:
+      return ((w >>> 25) & 3) < 2 ? set(out, Op.Fma, rd, rs1, rs2, w, 4) : illegal(out, 4);
+    case 0x53:
+      return set(out, Op.FpOp, rd, rs1, rs2, w, 4);
     default:
       return illegal(out, 4);
   }
@@ -211,7 +229,11 @@ export function decode16(h: number, out: Decoded): number {
         return set(out, Op.Sw, 0, rs1p, rdp, cLwImm(h), 2);
       case 7: // c.sd
         return set(out, Op.Sd, 0, rs1p, rdp, cLdImm(h), 2);
-      default: // c.fld, c.fsd (no FP), reserved
+      case 1: // c.fld
+        return set(out, Op.Fld, rdp, rs1p, 0, cLdImm(h), 2);
+      case 5: // c.fsd
+        return set(out, Op.Fsd, 0, rs1p, rdp, cLdImm(h), 2);
+      default: // reserved
         return illegal(out, 2);
     }
   }
@@ -300,8 +322,16 @@ export function decode16(h: number, out: Decoded): number {
       const imm = (((h >>> 7) & 7) << 6) | (((h >>> 10) & 7) << 3);
       return set(out, Op.Sd, 0, 2, rs2, imm, 2);
     }
-    default: // c.fldsp, c.fsdsp (no FP)
-      return illegal(out, 2);
+    case 1: {
+      // c.fldsp
+      const imm = (((h >>> 2) & 7) << 6) | (((h >>> 12) & 1) << 5) | (((h >>> 5) & 3) << 3);
+      return set(out, Op.Fld, rd, 2, 0, imm, 2);
+    }
+    default: {
+      // c.fsdsp (f3 = 5)
+      const imm = (((h >>> 7) & 7) << 6) | (((h >>> 10) & 7) << 3);
+      return set(out, Op.Fsd, 0, 2, rs2, imm, 2);
+    }
   }
 }
 

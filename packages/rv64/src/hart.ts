@@ -9,6 +9,23 @@
 
 import { Access } from '@pagewright/core';
 import { type Decoded, decode16, decode32, newDecoded } from './decode.js';
+import {
+  F32,
+  F64,
+  type FloatFormat,
+  fadd,
+  fclass,
+  fcompare,
+  fconvert,
+  fdiv,
+  ffma,
+  fminmax,
+  fmul,
+  fromInteger,
+  fsqrt,
+  takeFlags,
+  toInteger,
+} from './fpu.js';
 import { FAULT_BUS_ADRERR, FAULT_OOM_KILL, FAULT_SEGV_ACCERR, type GuestMemory } from './guest-memory.js';
 import { divRem, divRemW, mulHigh, mulLow, result } from './int64.js';
 import { Op } from './opcodes.js';
@@ -20,6 +37,15 @@ const SLOTS = PAGE / 2;
 const LOAD = Access.Load;
 const STORE = Access.Store;
 const FETCH = Access.Fetch;
+/** The upper half of a NaN-boxed binary32 in a 64-bit f register. */
+const BOX = 0xffffffff00000000n;
+const M32 = 0xffffffffn;
+const I32_MIN = -(1n << 31n);
+const I32_MAX = (1n << 31n) - 1n;
+const U32_MAX = (1n << 32n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
 
 /** CSR numbers this hart implements (Zicsr: the F extension's `fcsr` fields and the unprivileged counters). */
 export const CSR = {
@@ -106,6 +132,8 @@ export class Rv64Hart {
   fflags = 0;
   /** `frm` (3 bits) of `fcsr`. */
   frm = 0;
+  /** f0–f31 as raw 64-bit patterns (a binary32 is NaN-boxed: upper 32 bits all ones). */
+  readonly f = new BigUint64Array(32);
   private pcValue = 0;
   private readonly frames = new Map<number, DecodedFrame>();
   private readonly spare: DecodedFrame[] = [];
@@ -353,6 +381,33 @@ export class Rv64Hart {
           if (r < 0) return this.stop(pc, n, this.memorySignal(r, this.faultVa));
           break;
         }
+        case Op.Flw: {
+          const va = (hi[rs1] as number) * TWO32 + ((lo[rs1] as number) >>> 0) + imm;
+          const v = this.loadSmall(va, 4);
+          if (v < 0) return this.stop(pc, n, this.memorySignal(v, this.faultVa));
+          this.f[rd] = BOX | BigInt(v >>> 0);
+          break;
+        }
+        case Op.Fld: {
+          const va = (hi[rs1] as number) * TWO32 + ((lo[rs1] as number) >>> 0) + imm;
+          const r = this.load64(va);
+          if (r < 0) return this.stop(pc, n, this.memorySignal(r, this.faultVa));
+          this.f[rd] = (BigInt(this.vhi >>> 0) << 32n) | BigInt(this.vlo >>> 0);
+          break;
+        }
+        case Op.Fsw:
+        case Op.Fsd: {
+          const va = (hi[rs1] as number) * TWO32 + ((lo[rs1] as number) >>> 0) + imm;
+          const bits = this.f[rs2] as bigint;
+          const size = m >>> 16 === Op.Fsw ? 4 : 8;
+          const r = this.store(va, size, Number(bits & M32) | 0, Number(bits >> 32n) | 0);
+          if (r < 0) return this.stop(pc, n, this.memorySignal(r, this.faultVa));
+          break;
+        }
+        case Op.Fma:
+        case Op.FpOp:
+          if (!this.floating(imm, rd, rs1, rs2)) return this.stop(pc, n, this.illegal(pc));
+          break;
         case Op.Addi: {
           const a = lo[rs1] as number;
           const l = (a + imm) | 0;
@@ -837,6 +892,154 @@ export class Rv64Hart {
     lo[rd] = ol;
     hi[rd] = oh;
     return 0;
+  }
+
+  /** Register `i` (0–31) of the f file as its raw 64-bit pattern. */
+  freg(i: number): bigint {
+    if (!Number.isInteger(i) || i < 0 || i > 31) throw new Rv64Error(`Rv64Hart: no register f${String(i)}`);
+    return this.f[i] as bigint;
+  }
+
+  /** Sets f register `i` to the raw pattern `bits` modulo 2^64 (box a binary32 yourself: `0xffffffff_00000000n |`). */
+  setFreg(i: number, bits: bigint): void {
+    if (!Number.isInteger(i) || i < 0 || i > 31) throw new Rv64Error(`Rv64Hart: no register f${String(i)}`);
+    if (typeof bits !== 'bigint') throw new Rv64Error('Rv64Hart: an f register value must be a bigint');
+    this.f[i] = BigInt.asUintN(64, bits);
+  }
+
+  /** A binary32 operand: the low half when properly NaN-boxed, else the canonical NaN. */
+  private single(i: number): bigint {
+    const v = this.f[i] as bigint;
+    return v >> 32n === M32 ? v & M32 : F32.qnan;
+  }
+
+  private setX(rd: number, v: bigint): void {
+    if (rd === 0) return;
+    this.lo[rd] = Number(BigInt.asIntN(32, v));
+    this.hi[rd] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+
+  /**
+   * Executes an OP-FP or fused multiply-add instruction word `w`; false when it is illegal (a reserved `rm`, or
+   * `frm` holding one when `rm` is dynamic, or an encoding F/D do not define).
+   */
+  private floating(w: number, rd: number, rs1: number, rs2: number): boolean {
+    const opcode = w & 0x7f;
+    const fmt = (w >>> 25) & 3;
+    const f3 = (w >>> 12) & 7;
+    const rm = f3 === 7 ? this.frm : f3;
+    const double = fmt === 1;
+    if (fmt > 1) return false;
+    takeFlags(); // the FPU's flag accumulator is shared: start this instruction from none
+    const F: FloatFormat = double ? F64 : F32;
+    const src = (i: number) => (double ? (this.f[i] as bigint) : this.single(i));
+    const setF = (v: bigint) => {
+      this.f[rd] = double ? v : BOX | v;
+    };
+    const roundingOk = rm <= 4;
+    if (opcode !== 0x53) {
+      if (!roundingOk) return false;
+      const rs3 = w >>> 27;
+      const negateProduct = opcode === 0x4b || opcode === 0x4f; // fnmsub, fnmadd
+      const negateAddend = opcode === 0x47 || opcode === 0x4f; // fmsub, fnmadd
+      setF(ffma(src(rs1), src(rs2), src(rs3), F, rm, negateProduct, negateAddend));
+      this.fflags |= takeFlags();
+      return true;
+    }
+    const funct5 = w >>> 27;
+    switch (funct5) {
+      case 0x00:
+      case 0x01:
+      case 0x02:
+      case 0x03:
+        if (!roundingOk) return false;
+        if (funct5 === 0x00) setF(fadd(src(rs1), src(rs2), F, rm));
+        else if (funct5 === 0x01) setF(fadd(src(rs1), src(rs2), F, rm, true));
+        else if (funct5 === 0x02) setF(fmul(src(rs1), src(rs2), F, rm));
+        else setF(fdiv(src(rs1), src(rs2), F, rm));
+        break;
+      case 0x0b:
+        if (!roundingOk || rs2 !== 0) return false;
+        setF(fsqrt(src(rs1), F, rm));
+        break;
+      case 0x04: {
+        if (f3 > 2) return false;
+        const a = src(rs1);
+        const b = src(rs2);
+        const signBit = double ? 1n << 63n : 1n << 31n;
+        const sign = f3 === 0 ? b & signBit : f3 === 1 ? ~b & signBit : (a ^ b) & signBit;
+        setF((a & ~signBit) | sign);
+        break;
+      }
+      case 0x05:
+        if (f3 > 1) return false;
+        setF(fminmax(src(rs1), src(rs2), F, f3 === 1));
+        break;
+      case 0x08: {
+        // fcvt.s.d (fmt S, rs2 = 1) / fcvt.d.s (fmt D, rs2 = 0)
+        if (!roundingOk || rs2 !== (double ? 0 : 1)) return false;
+        const from = double ? F32 : F64;
+        const v = double ? this.single(rs1) : (this.f[rs1] as bigint);
+        setF(fconvert(v, from, F, rm));
+        break;
+      }
+      case 0x14: {
+        if (f3 > 2) return false;
+        const kind = f3 === 2 ? 'eq' : f3 === 1 ? 'lt' : 'le';
+        this.setX(rd, BigInt(fcompare(src(rs1), src(rs2), F, kind)));
+        break;
+      }
+      case 0x18: {
+        // fcvt.{w,wu,l,lu}.{s,d}
+        if (!roundingOk || rs2 > 3) return false;
+        const [min, max] =
+          rs2 === 0
+            ? [I32_MIN, I32_MAX]
+            : rs2 === 1
+              ? [0n, U32_MAX]
+              : rs2 === 2
+                ? [I64_MIN, I64_MAX]
+                : [0n, U64_MAX];
+        const v = toInteger(src(rs1), F, rm, min, max);
+        this.setX(rd, rs2 < 2 ? BigInt.asIntN(32, v) : v);
+        break;
+      }
+      case 0x1a: {
+        // fcvt.{s,d}.{w,wu,l,lu}
+        if (!roundingOk || rs2 > 3) return false;
+        const x = (BigInt(this.hi[rs1] as number) << 32n) | BigInt((this.lo[rs1] as number) >>> 0);
+        const v =
+          rs2 === 0
+            ? BigInt.asIntN(32, x)
+            : rs2 === 1
+              ? BigInt.asUintN(32, x)
+              : rs2 === 2
+                ? BigInt.asIntN(64, x)
+                : BigInt.asUintN(64, x);
+        setF(fromInteger(v, F, rm));
+        break;
+      }
+      case 0x1c:
+        if (rs2 !== 0) return false;
+        if (f3 === 0) {
+          // fmv.x.w (the low 32 bits, sign-extended, no NaN-box check) / fmv.x.d
+          const v = this.f[rs1] as bigint;
+          this.setX(rd, double ? v : BigInt.asIntN(32, v));
+        } else if (f3 === 1) this.setX(rd, BigInt(fclass(src(rs1), F)));
+        else return false;
+        break;
+      case 0x1e: {
+        // fmv.w.x / fmv.d.x
+        if (rs2 !== 0 || f3 !== 0) return false;
+        const x = (BigInt(this.hi[rs1] as number) << 32n) | BigInt((this.lo[rs1] as number) >>> 0);
+        this.f[rd] = double ? BigInt.asUintN(64, x) : BOX | (x & M32);
+        break;
+      }
+      default:
+        return false;
+    }
+    this.fflags |= takeFlags();
+    return true;
   }
 
   /** Executes a CSR instruction; false when it is illegal (unknown CSR, or a write to a read-only one). */

@@ -1,5 +1,5 @@
 /**
- * The interpreter's internal operation numbers: every RV64IMAC + Zicsr + Zifencei instruction (and every compressed
+ * The interpreter's internal operation numbers: every RV64IMAFDC + Zicsr + Zifencei instruction (and every compressed
  * instruction, which decodes to the operation of its 32-bit expansion) is one of these. 0 means "not decoded yet"
  * in a decode-cache slot.
  *
@@ -104,6 +104,14 @@ export const Op = {
   AmoMaxD: 93,
   AmoMinuD: 94,
   AmoMaxuD: 95,
+  Flw: 96,
+  Fld: 97,
+  Fsw: 98,
+  Fsd: 99,
+  /** `fmadd`/`fmsub`/`fnmsub`/`fnmadd`: `imm` holds the whole instruction word. */
+  Fma: 100,
+  /** Every OP-FP instruction: `imm` holds the whole instruction word. */
+  FpOp: 101,
 } as const;
 
 /** One of {@link Op}. */

@@ -40,8 +40,7 @@ describe('C extension: reserved encodings are illegal', () => {
     ['c.lwsp with rd = 0', 0x4002],
     ['c.ldsp with rd = 0', 0x6002],
     ['c.subw-space reserved (funct 10)', 0x9c41],
-    ['c.fld (no FP)', 0x2000 | 0x0400],
-    ['c.fsdsp (no FP)', 0xa002],
+    ['quadrant 0, funct3 100 (reserved)', 0x8000],
   ];
   for (const [name, h] of reserved) {
     it(name, () => {

@@ -193,7 +193,7 @@ describe('system instructions', () => {
     });
     for (const bad of [
       0x30200073 /* mret */, 0x10500073 /* wfi */, 0x12000073 /* sfence.vma */, 0, 0xffffffff,
-      0x00007053 /* fadd.s */,
+      0x00005053 /* fadd.s with the reserved rm 5 */,
     ]) {
       const { hart } = harness([A.addi(5, 0, 1), bad]);
       expect(hart.run(5)).toMatchObject({

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { runProgram } from './program.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/random');
-const NAMES = readdirSync(DIR).filter((f) => /^random-\d\d$/.test(f));
+const NAMES = readdirSync(DIR).filter((f) => /^(random|fp)-\d\d$/.test(f));
 
-describe('seeded random RV64IMAC programs against qemu-riscv64 (fixtures/random, recorded by build.sh)', () => {
-  it('has the programs', () => expect(NAMES.length).toBeGreaterThanOrEqual(12));
+describe('seeded random RV64IMAC and F/D programs against qemu-riscv64 (fixtures/random, recorded by build.sh)', () => {
+  it('has the programs', () => expect(NAMES.length).toBeGreaterThanOrEqual(20));
   for (const name of NAMES) {
     it(`${name}: the same registers and memory (dumped through write) and exit status`, () => {
       const r = runProgram(join('../random', name));
