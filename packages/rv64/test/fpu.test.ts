@@ -21,9 +21,18 @@ import {
 import { A, harness } from './asm.js';
 
 const dv = new DataView(new ArrayBuffer(8));
-const d = (x: number): bigint => (dv.setFloat64(0, x), dv.getBigUint64(0));
-const fromD = (b: bigint): number => (dv.setBigUint64(0, b), dv.getFloat64(0));
-const s = (x: number): bigint => (dv.setFloat32(0, x), BigInt(dv.getUint32(0)));
+function d(x: number): bigint {
+  dv.setFloat64(0, x);
+  return dv.getBigUint64(0);
+}
+function fromD(b: bigint): number {
+  dv.setBigUint64(0, b);
+  return dv.getFloat64(0);
+}
+function s(x: number): bigint {
+  dv.setFloat32(0, x);
+  return BigInt(dv.getUint32(0));
+}
 const I32: [bigint, bigint] = [-(1n << 31n), (1n << 31n) - 1n];
 const U32: [bigint, bigint] = [0n, (1n << 32n) - 1n];
 const { NX, UF, OF, DZ, NV } = FFLAGS;

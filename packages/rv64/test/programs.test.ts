@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROGRAMS, runProgram } from './program.js';
 
-const NAMES = ['hello', 'primes', 'arith', 'atomics', 'selfmod', 'segv', 'illegal'];
+const NAMES = ['hello', 'primes', 'arith', 'atomics', 'selfmod', 'segv', 'illegal', 'float'];
 
 describe('static RISC-V programs on a process-vm Process, against QEMU (recorded by fixtures/programs/build.sh)', () => {
   for (const name of NAMES) {
