@@ -386,9 +386,13 @@ export const tlbExperiment: Experiment = {
           legend: { color: 'independent', shape: 'independent', strokeDash: 'independent' },
         },
       } as never,
-      notes: existsSync(DEMO_TRACE)
-        ? [`recorded = ${DEMO_TRACE.split('/apps/lab/').pop()} (see README)`]
-        : ['no recorded trace found (run `pnpm lab record-trace`); synthetic patterns only'],
+      notes: [
+        ...(existsSync(DEMO_TRACE)
+          ? [`recorded = ${DEMO_TRACE.split('/apps/lab/').pop()} (see README)`]
+          : ['no recorded trace found (run `pnpm lab record-trace`); synthetic patterns only']),
+        `${LIVE_PATTERN} = the same workload run on each architecture's machine (its flushes included); x86-64`,
+        'also invalidates the faulting page in the current PCID on every #PF (SDM §4.10.4.1), RISC-V does not.',
+      ],
     };
   },
 };
