@@ -19,6 +19,7 @@ export class ClockPolicy {
   fill(set, way) {
     this.referenced[set * this.ways + way] = 1;
   }
+  /** @returns {number} */
   victim(set) {
     const base = set * this.ways;
     for (;;) {

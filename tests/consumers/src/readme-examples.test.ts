@@ -16,25 +16,13 @@ import { ROOT } from './workspace.js';
  * Comments on `console.log` lines that explain rather than state the output, by document and text. Each is a
  * README to fix (state the value, or move the prose to its own line); a fixed one simply stops matching.
  */
-const PROSE: ReadonlySet<string> = new Set([
-  'packages/core/README.md: the same number on every run',
-  'docs/PLUGINS.md: next-fit, and the hits and misses of your TLB',
-]);
+const PROSE: ReadonlySet<string> = new Set([]);
 
 /**
  * Examples known to be broken, by document and first line of the block, with what the document must change. They
  * are skipped (the title says why) until the document is fixed; a fixed block no longer matches its entry.
  */
-const KNOWN_BROKEN: ReadonlyMap<string, string> = new Map([
-  [
-    "docs/PLUGINS.md: import { checkReplacementPolicy } from '@pagewright/tlb/testing';",
-    "it continues another block: import assertContract from '@pagewright/core/testing' and clock from './clock-policy.mjs'",
-  ],
-  [
-    "docs/PLUGINS.md: import { checkVmaIndex } from '@pagewright/vma/testing';",
-    "it continues another block: import assertContract from '@pagewright/core/testing' and sortedArray from './sorted-array-vma-index.mjs'",
-  ],
-]);
+const KNOWN_BROKEN: ReadonlyMap<string, string> = new Map([]);
 
 interface Outcome {
   readonly result: RunResult;
