@@ -12,6 +12,7 @@ import {
   PTE_G,
   PTE_HI_N,
   PTE_HI_PBMT_MASK,
+  PTE_HI_PPN_MASK,
   PTE_HI_RESERVED_MASK,
   PTE_R,
   PTE_U,
@@ -98,12 +99,8 @@ export function createWalkResult(): WalkResult {
   };
 }
 
-/** 2^(12 + 9i): the size of a level-i page in bytes. */
-const PAGE_BYTES = [2 ** 12, 2 ** 21, 2 ** 30, 2 ** 39];
 /** 512^i: the number of 4 KiB frames in a level-i page. */
 const PAGE_FRAMES = [1, 512, 512 ** 2, 512 ** 3];
-/** Page-fault cause by access type (load, store, fetch). */
-const PAGE_FAULT = [13, 15, 12];
 /** Access-fault cause by access type (load, store, fetch). */
 const ACCESS_FAULT = [5, 7, 1];
 
@@ -140,79 +137,84 @@ export function walk(
   options: WalkOptions,
   out: WalkResult,
 ): number {
+  const levels = arch.levels;
   out.levelsWalked = 0;
   out.pteAddr = -1;
-  out.level = arch.levels - 1;
+  out.level = levels - 1;
   out.lo = 0;
   out.hi = 0;
   out.ppn = 0;
   out.global = false;
   out.adUpdated = false;
-  const pageFault = PAGE_FAULT[access] ?? 13;
+  const pageFault = access === 1 ? 15 : access === 2 ? 12 : 13;
   // Step 1: the canonical check (upper bits copy bit vaBits-1). Numbers outside [vaMin, vaMax) are not canonical.
   if (!(va >= arch.vaMin && va < arch.vaMax) || !Number.isInteger(va)) return fail(out, pageFault);
   const v = va < 0 ? va + arch.vaSpan : va;
-  const pteFault = options.pteReadFault === 'access' ? (ACCESS_FAULT[access] ?? 5) : pageFault;
+  const offset = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
+  const vpn = (v - offset) / 4096; // an integer below 2^45
   let a = rootPpn * 4096;
   let global = false;
-  for (let i = arch.levels - 1; i >= 0; i--) {
-    // Step 2: read the PTE at a + vpn[i] * 8.
-    const pteAddr = a + ((v / (PAGE_BYTES[i] as number)) & 0x1ff) * 8;
+  for (let i = levels - 1; i >= 0; i--) {
+    // Step 2: read the PTE at a + vpn[i] * 8 (vpn[0..2] are bits below 27 of the page number: `>>>` is exact).
+    const index = i < 3 ? (vpn >>> (9 * i)) & 0x1ff : Math.floor(vpn / PAGE_FRAMES_3) & 0x1ff;
+    const pteAddr = a + index * 8;
     out.level = i;
     out.pteAddr = pteAddr;
-    out.levelsWalked++;
+    out.levelsWalked = levels - i;
     if (!memory.read64(pteAddr, out)) {
       out.lo = 0;
       out.hi = 0;
-      return fail(out, pteFault);
+      return fail(out, pteReadFaultFor(options, access, pageFault));
     }
     const lo = out.lo;
     const hi = out.hi;
-    // Step 3: V = 0, W without R, reserved bits and encodings.
-    if ((lo & PTE_V) === 0) return fail(out, pageFault);
+    // Step 4 for the usual pointer, in one test: V = 1, R = W = X = 0, D = A = U = 0 (reserved in a non-leaf),
+    // and no reserved bits, N or PBMT (both reserved in a non-leaf). Every other non-leaf PTE is a page fault.
+    if ((lo & POINTER_TEST_MASK) === PTE_V && (hi & PTE_HI_NOT_PPN_MASK) === 0) {
+      if ((lo & PTE_G) !== 0) global = true;
+      a = ((lo >>> 10) + hi * LO_PPN_SPAN) * 4096;
+      continue;
+    }
+    // Step 3: V = 0, W without R, reserved bits and encodings; a non-leaf here is one of those.
+    if ((lo & PTE_V) === 0 || (lo & (PTE_R | PTE_X)) === 0) return fail(out, pageFault);
     if ((lo & (PTE_R | PTE_W)) === PTE_W) return fail(out, pageFault);
     if ((hi & PTE_HI_RESERVED_MASK) !== 0) return fail(out, pageFault);
-    const leaf = (lo & (PTE_R | PTE_X)) !== 0;
     if ((hi & PTE_HI_N) !== 0) {
       // Svnapot: only a level-0 leaf with ppn[3:0] = 1000 (64 KiB).
-      if (!arch.svnapot || !leaf || i !== 0 || ((lo >>> 10) & 0xf) !== 8) return fail(out, pageFault);
+      if (!arch.svnapot || i !== 0 || ((lo >>> 10) & 0xf) !== 8) return fail(out, pageFault);
     }
     if ((hi & PTE_HI_PBMT_MASK) !== 0) {
-      // Svpbmt: PBMT 3 is reserved; PBMT on a non-leaf is reserved.
-      if (!arch.svpbmt || (hi & PTE_HI_PBMT_MASK) === PTE_HI_PBMT_MASK || !leaf) return fail(out, pageFault);
-    }
-    if (!leaf) {
-      // Step 4: a pointer to the next level. D, A, U are reserved in non-leaf PTEs.
-      if ((lo & (PTE_D | PTE_A | PTE_U)) !== 0) return fail(out, pageFault);
-      if ((lo & PTE_G) !== 0) global = true;
-      a = ptePpn(lo, hi) * 4096;
-      continue;
+      // Svpbmt: PBMT 3 is reserved.
+      if (!arch.svpbmt || (hi & PTE_HI_PBMT_MASK) === PTE_HI_PBMT_MASK) return fail(out, pageFault);
     }
     // Step 5: a misaligned superpage.
     const ppn = ptePpn(lo, hi);
     out.ppn = ppn;
     // (ppn & (512^i - 1)): 512^i ≤ 2^27, and `&` keeps the low 32 bits of the 44-bit PPN exactly.
-    if (i > 0 && (ppn & ((PAGE_FRAMES[i] as number) - 1)) !== 0) return fail(out, pageFault);
-    // Steps 6 and 8: the U bit with SUM, then R/W/X with MXR.
+    const frames = PAGE_FRAMES[i] as number;
+    if (i > 0 && (ppn & (frames - 1)) !== 0) return fail(out, pageFault);
+    // Steps 6 and 8: the U bit with SUM, then R/W/X with MXR (a table of leafAllowsNeutral for accesses 0..2).
     let flags = (lo >>> 1) & 0x7f;
-    if (!leafAllowsNeutral(flags, access, ctx.privilege, ctx.sum, ctx.mxr)) return fail(out, pageFault);
+    const allowed =
+      access === 0 || access === 1 || access === 2
+        ? LEAF_ALLOWS[contextOf(ctx) * 384 + access * 128 + flags] === 1
+        : leafAllowsNeutral(flags, access, ctx.privilege, ctx.sum, ctx.mxr);
+    if (!allowed) return fail(out, pageFault);
     // Step 9: A and D.
     const need = access === 1 ? PTE_A | PTE_D : PTE_A;
     if ((lo & need) !== need) {
       if (options.adPolicy === 'svade') return fail(out, pageFault);
       // One atomic read-modify-write (this model is single-threaded, so the compare always succeeds).
       const newLo = (lo | need) >>> 0;
-      if (!memory.write64(pteAddr, newLo, hi)) return fail(out, pteFault);
+      if (!memory.write64(pteAddr, newLo, hi)) return fail(out, pteReadFaultFor(options, access, pageFault));
       out.lo = newLo;
       out.adUpdated = true;
       flags = (newLo >>> 1) & 0x7f;
     }
-    // Step 10: the physical address.
-    let framePpn = ppn;
-    if ((hi & PTE_HI_N) !== 0) framePpn = ppn - (ppn & 0xf) + ((v / 4096) & 0xf);
-    const size = PAGE_BYTES[i] as number;
-    // v mod size without `%` (a slow floating-point remainder in V8); exact for integers below 2^53.
-    const pa = framePpn * 4096 + (v - Math.floor(v / size) * size);
+    // Step 10: the physical address: the (aligned) frame plus the page number's bits below the level, and the
+    // offset; a NAPOT leaf takes vpn[3:0] in place of ppn[3:0].
+    const framePpn = (hi & PTE_HI_N) !== 0 ? ppn - (ppn & 0xf) + (vpn & 0xf) : ppn + (vpn & (frames - 1));
+    const pa = framePpn * 4096 + offset;
     out.flags = flags;
     out.global = global || (lo & PTE_G) !== 0;
     out.cause = 0;
@@ -223,6 +225,42 @@ export function walk(
   out.level = 0;
   return fail(out, pageFault);
 }
+
+/** The fault a PTE outside memory raises for `access` under `options`. */
+function pteReadFaultFor(options: WalkOptions, access: number, pageFault: number): number {
+  return options.pteReadFault === 'access' ? (ACCESS_FAULT[access] ?? 5) : pageFault;
+}
+
+/** The (privilege, SUM, MXR) context number of `ctx`: `(U ? 0 : 4) + (SUM ? 2 : 0) + (MXR ? 1 : 0)`. */
+function contextOf(ctx: AccessContext): number {
+  return (ctx.privilege === 0 ? 0 : 4) + (ctx.sum ? 2 : 0) + (ctx.mxr ? 1 : 0);
+}
+
+/** V R W X U A D of a PTE's low byte: a pointer has exactly V of them. */
+const POINTER_TEST_MASK = PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D;
+/** Bits 63:54 (reserved, PBMT, N): every bit of the high word above the PPN. */
+const PTE_HI_NOT_PPN_MASK = ~PTE_HI_PPN_MASK;
+/** 2^22: the weight of the high word's PPN bits (PPN bits 21:0 sit in the low word's bits 31:10). */
+const LO_PPN_SPAN = 2 ** 22;
+/** 512^3: frames in a level-3 page (vpn[3] is the page number's bits 35:27). */
+const PAGE_FRAMES_3 = 512 ** 3;
+
+/**
+ * `LEAF_ALLOWS[context * 384 + access * 128 + flags]`: 1 when `leafAllowsNeutral(flags, access, …)` holds in
+ * that (privilege, SUM, MXR) context ({@link contextOf}) for access 0, 1 or 2.
+ */
+const LEAF_ALLOWS = (() => {
+  const t = new Uint8Array(8 * 3 * 128);
+  for (let context = 0; context < 8; context++) {
+    for (let acc = 0; acc < 3; acc++) {
+      for (let f = 0; f < 128; f++) {
+        const ok = leafAllowsNeutral(f, acc, context < 4 ? 0 : 1, (context & 2) !== 0, (context & 1) !== 0);
+        t[context * 384 + acc * 128 + f] = ok ? 1 : 0;
+      }
+    }
+  }
+  return t;
+})();
 
 // The level-by-level trace of a walk (cold; re-walks without side effects).
 export {
