@@ -6,7 +6,14 @@
  */
 
 import type { MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
-import { SetAssociativeTlb } from '@pagewright/tlb';
+import {
+  type ServableFlags,
+  SetAssociativeTlb,
+  TRANSLATION_CACHE_ENTRIES,
+  TRANSLATION_CACHE_LOG,
+  TRANSLATION_CACHE_MASK,
+  type TranslationCache,
+} from '@pagewright/tlb';
 import { createX86Fault, type X86Fault, X86Vector } from './fault.js';
 import { SERVABLE, servableBase } from './servable.js';
 import {
@@ -99,6 +106,16 @@ export interface X86CpuOptions {
   nxe?: boolean | undefined;
 }
 
+/** The translation-cache arrays of a CPU without one: no tag ever matches (never written). */
+const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
+const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
+const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
+const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
+/** `SERVABLE` cut into its 128-entry `ServableFlags` tables: `SERVABLE_BY_BASE[servableBase(ctl, access) / 128]`. */
+const SERVABLE_BY_BASE: readonly ServableFlags[] = Array.from({ length: SERVABLE.length / 128 }, (_, i) =>
+  SERVABLE.subarray(i * 128, (i + 1) * 128),
+);
+
 /** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
 const CROSSES = 0.5;
 
@@ -138,6 +155,19 @@ export class X86Cpu implements MmuHart {
   faults = 0;
 
   private readonly tlbField: Tlb;
+  /** `tlb` when it is exactly a {@link SetAssociativeTlb} (which gets a translation cache), else null. */
+  private readonly setTlb: SetAssociativeTlb | null;
+  /**
+   * The translation cache in front of {@link setTlb} (null with any other TLB), and its arrays: a hit there is
+   * a TLB hit that the TLB replays to its statistics and policy later (see `TranslationCache`). It serves only
+   * translations at the current `ctl` (not implicit supervisor accesses) and is cleared on every register, CPL,
+   * AC, PKRU or PCID change.
+   */
+  private readonly cache: TranslationCache | null;
+  private readonly cacheTags: Float64Array;
+  private readonly cacheFrames: Float64Array;
+  private readonly cacheSlots: Int32Array;
+  private readonly cacheLog: Int32Array;
   private readonly four: X86PagingArch;
   private readonly five: X86PagingArch | null;
   private active: X86PagingArch;
@@ -166,6 +196,15 @@ export class X86Cpu implements MmuHart {
     this.id = options.id;
     this.memory = options.memory;
     this.tlbField = options.tlb ?? new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' });
+    // Exactly the class, not a subclass: a subclass may change what lookup means.
+    this.setTlb =
+      this.tlbField.constructor === SetAssociativeTlb ? (this.tlbField as SetAssociativeTlb) : null;
+    const cache = this.setTlb === null ? null : this.setTlb.attachTranslationCache();
+    this.cache = cache;
+    this.cacheTags = cache === null ? NO_CACHE_TAGS : cache.tags;
+    this.cacheFrames = cache === null ? NO_CACHE_FRAMES : cache.frames;
+    this.cacheSlots = cache === null ? NO_CACHE_SLOTS : cache.slots;
+    this.cacheLog = cache === null ? NO_CACHE_LOG : cache.log;
     const arch = options.arch ?? X86_64;
     if (!(arch instanceof X86PagingArch)) throw new RangeError('X86Cpu needs an X86PagingArch');
     this.arch = arch;
@@ -277,6 +316,7 @@ export class X86Cpu implements MmuHart {
   }
   set pkru(v: number) {
     this.pkruv = v >>> 0;
+    this.cache?.clear();
   }
 
   /**
@@ -355,6 +395,7 @@ export class X86Cpu implements MmuHart {
     this.cr3Pfn = rootPfn;
     this.cr3Low = low;
     this.tag = pcide ? low : 0;
+    this.cache?.clear();
     if (!noFlush) this.tlbField.flushAsid(this.tag);
     return true;
   }
@@ -441,7 +482,19 @@ export class X86Cpu implements MmuHart {
     const u = va >>> 0;
     if (u === va && this.paging) {
       this.translations++;
-      return this.lookup(u >>> 12, u & 0xfff, access, this.ctl);
+      // The translation cache first: one compare (a bad access type gives an index no valid entry has). This
+      // method stays small so that V8 inlines it into the caller's loop.
+      const vpn = u >>> 12;
+      const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
+      if (this.cacheTags[k] === vpn) {
+        const cache = this.cache as TranslationCache;
+        const n = cache.pending;
+        this.cacheLog[n] = this.cacheSlots[k] as number;
+        cache.pending = n + 1;
+        if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+        return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
+      }
+      return this.lookup(vpn, u & 0xfff, access, this.ctl);
     }
     return this.translateSlow(va, access, this.ctl);
   }
@@ -495,6 +548,13 @@ export class X86Cpu implements MmuHart {
           ? servableBase(ctl, access)
           : -1;
     if (base < 0) return this.invalidAccess();
+    const setTlb = this.setTlb;
+    if (setTlb !== null && ctl === this.ctl) {
+      const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
+      const servable = SERVABLE_BY_BASE[base / 128] as ServableFlags;
+      const ppn = setTlb.lookupPpnCached(vpn, this.tag, servable, this.cache as TranslationCache, k);
+      return ppn >= 0 ? ppn * 4096 + off : this.walkAndFill(vpn, off, access, ctl);
+    }
     const tlb = this.tlbField;
     const slot = tlb.lookup(vpn, this.tag);
     if (slot >= 0 && SERVABLE[base + (tlb.flagsOf(slot) & 0x7f)] === 1)
@@ -562,6 +622,7 @@ export class X86Cpu implements MmuHart {
 
   /** Recomputes what depends on the registers, the CPL and AC: the walk's control word and the hit tables. */
   private recompute(): void {
+    this.cache?.clear();
     this.paging = (this.cr0v & Cr0.PG) !== 0;
     let common = 0;
     if ((this.cr0v & Cr0.WP) !== 0) common |= X86Ctl.Wp;
