@@ -16,7 +16,8 @@ import {
   type U64Pair,
 } from '@pagewright/core';
 import { type EntryFacts, malformedEntry, PROT_NONE_FLAGS } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, PageTableCorruption, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo, PageTableCorruption } from './errors.js';
 import { growLeafBuffer, type LeafBufferPool, NO_LEAVES } from './leaf-buffer-pool.js';
 import type { PageTableTransaction } from './page-table-transaction.js';
 import { DESCEND, PER_ENTRY, type RangeWalk, SPLIT, type WalkStep } from './range-walk.js';

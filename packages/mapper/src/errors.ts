@@ -92,18 +92,3 @@ export class PageTableCorruption extends Error {
     this.name = 'PageTableCorruption';
   }
 }
-
-/** Fills `info` with a failure and returns its `code` (the mapper's hot paths report errors this way). */
-export function recordError(
-  info: MapperErrorInfo,
-  code: number,
-  vpn: number,
-  level: number,
-  message: string,
-): number {
-  info.code = code;
-  info.vpn = vpn;
-  info.level = level;
-  info.message = message;
-  return code;
-}

@@ -19,7 +19,8 @@ import {
   type U64Pair,
 } from '@pagewright/core';
 import { ALL_FLAGS, type EntryFacts } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo } from './errors.js';
 import type { TableInfo, TableStore, TableWatcher } from './table-store.js';
 import type { FrameRelease } from './types.js';
 

@@ -56,11 +56,11 @@ describe('module graph', () => {
 });
 
 describe('module size', () => {
-  it('keeps every source module under 600 lines', () => {
+  it('keeps every source module at 600 lines or fewer', () => {
     const dir = dirname(fileURLToPath(import.meta.url));
     const long = readdirSync(dir)
       .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
-      .map((n) => [n, readFileSync(join(dir, n), 'utf8').split('\n').length] as const)
+      .map((n) => [n, readFileSync(join(dir, n), 'utf8').trimEnd().split('\n').length] as const)
       .filter(([, lines]) => lines > 600);
     expect(long).toEqual([]);
   });

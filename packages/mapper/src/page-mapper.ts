@@ -22,7 +22,8 @@ import {
 import { copyForCow, LeafTableCopies } from './cow-copy.js';
 import { MapperCursor } from './cursor.js';
 import { RWX } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, MapperFailure, mapperErrorName, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo, MapperFailure, mapperErrorName } from './errors.js';
 import { InactiveFlusher } from './inactive-flusher.js';
 import { LeafList } from './leaf-buffer-pool.js';
 import { FALLBACK, type LeafTableCache } from './leaf-table-cache.js';

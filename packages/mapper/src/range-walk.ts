@@ -9,7 +9,8 @@
 import { PAGE_SIZE, type PagingArch, type PhysicalMemory, PteKind, type U64Pair } from '@pagewright/core';
 import type { EntryFacts } from './entry-facts.js';
 import { malformedEntry } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo } from './errors.js';
 import type { PageTableTransaction } from './page-table-transaction.js';
 import type { TableStore } from './table-store.js';
 

@@ -8,7 +8,8 @@
 
 import { type PagingArch, PteFlag } from '@pagewright/core';
 import { ALL_FLAGS } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo } from './errors.js';
 
 /** The argument checks of one mapper (its geometry is fixed at construction). */
 export class ArgumentChecks {

@@ -14,7 +14,8 @@ import {
   type U64Pair,
 } from '@pagewright/core';
 import { AD, type EntryFacts, malformedEntry, PROT_NONE_FLAGS, RWX } from './entry-facts.js';
-import { MapperError, type MapperErrorInfo, recordError } from './errors.js';
+import { recordError } from './error-record.js';
+import { MapperError, type MapperErrorInfo } from './errors.js';
 import type { PageTableTransaction } from './page-table-transaction.js';
 import { DESCEND, PER_ENTRY, type RangeWalk, SPLIT, type WalkStep } from './range-walk.js';
 import type { TableStore } from './table-store.js';
@@ -51,7 +52,7 @@ export class MapStep implements WalkStep {
     return PER_ENTRY;
   }
 
-  empty(walk: RangeWalk, table: number, index: number, level: number, eStart: number, start: number): number {
+  empty(walk: RangeWalk, table: number, index: number, level: number, eStart: number): number {
     const { c } = this;
     if (level !== this.target) {
       const child = c.tx.newTable(table, index, level);
@@ -66,7 +67,6 @@ export class MapStep implements WalkStep {
       walk.child = child;
       return DESCEND;
     }
-    void start;
     let pfn: number;
     if (Number.isNaN(this.pfnDelta)) {
       pfn = c.tx.allocData(level);

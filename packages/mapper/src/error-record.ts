@@ -1,0 +1,23 @@
+/**
+ * `recordError`: how the mapper's parts report a failure into a mapper's {@link MapperErrorInfo} record (internal:
+ * not exported from the package).
+ *
+ * @module
+ */
+
+import type { MapperErrorInfo } from './errors.js';
+
+/** Fills `info` with a failure and returns its `code` (the mapper's hot paths report errors this way). */
+export function recordError(
+  info: MapperErrorInfo,
+  code: number,
+  vpn: number,
+  level: number,
+  message: string,
+): number {
+  info.code = code;
+  info.vpn = vpn;
+  info.level = level;
+  info.message = message;
+  return code;
+}
