@@ -27,6 +27,32 @@ describe.each(ARCHES)('copy-on-write copy and properties on %s', (_name, arch) =
     return { ...m, asids, parent: mk(), child: mk() };
   }
 
+  it('copies from two parents nested in onShared keep their leaf lists apart (no buffer is shared)', () => {
+    const m = makeMachine(arch, 1);
+    const mk = () => new PageMapper({ arch, memory: m.memory, allocator: m.allocator });
+    const [a, b, childA, childB] = [mk(), mk(), mk(), mk()];
+    // Different layouts, so a buffer shared by the two copies would mix their reports.
+    expect(a.mapRange(0, 300, URW, 0, m.memory.baseFrame)).toBe(300);
+    expect(b.mapRange(1000, 1040, URW, 0, m.memory.baseFrame + 4096)).toBe(40);
+    const fromA: number[] = [];
+    const fromB: number[] = [];
+    const n = childA.copyRangeForCow(a, 0, 2048, (vpn, pfn) => {
+      fromA.push(vpn, pfn);
+      if (fromA.length === 2) {
+        expect(childB.copyRangeForCow(b, 0, 2048, (v, p) => fromB.push(v, p))).toBe(40);
+      }
+    });
+    expect(n).toBe(300);
+    expect(fromA).toEqual(Array.from({ length: 300 }, (_, i) => [i, m.memory.baseFrame + i]).flat());
+    expect(fromB).toEqual(
+      Array.from({ length: 40 }, (_, i) => [1000 + i, m.memory.baseFrame + 4096 + i]).flat(),
+    );
+    for (const pm of [a, b, childA, childB]) {
+      pm.flush();
+      pm.destroy();
+    }
+  });
+
   it('write-protects both sides, reports every shared frame, and the parent flush is checked', () => {
     const { parent, child, harts, asids, memory } = pair();
     asids.activate(harts[0]!, parent.context!, parent);
