@@ -34,6 +34,19 @@ function program(): Uint8Array {
   ]);
 }
 
+/** A floating-point loop, f1 ← (f1·2 + 1) / 3 (converges to 1, stays inexact): fmul.d, fadd.d, fdiv.d, addi, j. */
+function fpProgram(): Uint8Array {
+  const R = (f7: number, rs2: number, rs1: number, rd: number) =>
+    ((f7 << 25) | (rs2 << 20) | (rs1 << 15) | (7 << 12) | (rd << 7) | 0x53) >>> 0;
+  return words([
+    R(0x09, 2, 1, 3), // fmul.d f3, f1, f2
+    R(0x01, 5, 3, 4), // fadd.d f4, f3, f5
+    R(0x0d, 6, 4, 1), // fdiv.d f1, f4, f6
+    A.addi(5, 5, 1),
+    A.jal(0, -16),
+  ]);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
@@ -57,12 +70,12 @@ function bench(name: string, hart: Rv64Hart): void {
   console.log(`${name.padEnd(52)} ${(median(rates) / 1e6).toFixed(2)} M instructions/s`);
 }
 
-function onProcess(tlb: string, decodeCache: boolean): Rv64Hart {
+function onProcess(tlb: string, decodeCache: boolean, code: Uint8Array = program()): Rv64Hart {
   const machine = new Machine({ arch: 'sv39', tlb });
   const p = machine.spawn({
     entry: CODE,
     segments: [
-      { vaddr: CODE, memsz: 4096, prot: PROT_READ | PROT_EXEC, data: program() },
+      { vaddr: CODE, memsz: 4096, prot: PROT_READ | PROT_EXEC, data: code },
       { vaddr: DATA, memsz: DATA_BYTES, prot: PROT_READ | PROT_WRITE },
     ],
   });
@@ -114,4 +127,10 @@ bench('process-vm Process, Sv39, TLB 16x4 lru, decode cache', onProcess('16x4:lr
 bench('process-vm Process, Sv39, TLB 16x4 lru, no decode cache', onProcess('16x4:lru', false));
 bench('process-vm Process, Sv39, no TLB (walk every access)', onProcess('off', true));
 bench('BareMemory (no MMU walk), decode cache', onBare(true));
+const fp = onProcess('16x4:lru', true, fpProgram());
+fp.setFreg(1, 0x4059000000000000n); // 100
+fp.setFreg(2, 0x4000000000000000n); // 2
+fp.setFreg(5, 0x3ff0000000000000n); // 1
+fp.setFreg(6, 0x4008000000000000n); // 3
+bench('process-vm Process, D loop (RNE fast path)', fp);
 registerRepresentation();

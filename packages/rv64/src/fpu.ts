@@ -195,8 +195,52 @@ function addExact(a: Unpacked, b: Unpacked, f: FloatFormat, rm: number): bigint 
   return round(s < 0n ? 1 : 0, s < 0n ? -s : s, e, false, f, rm);
 }
 
+// ---- binary64 round-to-nearest-even fast paths (host doubles; the exact path decides every other case) ----
+
+let fastPaths = true;
+/** Turns the binary64 RNE fast paths on or off (tests compare both); they give the same bits and flags. */
+export function useFastPaths(on: boolean): void {
+  fastPaths = on;
+}
+
+const hostView = new DataView(new ArrayBuffer(8));
+function toHost(b: bigint): number {
+  hostView.setBigUint64(0, b);
+  return hostView.getFloat64(0);
+}
+function fromHost(x: number): bigint {
+  hostView.setFloat64(0, x);
+  return hostView.getBigUint64(0);
+}
+/** Results at least this large are normal and their product/quotient errors are representable (Dekker). */
+const SAFE_LOW = 2 ** -968;
+/** Operands below this can be split (Veltkamp) without overflow. */
+const SAFE_HIGH = 2 ** 995;
+const SPLITTER = 134217729; // 2^27 + 1
+
+/** The rounding error of the host product a·b = p + e (exact under the bounds above). */
+function productError(a: number, b: number, p: number): number {
+  let c = SPLITTER * a;
+  const ah = c - (c - a);
+  const al = a - ah;
+  c = SPLITTER * b;
+  const bh = c - (c - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
 /** `fadd` (`negateB` for `fsub`). */
 export function fadd(x: bigint, y: bigint, f: FloatFormat, rm: number, negateB = false): bigint {
+  if (fastPaths && f === F64 && rm === RM.RNE) {
+    const a = toHost(x);
+    const b = negateB ? -toHost(y) : toHost(y);
+    const r = a + b;
+    if (Math.abs(r) >= 2 ** -1022 && Math.abs(r) < Number.POSITIVE_INFINITY) {
+      const bb = r - a;
+      if (a - (r - bb) + (b - bb) !== 0) flags |= FFLAGS.NX; // TwoSum's exact error
+      return fromHost(r);
+    }
+  }
   const a = unpack(x, f);
   const b = unpack(y, f);
   if (negateB) b.sign ^= 1;
@@ -210,6 +254,21 @@ export function fadd(x: bigint, y: bigint, f: FloatFormat, rm: number, negateB =
 
 /** `fmul`. */
 export function fmul(x: bigint, y: bigint, f: FloatFormat, rm: number): bigint {
+  if (fastPaths && f === F64 && rm === RM.RNE) {
+    const a = toHost(x);
+    const b = toHost(y);
+    const r = a * b;
+    const ar = Math.abs(r);
+    if (
+      ar >= SAFE_LOW &&
+      ar < Number.POSITIVE_INFINITY &&
+      Math.abs(a) < SAFE_HIGH &&
+      Math.abs(b) < SAFE_HIGH
+    ) {
+      if (productError(a, b, r) !== 0) flags |= FFLAGS.NX;
+      return fromHost(r);
+    }
+  }
   const a = unpack(x, f);
   const b = unpack(y, f);
   if (a.kind === 'nan' || b.kind === 'nan') return nanResult(f, a, b);
@@ -224,6 +283,24 @@ export function fmul(x: bigint, y: bigint, f: FloatFormat, rm: number): bigint {
 
 /** `fdiv`. */
 export function fdiv(x: bigint, y: bigint, f: FloatFormat, rm: number): bigint {
+  if (fastPaths && f === F64 && rm === RM.RNE) {
+    const a = toHost(x);
+    const b = toHost(y);
+    const r = a / b;
+    const ar = Math.abs(r);
+    if (
+      ar >= SAFE_LOW &&
+      ar < SAFE_HIGH &&
+      Math.abs(a) >= SAFE_LOW &&
+      Math.abs(b) >= SAFE_LOW &&
+      Math.abs(b) < SAFE_HIGH
+    ) {
+      // exact iff r·b = a exactly
+      const p = r * b;
+      if (p !== a || productError(r, b, p) !== 0) flags |= FFLAGS.NX;
+      return fromHost(r);
+    }
+  }
   const a = unpack(x, f);
   const b = unpack(y, f);
   if (a.kind === 'nan' || b.kind === 'nan') return nanResult(f, a, b);

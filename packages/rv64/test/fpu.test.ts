@@ -234,3 +234,38 @@ describe('F/D on the hart: NaN-boxing, fcsr, illegal rounding modes', () => {
     expect(hart.reg('a1')).toBe(0x12345678_89abcdefn);
   });
 });
+
+describe("binary64 fast paths give the exact path's bits and flags", () => {
+  it('add, sub, mul, div on seeded random operands (normal, subnormal, huge, exact and inexact)', async () => {
+    const { useFastPaths } = await import('../src/fpu.js');
+    const rng = createRng(4242);
+    const pick = (): bigint => {
+      const k = rng.nextInt(4);
+      if (k === 0) return (BigInt(rng.nextInt(2 ** 32)) << 32n) | BigInt(rng.nextInt(2 ** 32));
+      if (k === 1) return d((rng.nextInt(4000) - 2000) * 2 ** (rng.nextInt(80) - 40));
+      if (k === 2) return d((rng.nextInt(2000) + 1) * 2 ** (rng.nextInt(2000) - 1070));
+      return d(rng.nextInt(2) ? 2 ** 1000 * (rng.nextInt(100) + 1) : 2 ** -1000 * (rng.nextInt(100) + 1));
+    };
+    const ops = [
+      (a: bigint, b: bigint) => fadd(a, b, F64, RM.RNE),
+      (a: bigint, b: bigint) => fadd(a, b, F64, RM.RNE, true),
+      (a: bigint, b: bigint) => fmul(a, b, F64, RM.RNE),
+      (a: bigint, b: bigint) => fdiv(a, b, F64, RM.RNE),
+    ];
+    try {
+      for (let k = 0; k < 4000; k++) {
+        const a = pick();
+        const b = pick();
+        for (const op of ops) {
+          useFastPaths(true);
+          const fast = flagsOf(() => op(a, b));
+          useFastPaths(false);
+          const exact = flagsOf(() => op(a, b));
+          expect(fast, `${a.toString(16)} ${b.toString(16)}`).toEqual(exact);
+        }
+      }
+    } finally {
+      useFastPaths(true);
+    }
+  });
+});
