@@ -23,6 +23,7 @@ export * from './mprotect.js';
 export * from './mremap.js';
 export * from './msync.js';
 export * from './munmap.js';
+export * from './oom.js';
 export * from './page-table.js';
 export * from './placement.js';
 export * from './proc-views.js';

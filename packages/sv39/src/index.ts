@@ -6,6 +6,7 @@
 
 export * from './cached-rights.js';
 export * from './hart.js';
+export * from './paging-arch-walk.js';
 export * from './pte.js';
 export * from './replacement.js';
 export * from './riscv-arch.js';

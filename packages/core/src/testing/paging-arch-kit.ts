@@ -32,7 +32,8 @@ export interface PagingArchKitOptions extends KitOptions {
   leafFlags?: readonly PteFlags[] | undefined;
 }
 
-interface Subject {
+/** What each rule of the kit receives: the factory and the options the rules read. */
+export interface PagingArchKitSubject {
   readonly make: PagingArchFactory;
   readonly leafFlags: readonly PteFlags[];
 }
@@ -40,7 +41,7 @@ interface Subject {
 const { Read, Write, Exec, User, Global, Accessed, Dirty } = PteFlag;
 const RW = Read | Write | Accessed | Dirty;
 
-function make(subject: Subject): PagingArch {
+function make(subject: PagingArchKitSubject): PagingArch {
   const arch = subject.make();
   ensure(typeof arch === 'object' && arch !== null, `the factory returned ${String(arch)}, not a PagingArch`);
   return arch;
@@ -106,7 +107,7 @@ function expectAllows(
 }
 
 /** Every rule of the {@link PagingArch} contract, in the order the interface's TSDoc states them. */
-export const PAGING_ARCH_RULES: readonly ContractRule<Subject>[] = [
+export const PAGING_ARCH_RULES: readonly ContractRule<PagingArchKitSubject>[] = [
   {
     id: 'geometry',
     text:
@@ -406,7 +407,7 @@ export function checkPagingArch(
   factory: PagingArchFactory,
   options: PagingArchKitOptions = {},
 ): ContractReport {
-  const subject: Subject = {
+  const subject: PagingArchKitSubject = {
     make: factory,
     leafFlags: options.leafFlags ?? readableFlagSets(),
   };

@@ -32,7 +32,7 @@ export interface TlbKitOptions extends KitOptions {
 }
 
 /** A factory with the options the rules read. */
-interface Subject {
+export interface TlbKitSubject {
   readonly make: TlbFactory;
   readonly maxLevel: number;
 }
@@ -44,7 +44,7 @@ const CACHED = PteFlag.Read | PteFlag.Write | PteFlag.Exec | PteFlag.User | PteF
 /** Most rules' work stays below this many inserts, whatever the capacity. */
 const MAX_WORK = 4096;
 
-function make(subject: Subject): Tlb {
+function make(subject: TlbKitSubject): Tlb {
   const tlb = subject.make();
   ensure(typeof tlb === 'object' && tlb !== null, `the factory returned ${String(tlb)}, not a TLB`);
   ensure(
@@ -117,7 +117,7 @@ function statsOf(tlb: Tlb): TlbStats {
 }
 
 /** Every rule of the {@link Tlb} contract, in the order the interface's TSDoc states them. */
-export const TLB_RULES: readonly ContractRule<Subject>[] = [
+export const TLB_RULES: readonly ContractRule<TlbKitSubject>[] = [
   {
     id: 'never-throws',
     text: 'lookup, insert and the four flushes never throw, whatever numbers they are given',
