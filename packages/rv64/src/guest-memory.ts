@@ -26,7 +26,11 @@ export const FAULT_OOM_KILL = -4;
  *   as {@link FAULT_SEGV_MAPERR}. `va` may be any number (negative numbers stand for addresses with bit 63 set); it
  *   must not throw. The interpreter translates once per access and page: an access that crosses a page boundary
  *   translates both pages (before it writes anything).
- * - `physical` is the memory the physical addresses point into.
+ * - `physical` is the memory the physical addresses point into: a non-negative result lies inside it and keeps the
+ *   page offset of `va`; all bytes of one page translate into one frame, so a store is seen by a later load.
+ * - A page with no mapping faults for every access; a store to a page without write permission faults.
+ *
+ * `@pagewright/rv64/testing`'s `checkGuestMemory` checks these rules on your implementation.
  *
  * A `Process` of `@pagewright/process-vm` provides both (see {@link processMemory}).
  */

@@ -1,0 +1,8 @@
+/**
+ * `@pagewright/rv64/testing`: the contract kit of {@link GuestMemory}, for your own memory ports. Uses no test
+ * framework.
+ *
+ * @packageDocumentation
+ */
+
+export * from './guest-memory-kit.js';
