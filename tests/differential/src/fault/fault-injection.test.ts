@@ -237,6 +237,8 @@ const COMBOS: MachineOptions[] = [
   { allocator: 'buddy', arch: 'sv39' },
   { allocator: 'stack', arch: 'sv48' },
   { allocator: 'bitmap', arch: 'sv39', vmaIndex: 'list' },
+  { allocator: 'buddy', arch: 'x86-64', vmaIndex: 'treap' },
+  { allocator: 'stack', arch: 'x86-64-la57' },
 ];
 
 function build(options: MachineOptions, c: Case): World {

@@ -18,6 +18,8 @@ const COMBOS: MachineOptions[] = [
   { allocator: 'bitmap', arch: 'sv48', tlb: '4x1:fifo', vmaIndex: 'list' },
   { allocator: 'buddy', arch: 'sv39', tlb: 'off', harts: 1 },
   { allocator: 'buddy', arch: 'sv48', tlb: '2x4:plru', flush: 'page' },
+  { allocator: 'bitmap', arch: 'x86-64', tlb: '2x2:fifo', vmaIndex: 'btree' },
+  { allocator: 'stack', arch: 'x86-64-la57', tlb: '4x2:lru', flush: 'full' },
 ];
 
 describe('isolation: private memory stays private', () => {
