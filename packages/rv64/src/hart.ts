@@ -1,5 +1,5 @@
 /**
- * {@link Rv64Hart}: a user-mode RV64IMAC + Zicsr + Zifencei interpreter. Every instruction fetch, load, store and
+ * {@link Rv64Hart}: a user-mode RV64GC (RV64IMAFDC + Zicsr + Zifencei) interpreter. Every instruction fetch, load, store and
  * AMO is translated through a {@link GuestMemory} (the simulated MMU and kernel fault handler) and then reads or
  * writes physical memory; nothing is cached across a translation except decoded instructions, which are keyed by
  * physical frame and dropped when that frame is written, on `fence.i`, and whenever `run` is entered.

@@ -1,5 +1,5 @@
 /**
- * `@pagewright/rv64`: a user-mode RV64IMAC interpreter whose every fetch, load and store goes through the simulated
+ * `@pagewright/rv64`: a user-mode RV64GC (IMAFDC + Zicsr + Zifencei) interpreter whose every fetch, load and store goes through the simulated
  * MMU (a {@link GuestMemory}: a `Process` of `@pagewright/process-vm`, or any translation plus physical memory).
  *
  * @module
@@ -7,6 +7,7 @@
 
 export * from './bare-memory.js';
 export * from './decode.js';
+export * from './fpu.js';
 export * from './guest-memory.js';
 export * from './hart.js';
 export * from './opcodes.js';
