@@ -14,4 +14,5 @@ export * from './frame-allocator-kit.js';
 export * from './kit.js';
 export * from './paging-arch-kit.js';
 export * from './physical-memory-kit.js';
+export * from './tlb-flusher-kit.js';
 export * from './tlb-kit.js';
