@@ -261,6 +261,14 @@ describe('decode cache and self-modifying code', () => {
       expect(hart.reg(6)).toBe(101n);
     });
   }
+  it('code the host rewrites between runs (behind the hart, in physical memory) is decoded afresh', () => {
+    const { hart, memory } = harness([A.addi(5, 5, 1), A.ecall()]);
+    expect(hart.run(10).reason).toBe('ecall');
+    memory.write(CODE, words([A.addi(5, 5, 40)]));
+    hart.pc = CODE;
+    expect(hart.run(10).reason).toBe('ecall');
+    expect(hart.reg(5)).toBe(41n);
+  });
   it('the same instructions give the same results with the cache off', () => {
     const prog = [A.addi(5, 5, 3), A.slli(6, 5, 2), A.add(7, 6, 5), A.bne(7, 0, -12)];
     const a = harness(prog).hart;

@@ -104,6 +104,31 @@ describe('memory through process-vm: demand paging, copy-on-write, stack growth,
     });
   });
 
+  it('a fault that finds no memory ends in SIGKILL (the OOM killer)', () => {
+    const machine = new Machine({ arch: 'sv39', memoryBytes: 64 * 4096 });
+    const p = machine.spawn({
+      entry: CODE,
+      segments: [
+        {
+          vaddr: CODE,
+          memsz: 4096,
+          prot: PROT_READ | PROT_EXEC,
+          data: words([A.lui(6, 1), A.sd(6, 10, 0), A.add(10, 10, 6), A.jal(0, -8)]),
+        },
+      ],
+    });
+    const a = p.mmap(0, 1024 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    const hart = new Rv64Hart(processMemory(p), { pc: CODE });
+    hart.setReg('a0', a);
+    expect(hart.run(100_000)).toMatchObject({
+      reason: 'signal',
+      signal: 'SIGKILL',
+      code: 'OOM',
+      pc: CODE + 4,
+    });
+    expect(p.killedBy).toBe('SIGKILL');
+  });
+
   it('an ecall lets the host change mappings between runs (munmap): the next access faults', () => {
     const { p, hart } = setup([A.ld(5, 10, 0), A.ecall(), A.ld(5, 10, 0), A.ecall()]);
     const a = p.mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
