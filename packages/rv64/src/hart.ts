@@ -80,6 +80,12 @@ export interface Rv64HartOptions {
   pc?: number | undefined;
   /** Turns the decode cache off (every instruction decoded at every execution), for comparison. Default on. */
   decodeCache?: boolean | undefined;
+  /**
+   * Linux's `kernel.perf_user_access` for the `cycle` and `instret` CSRs: 2 (legacy: user space reads them
+   * directly, as under `qemu-riscv64`; the default here) or 1 (Linux 6.6+'s default: a direct read is an illegal
+   * instruction, SIGILL). `time` is always readable.
+   */
+  perfUserAccess?: 1 | 2 | undefined;
 }
 
 function regIndex(r: unknown): number {
@@ -138,6 +144,7 @@ export class Rv64Hart {
   private readonly frames = new Map<number, DecodedFrame>();
   private readonly spare: DecodedFrame[] = [];
   private readonly useCache: boolean;
+  private readonly countersReadable: boolean;
   private fetchStale = false;
   private resValid = false;
   private resVa = 0;
@@ -163,6 +170,10 @@ export class Rv64Hart {
     )
       throw new Rv64Error('Rv64Hart: memory must be a GuestMemory (translate + physical)');
     this.useCache = options.decodeCache ?? true;
+    const access = options.perfUserAccess ?? 2;
+    if (access !== 1 && access !== 2)
+      throw new Rv64Error(`Rv64Hart: perfUserAccess must be 1 or 2, got ${String(access)}`);
+    this.countersReadable = access === 2;
     if (options.pc !== undefined) this.pc = options.pc;
   }
 
@@ -1065,6 +1076,7 @@ export class Rv64Hart {
       case CSR.time:
       case CSR.instret:
         if (writes) return false; // read-only (csr[11:10] = 11)
+        if (number !== CSR.time && !this.countersReadable) return false; // perf_user_access = 1
         oldLo = (retired % TWO32) | 0;
         oldHi = Math.floor(retired / TWO32) | 0;
         break;

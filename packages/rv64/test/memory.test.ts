@@ -229,6 +229,20 @@ describe('system instructions', () => {
     ]).toEqual([0n, 0n, 0x1fn, 0x7en, 4n, 5n, 6n]);
     expect(harness([A.csrrs(5, 0x300 /* mstatus */, 0)]).hart.run(5)).toMatchObject({ signal: 'SIGILL' });
   });
+  it('perfUserAccess 1 (Linux 6.6+ default): rdcycle and rdinstret are SIGILL, rdtime is not', () => {
+    for (const [csr, ok] of [
+      [CSR.time, true],
+      [CSR.cycle, false],
+      [CSR.instret, false],
+    ] as const) {
+      const { memory } = harness([A.csrrs(5, csr, 0), A.ecall()]);
+      const hart = new Rv64Hart(memory, { pc: CODE, perfUserAccess: 1 });
+      expect(hart.run(5)).toMatchObject(
+        ok ? { reason: 'ecall' } : { reason: 'signal', signal: 'SIGILL', pc: CODE },
+      );
+    }
+    expect(() => new Rv64Hart(harness([]).memory, { perfUserAccess: 3 as never })).toThrow(Rv64Error);
+  });
   it('run(limit) stops after exactly that many instructions and resumes', () => {
     const { hart } = harness([A.addi(5, 5, 1), A.jal(0, -4)]);
     expect(hart.run(7)).toEqual({ reason: 'limit', instructions: 7, pc: CODE + 4 });
