@@ -71,7 +71,7 @@ describe('random file-mapping traffic', () => {
     for (let step = 0; step < STEPS; step++) {
       const pr = procs[rng.nextInt(procs.length)] as Proc;
       const slot = rng.nextInt(SLOTS);
-      const s = pr.slots[slot];
+      const s = pr.slots[slot] ?? null;
       const op = rng.nextInt(12);
       if (op === 0 || s === null) {
         const file = rng.nextInt(files.length);

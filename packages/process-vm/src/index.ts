@@ -9,6 +9,7 @@ export * from './address-space.js';
 export * from './brk.js';
 export * from './exec.js';
 export * from './flush-strategy.js';
+export * from './file-mmap.js';
 export * from './fork.js';
 export * from './frame-owners.js';
 export * from './init-stack.js';
