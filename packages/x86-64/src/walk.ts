@@ -218,7 +218,9 @@ export function walkX86(
   let missingA = 0;
   for (let l = arch.levels - 1; l >= 0; l--) {
     const span = SPAN[l] as number;
-    const pteAddr = table + (Math.floor(vpn / span) & 0x1ff) * 8;
+    // vpn[l] for l ≤ 2 is bits 26:0 of the page number, which `>>>` keeps exactly; higher levels divide.
+    const index = l <= 2 ? (vpn >>> (9 * l)) & 0x1ff : Math.floor(vpn / span) & 0x1ff;
+    const pteAddr = table + index * 8;
     out.level = l;
     out.pteAddr = pteAddr;
     out.entryAddr[l] = pteAddr;
@@ -287,8 +289,9 @@ export function walkX86(
       out.lo = lo;
     }
     const frame = (lo >>> 12) + (hi & X86_HI_ADDR_MASK) * 0x10_0000;
-    const first = Math.floor(frame / span) * span;
-    const pa = (first + (vpn - Math.floor(vpn / span) * span)) * 4096 + offset;
+    // A 4 KiB leaf is the frame itself; a large one its aligned first frame plus the page number's low bits.
+    const first = l === 0 ? frame : Math.floor(frame / span) * span;
+    const pa = (l === 0 ? frame : first + (vpn - Math.floor(vpn / span) * span)) * 4096 + offset;
     const global = (lo & X86_G) !== 0 && (ctl & X86Ctl.Pge) !== 0;
     let flags = 0x1; // Read
     if (rw !== 0) flags |= 0x2;
