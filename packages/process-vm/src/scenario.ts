@@ -189,14 +189,14 @@ function parseMode(s: string | undefined, line: number): number {
 }
 
 /** One non-empty scenario line. */
-interface Line {
+export interface ScenarioLine {
   tokens: string[];
   source: number;
 }
 
 /** Splits a scenario into its operation lines (comments and blank lines dropped; at most 8 tokens per line). */
-export function parseScenario(text: string): Line[] {
-  const out: Line[] = [];
+export function parseScenario(text: string): ScenarioLine[] {
+  const out: ScenarioLine[] = [];
   text.split('\n').forEach((raw, k) => {
     const noComment = raw.split('#')[0] as string;
     const tokens = noComment.split(/[ \t\r\n]+/).filter((t) => t !== '');
@@ -256,7 +256,7 @@ export function runScenario(text: string, options: ScenarioOptions = {}): string
 }
 
 interface RunContext {
-  lines: Line[];
+  lines: ScenarioLine[];
   brk0: bigint;
   out: string[];
   afterEach: ((process: Process, line: number) => void) | undefined;
@@ -276,7 +276,7 @@ function runFrom(
 ): number {
   const { lines, out } = ctx;
   while (pos < lines.length) {
-    const line = lines[pos] as Line;
+    const line = lines[pos] as ScenarioLine;
     pos++;
     idx++;
     const op = line.tokens[0] as string;
@@ -289,7 +289,7 @@ function runFrom(
       }
       // The parent skips to the next `join`.
       while (pos < lines.length) {
-        const l = lines[pos] as Line;
+        const l = lines[pos] as ScenarioLine;
         pos++;
         idx++;
         if (l.tokens[0] === 'join') break;
@@ -310,7 +310,7 @@ function runFrom(
   return pos;
 }
 
-function runOp(ctx: RunContext, proc: Process, line: Line, fds: number[]): Record<string, unknown> {
+function runOp(ctx: RunContext, proc: Process, line: ScenarioLine, fds: number[]): Record<string, unknown> {
   const t = line.tokens;
   const L = line.source;
   const num = (s: string | undefined): bigint => {
