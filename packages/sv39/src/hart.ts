@@ -380,9 +380,11 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
         if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
         return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
       }
-      return this.lookupTlb(va, access, vpn, u & 0xfff, k);
+      // The unary plus (here and below) tells V8 the call's result is a number: the inlined hit path's
+      // result then stays an unboxed double instead of being boxed (one heap number per hit) to merge with it.
+      return +this.lookupTlb(va, access, vpn, u & 0xfff, k);
     }
-    return this.translateGeneral(va, access);
+    return +this.translateGeneral(va, access);
   }
 
   /** {@link translate} of a VA outside the 32-bit fast path. */

@@ -494,9 +494,11 @@ export class X86Cpu implements MmuHart {
         if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
         return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
       }
-      return this.lookup(vpn, u & 0xfff, access, this.ctl);
+      // The unary plus (here and below) tells V8 the call's result is a number: the inlined hit path's
+      // result then stays an unboxed double instead of being boxed (one heap number per hit) to merge with it.
+      return +this.lookup(vpn, u & 0xfff, access, this.ctl);
     }
-    return this.translateSlow(va, access, this.ctl);
+    return +this.translateSlow(va, access, this.ctl);
   }
 
   /**
