@@ -427,6 +427,23 @@ function planInterpreter(
  * {@link checkElfConformance} to report those. Failures that depend on the address space (`EEXIST` from
  * `MAP_FIXED_NOREPLACE`, `EPERM` below `mmap_min_addr`, `ENOMEM` from memory or map-count limits) are the process
  * layer's, when it performs the steps.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseElf, planExec, RISCV64_SV39_LOAD_PROFILE } from '@pagewright/elf';
+ *
+ * // Any ELF64 executable; this one is a static PIE from the repository's fixtures.
+ * const elf = parseElf(new Uint8Array(readFileSync('packages/elf/fixtures/riscv64-static-pie'))); // ElfError if Linux refuses it
+ * console.log(elf.interpreter, elf.programHeaders.length); // null 7
+ * const plan = planExec(elf, {
+ *   profile: RISCV64_SV39_LOAD_PROFILE,
+ *   randomize: false,
+ *   placeImage: () => 0x3f_0000_0000, // stands in for the process layer's get_unmapped_area
+ * });
+ * for (const step of plan.steps) console.log(step.kind, step.start.toString(16)); // map-file 3f00000000, …
+ * console.log(plan.startPc.toString(16)); // 3f0000021a
+ * ```
  */
 export function planExec(program: Uint8Array | ElfFile, options: ExecPlanOptions): ElfLoadPlan {
   const { profile } = options;

@@ -201,6 +201,23 @@ export function readProgramHeaders(bytes: Uint8Array, header: ElfHeader): Progra
  * Like Linux, it does not look at `EI_CLASS` (RISC-V's machine check does), `EI_DATA`, `EI_VERSION`, `e_version`,
  * `e_ehsize` or the section headers: every field is read little-endian as a 64-bit loader reads it. See
  * {@link checkElfConformance} for what the gABI requires beyond Linux.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { parseElf, planExec, RISCV64_SV39_LOAD_PROFILE } from '@pagewright/elf';
+ *
+ * // Any ELF64 executable; this one is a static PIE from the repository's fixtures.
+ * const elf = parseElf(new Uint8Array(readFileSync('packages/elf/fixtures/riscv64-static-pie'))); // ElfError if Linux refuses it
+ * console.log(elf.interpreter, elf.programHeaders.length); // null 7
+ * const plan = planExec(elf, {
+ *   profile: RISCV64_SV39_LOAD_PROFILE,
+ *   randomize: false,
+ *   placeImage: () => 0x3f_0000_0000, // stands in for the process layer's get_unmapped_area
+ * });
+ * for (const step of plan.steps) console.log(step.kind, step.start.toString(16)); // map-file 3f00000000, …
+ * console.log(plan.startPc.toString(16)); // 3f0000021a
+ * ```
  */
 export function parseElf(bytes: Uint8Array): ElfFile {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('parseElf: bytes must be a Uint8Array');

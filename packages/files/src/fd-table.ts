@@ -43,6 +43,23 @@ export interface FdTableOptions {
  * `EISDIR` for reading a directory, `EINVAL` for a negative offset or length or an unknown `whence`, `EFBIG` for a
  * write or truncation past the maximum file size, `ENXIO` for SEEK_DATA/SEEK_HOLE at or past the end, `ENOMEM`
  * when the page cache cannot get frames.
+ *
+ * @example
+ * ```ts
+ * import { FdTable, FileSystem, O_CREAT, O_RDWR, SEEK_SET } from '@pagewright/files';
+ * import { SparsePhysicalMemory, StackFrameAllocator } from '@pagewright/frames';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 64 * 4096 });
+ * const allocator = new StackFrameAllocator({ firstFrame: memory.baseFrame, frameCount: 64 });
+ * const fds = new FdTable(new FileSystem({ memory, allocator }));
+ * const fd = fds.open('/data', O_CREAT | O_RDWR); // the lowest free descriptor: 0
+ * fds.write(fd, new TextEncoder().encode('abc'));
+ * const copy = fds.dup(fd); // shares the file offset
+ * fds.lseek(copy, 0, SEEK_SET);
+ * const buf = new Uint8Array(3);
+ * console.log(fd, copy, fds.read(fd, buf)); // 0 1 3
+ * fds.closeAll();
+ * ```
  */
 export class FdTable {
   private readonly slots: (Slot | undefined)[] = [];

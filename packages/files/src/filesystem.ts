@@ -71,6 +71,25 @@ const encoder = new TextEncoder();
  * Every method that takes user input checks it and throws `MmError` with Linux's errno (`ENOENT`, `ENOTDIR`,
  * `EEXIST`, `EISDIR`, `ENAMETOOLONG`, `ENOTEMPTY`, `EBUSY`, `EINVAL`, `EFBIG`, `ENOMEM`), changing nothing.
  * There are no users: every caller has every permission (as root does), and `umask` is the caller's business.
+ *
+ * @example
+ * ```ts
+ * import { FdTable, FileSystem, O_RDWR } from '@pagewright/files';
+ * import { SparsePhysicalMemory, StackFrameAllocator } from '@pagewright/frames';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 64 * 4096 });
+ * const allocator = new StackFrameAllocator({ firstFrame: memory.baseFrame, frameCount: 64 });
+ * const fs = new FileSystem({ memory, allocator });
+ * fs.mkdir('/etc');
+ * fs.createFile('/etc/motd', new TextEncoder().encode('hello'));
+ * console.log(fs.stat('/etc/motd').size); // 5
+ * const fds = new FdTable(fs);
+ * const fd = fds.open('/etc/motd', O_RDWR);
+ * const buf = new Uint8Array(5);
+ * console.log(fds.read(fd, buf), new TextDecoder().decode(buf)); // 5 hello
+ * fds.close(fd);
+ * fs.unlink('/etc/motd');
+ * ```
  */
 export class FileSystem {
   /** The page cache every regular file's pages go through. */

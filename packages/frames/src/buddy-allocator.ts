@@ -55,6 +55,20 @@ const WAS_FREED = 0x80;
  *
  * Invariants: free blocks never overlap and never have a free buddy of the same order on the free lists (cached
  * frames are the only uncoalesced free memory); `freeFrames` = sum of the sizes of the free blocks + cached frames; allocated blocks are exactly the `KIND_ALLOC` heads.
+ *
+ * @example
+ * ```ts
+ * import { NO_FRAME } from '@pagewright/core';
+ * import { BuddyFrameAllocator } from '@pagewright/frames';
+ *
+ * const buddy = new BuddyFrameAllocator({ firstFrame: 0x80000, frameCount: 4096 });
+ * const page = buddy.alloc(); // one frame
+ * const mega = buddy.allocContiguous(9); // 512 frames (a 2 MiB megapage), 512-aligned
+ * console.log(page !== NO_FRAME, mega % 512 === 0); // true true
+ * buddy.free(mega, 9); // freed with the order it was allocated with
+ * buddy.free(page);
+ * console.log(buddy.freeFrames); // 4096
+ * ```
  */
 export class BuddyFrameAllocator implements FrameAllocator {
   readonly name = 'buddy';

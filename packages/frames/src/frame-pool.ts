@@ -57,6 +57,18 @@ export interface FramePoolOptions {
  *
  * Invariants: every frame the pool handed out and not yet freed has `refCount ≥ 1`; a frame the pool frees has all
  * its metadata cleared first, so the next owner finds a clear record; `alloc` never throws.
+ *
+ * @example
+ * ```ts
+ * import { BuddyFrameAllocator, FramePool, SparsePhysicalMemory } from '@pagewright/frames';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 16 * 4096 });
+ * const allocator = new BuddyFrameAllocator({ firstFrame: memory.baseFrame, frameCount: memory.frameCount });
+ * const pool = new FramePool({ allocator, memory });
+ * const pfn = pool.alloc(); // zeroed, one owner
+ * pool.get(pfn); // a second owner (a fork child sharing it copy-on-write)
+ * console.log(pool.put(pfn), pool.put(pfn)); // 1 0: freed on the last put
+ * ```
  */
 export class FramePool {
   readonly allocator: FrameAllocator;

@@ -53,6 +53,16 @@ export interface SparsePhysicalMemoryOptions {
  *   new slab and a new chunk). Accesses outside RAM, at non-integer addresses, touch nothing and report -1/false.
  *
  * Implements the {@link PhysicalMemory} contract: little-endian, unaligned and frame-crossing accesses allowed.
+ *
+ * @example
+ * ```ts
+ * import { SparsePhysicalMemory } from '@pagewright/frames';
+ *
+ * const ram = new SparsePhysicalMemory({ base: 0x8000_0000, size: 64 * 2 ** 30 }); // 64 GiB, nothing resident yet
+ * ram.write32(0x8000_1000, 0xcafe);
+ * console.log(ram.read32(0x8000_1000).toString(16), ram.residentFrames); // cafe 1
+ * console.log(ram.read32(0x8000_2000)); // 0: an untouched frame reads as zeros
+ * ```
  */
 export class SparsePhysicalMemory implements PhysicalMemory {
   readonly base: number;

@@ -98,6 +98,26 @@ export interface PageMapperOptions {
  * `encodeTable`, `withFlags` (keeps what makes a leaf of its level), and the optional inaccessible-entry encoding.
  * Cache attributes are not modelled: `withFlags` keeps whatever the entry has (x86 PAT/PWT/PCD, Svpbmt), while a
  * split huge leaf and a copy-on-write child are encoded from the arch-neutral flags.
+ *
+ * @example
+ * ```ts
+ * import { Access, PteFlag } from '@pagewright/core';
+ * import { BuddyFrameAllocator, SparsePhysicalMemory } from '@pagewright/frames';
+ * import { MmContext, PageMapper } from '@pagewright/mapper';
+ * import { Hart, Sv39 } from '@pagewright/sv39';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 16 * 2 ** 20 });
+ * const allocator = new BuddyFrameAllocator({ firstFrame: memory.baseFrame, frameCount: memory.frameCount });
+ * const mapper = new PageMapper({ arch: Sv39, memory, allocator, context: new MmContext() });
+ * const URW = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
+ * const pfn = mapper.map(0x10, URW); // a zeroed frame at page 0x10
+ * console.log(mapper.lookup(0x10) === pfn); // true
+ * const hart = new Hart({ id: 0, memory, arch: Sv39, privilege: 0 });
+ * hart.writeSatp('sv39', 1, mapper.rootPpn);
+ * console.log(hart.translate(0x10 * 4096 + 8, Access.Store) === pfn * 4096 + 8); // true
+ * mapper.unmap(0x10, mapper.freeDataFrame);
+ * mapper.flush(); // the frame goes back once the TLBs are flushed
+ * ```
  */
 export class PageMapper {
   /** The paging architecture. */

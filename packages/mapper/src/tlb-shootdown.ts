@@ -43,6 +43,30 @@ export interface TlbShootdownOptions {
  * inter-processor interrupt per remote hart; batches page flushes and collapses them to one ASID flush (full
  * flush without ASIDs) past the threshold; releases deferred frames only after every hart has flushed
  * (Asterinas's `TlbFlusher`, DragonOS's `MmuGather`, Linux's `flush_tlb_mm_range` with `tlb_flush_ceiling`).
+ *
+ * @example
+ * ```ts
+ * import { Access, PteFlag } from '@pagewright/core';
+ * import { BuddyFrameAllocator, SparsePhysicalMemory } from '@pagewright/frames';
+ * import { AsidAllocator, MmContext, PageMapper, TlbShootdown } from '@pagewright/mapper';
+ * import { Hart, Sv39 } from '@pagewright/sv39';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 16 * 2 ** 20 });
+ * const allocator = new BuddyFrameAllocator({ firstFrame: memory.baseFrame, frameCount: memory.frameCount });
+ * const harts = [0, 1].map((id) => new Hart({ id, memory, arch: Sv39, privilege: 0 }));
+ * const context = new MmContext();
+ * const mapper = new PageMapper({ arch: Sv39, memory, allocator, context });
+ * mapper.flusher = new TlbShootdown({ harts, rootPpn: mapper.rootPpn, context });
+ * const asids = new AsidAllocator({ arch: Sv39, hartCount: 2 });
+ * for (const h of harts) asids.activate(h, context, mapper);
+ *
+ * const URW = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
+ * mapper.map(0x10, URW);
+ * harts[1].translate(0x10 * 4096, Access.Store); // hart 1 caches the translation
+ * mapper.protect(0x10, URW & ~PteFlag.Write);
+ * mapper.flush(); // shoots down hart 1's stale entry
+ * console.log(harts[1].translate(0x10 * 4096, Access.Store) < 0); // true: a store page fault now
+ * ```
  */
 export class TlbShootdown implements TlbFlusher {
   /** Inter-processor interrupts that would have been sent. */

@@ -182,7 +182,24 @@ export function checkMachineOptions(options: MachineOptions): void {
   if (typeof options.tlb === 'string') parseTlbSpec(options.tlb);
 }
 
-/** A whole simulated machine. */
+/**
+ * A whole simulated machine.
+ *
+ * @example
+ * ```ts
+ * import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '@pagewright/core';
+ * import { Machine } from '@pagewright/process-vm';
+ *
+ * const machine = new Machine({ arch: 'x86-64' });
+ * const p = machine.spawn(); // the default image: code, heap and stack mapped
+ * const a = p.mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+ * p.store8(a, 42); // the page fault maps a zeroed frame
+ * console.log(p.load8(a)); // 42
+ * console.log(p.maps()); // /proc/PID/maps, with the new anonymous VMA
+ * p.exit(0);
+ * console.log(machine.framesInUse()); // 1: only the shared zero page is left
+ * ```
+ */
 export class Machine implements MachineServices {
   /** Physical memory. */
   readonly memory: SparsePhysicalMemory;

@@ -56,6 +56,17 @@ const ALL_NEUTRAL = 0x7f;
  * Virtual addresses as numbers: a canonical VA is passed as its *signed* 64-bit value, so the upper half
  * (`0xffffffc000000000` in Sv39) is a negative number (`-2^38`). Every canonical VA is then exact in a double.
  * {@link RiscvPagingArch.toSignedVa} converts a u64 bigint at a system boundary.
+ *
+ * @example
+ * ```ts
+ * import { PteFlag } from '@pagewright/core';
+ * import { Sv39, Sv48 } from '@pagewright/sv39';
+ *
+ * const pte = { lo: 0, hi: 0 };
+ * Sv39.encodeLeaf(0x80010, PteFlag.Read | PteFlag.Write | PteFlag.User, 0, pte); // a 4 KiB leaf for frame 0x80010
+ * console.log(pte.lo.toString(16), Sv39.levels, Sv48.levels); // 20004017 3 4
+ * console.log(Sv39.indexAt(0x12345, 0), Sv39.indexAt(0x12345, 1)); // 325 145: VPN[0] and VPN[1]
+ * ```
  */
 export class RiscvPagingArch implements PagingArch {
   readonly name: string;

@@ -116,6 +116,20 @@ export class VmaSetError extends Error {
  * A process's VMAs: the index plus Linux's merge/split operations.
  *
  * Invariants: VMAs never overlap; every VMA is in `index`; `VmaSet` is the only writer of the VMAs it holds.
+ *
+ * @example
+ * ```ts
+ * import { MAP_ANONYMOUS, MAP_PRIVATE, mmapVmFlags, PROT_READ, PROT_WRITE, VM_WRITE } from '@pagewright/core';
+ * import { Vma, VmaSet, VmaTree } from '@pagewright/vma';
+ *
+ * const set = new VmaSet({ index: new VmaTree() });
+ * const flags = mmapVmFlags(PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+ * set.insertAndMerge(new Vma({ start: 0x100, end: 0x110, flags }));
+ * set.insertAndMerge(new Vma({ start: 0x110, end: 0x120, flags })); // merges with its neighbour
+ * console.log(set.index.size); // 1
+ * set.modifyRange(0x104, 0x108, () => ({ flags: flags & ~VM_WRITE })); // mprotect: split into 3
+ * console.log(set.index.size, set.find(0x105)?.start.toString(16)); // 3 104
+ * ```
  */
 export class VmaSet implements Iterable<Vma> {
   /** The index plug-in holding the VMAs. Read it freely; mutate only through this set. */

@@ -26,6 +26,19 @@ export interface VmaTreeOptions {
 /**
  * The default address-ordered, gap-augmented VMA index (a {@link VmaBTree} named `"tree"`). See {@link VmaIndex}
  * for the contract and {@link VmaBTree} for the invariants; `checkInvariants()` checks them.
+ *
+ * @example
+ * ```ts
+ * import { MAP_ANONYMOUS, MAP_PRIVATE, mmapVmFlags, PROT_READ } from '@pagewright/core';
+ * import { Vma, VmaTree } from '@pagewright/vma';
+ *
+ * const tree = new VmaTree({ stackGuardGap: 256 });
+ * const flags = mmapVmFlags(PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
+ * tree.insert(new Vma({ start: 0x100, end: 0x200, flags }));
+ * tree.insert(new Vma({ start: 0x400, end: 0x500, flags }));
+ * console.log(tree.find(0x150)?.start.toString(16), tree.size); // 100 2
+ * tree.checkInvariants(); // throws if an invariant is broken
+ * ```
  */
 export class VmaTree extends VmaBTree {
   override readonly name: string = 'tree';

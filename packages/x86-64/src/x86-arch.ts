@@ -72,6 +72,18 @@ const PROT_NONE_KEEP = PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
  *
  * The user half ends at Linux's `TASK_SIZE_MAX` = `2^47 − 4096` (4-level) or `2^56 − 4096` (LA57): the last page
  * below the canonical hole is never mapped for user space (`arch/x86/include/asm/page_64_types.h`).
+ *
+ * @example
+ * ```ts
+ * import { PteFlag } from '@pagewright/core';
+ * import { createX86Arch, X86_64, X86_64_LA57 } from '@pagewright/x86-64';
+ *
+ * const pte = { lo: 0, hi: 0 };
+ * X86_64.encodeLeaf(0x100, PteFlag.Read | PteFlag.Write | PteFlag.User, 0, pte); // a 4 KiB PTE for frame 0x100
+ * console.log(pte.lo.toString(16), X86_64.levels, X86_64_LA57.levels); // 100007 4 5
+ * console.log(X86_64.indexAt(0x400, 1)); // 2: the page-directory index of VA 0x400000
+ * console.log(createX86Arch({ la57: true }).levels); // 5
+ * ```
  */
 export class X86PagingArch implements PagingArch {
   readonly name: X86ArchName;

@@ -76,7 +76,37 @@ export interface KitOptions {
   only?: readonly string[] | undefined;
 }
 
-/** Runs every rule of a kit on `factory` and reports; never throws for a broken rule. */
+/**
+ * Runs every rule of a kit on `factory` and reports; never throws for a broken rule.
+ *
+ * @example
+ * ```ts
+ * import { assertContract, type ContractRule, ensure, runContract } from '@pagewright/core/testing';
+ *
+ * interface Counter {
+ *   next(): number;
+ * }
+ * const rules: ContractRule<() => Counter>[] = [
+ *   { id: 'starts-at-one', text: 'the first next() returns 1', check: (make) => ensure(make().next() === 1, 'not 1') },
+ *   {
+ *     id: 'increases',
+ *     text: 'each next() is greater than the one before',
+ *     check: (make) => {
+ *       const c = make();
+ *       ensure(c.next() < c.next(), 'not increasing');
+ *     },
+ *   },
+ * ];
+ * const report = runContract('Counter', rules, () => ({ next: () => 1 }), { name: 'stuck' });
+ * console.log(report.passed, report.failed.map((f) => f.rule)); // [ 'starts-at-one' ] [ 'increases' ]
+ * assertContract(
+ *   runContract('Counter', rules, () => {
+ *     let n = 0;
+ *     return { next: () => ++n };
+ *   }),
+ * ); // passes: throws ContractViolationError only when a rule is broken
+ * ```
+ */
 export function runContract<F>(
   kit: string,
   rules: readonly ContractRule<F>[],
