@@ -125,8 +125,9 @@ export class FramePool {
   /**
    * Drops an owner. When it was the last one, the block's metadata is cleared and the block is freed with `order`.
    * Returns the remaining reference count (0 when freed).
-   * @throws FrameTableError `not-owned` when the frame has no owner, `in-use` when PTEs still map it; {@link @pagewright/core!FrameError} (from the allocator)
-   *   when the last put names the wrong order. Either way nothing changes.
+   * @throws FrameTableError `not-owned` when the frame has no owner, `in-use` when PTEs still map it;
+   *   {@link @pagewright/core!index.FrameError | FrameError} (from the allocator) when the last put names the wrong
+   *   order. Either way nothing changes.
    */
   put(pfn: number, order = 0): number {
     const refs = this.table.refCount(pfn);
