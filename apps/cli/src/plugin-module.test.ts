@@ -78,6 +78,8 @@ describe('option combinations the machine refuses', () => {
     const r = await pagewright('--arch', 'x86-64', '--ad', 'svade', 'demo');
     expect(r.code).toBe(2);
     expect(r.out).toBe('');
-    expect(r.err).toBe('pagewright: x86-64 always sets A and D in hardware: the A/D policy must be "hardware"\n');
+    expect(r.err).toBe(
+      'pagewright: x86-64 always sets A and D in hardware: the A/D policy must be "hardware"\n',
+    );
   });
 });

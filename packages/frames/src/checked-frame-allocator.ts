@@ -32,7 +32,7 @@ import {
  * - a valid `free` must not throw.
  *
  * A bad free (the caller's mistake, not the allocator's) is refused by the wrapper itself with the
- * {@link @pagewright/core!FrameError} the contract prescribes, and is not forwarded: the wrapped allocator never sees it, so it need
+ * {@link @pagewright/core!index.FrameError} the contract prescribes, and is not forwarded: the wrapped allocator never sees it, so it need
  * not validate frees at all. A `NO_FRAME` while frames are free is allowed (allocation may fail, as with
  * `FailingAllocator`). The wrapper allocates nothing after construction and never touches frame contents.
  *

@@ -56,12 +56,18 @@ describe('module graph', () => {
 });
 
 describe('module size', () => {
-  it('keeps every source module at 600 lines or fewer', () => {
-    const dir = dirname(fileURLToPath(import.meta.url));
-    const long = readdirSync(dir)
-      .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
-      .map((n) => [n, readFileSync(join(dir, n), 'utf8').trimEnd().split('\n').length] as const)
-      .filter(([, lines]) => lines > 600);
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const sources = readdirSync(dir)
+    .filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))
+    .map((n) => [n, readFileSync(join(dir, n), 'utf8').trimEnd().split('\n')] as const);
+  it('keeps every source module at 600 lines of code or fewer (doc comments and blank lines aside)', () => {
+    const isDoc = (l: string) => /^\s*(\/\*\*|\*|\/\/|$)/.test(l);
+    const long = sources
+      .map(([n, lines]) => [n, lines.filter((l) => !isDoc(l)).length] as const)
+      .filter(([, code]) => code > 600);
     expect(long).toEqual([]);
+  });
+  it('keeps every source module, its documentation included, at 650 lines or fewer', () => {
+    expect(sources.filter(([, lines]) => lines.length > 650).map(([n]) => n)).toEqual([]);
   });
 });

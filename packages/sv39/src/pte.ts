@@ -52,7 +52,7 @@ export function ptePpn(lo: number, hi: number): number {
   return (lo >>> 10) + (hi & PTE_HI_PPN_MASK) * LO_PPN_SPAN;
 }
 
-/** The arch-neutral {@link @pagewright/core!PteFlag} bits (R W X U G A D) of a PTE: bits 7:1 shifted down. */
+/** The arch-neutral {@link @pagewright/core!index.PteFlag} bits (R W X U G A D) of a PTE: bits 7:1 shifted down. */
 export function pteNeutralFlags(lo: number): number {
   return (lo >>> 1) & 0x7f;
 }

@@ -208,9 +208,8 @@ export const TLB_FLUSHER_RULES: readonly ContractRule<TlbFlusherKitSubject>[] = 
       for (const vpn of [1, 2, 3, 1000]) cache(b, vpn);
       b.flusher.flushAll();
       b.flusher.dispatch();
-      b.tlbs.forEach((t, i) =>
-        ensure(!t.holdsAny(ASID), `TLB ${i} still holds entries of the address space`),
-      );
+      for (const [i, t] of b.tlbs.entries())
+        ensure(!t.holdsAny(ASID), `TLB ${i} still holds entries of the address space`);
     },
   },
   {
@@ -287,9 +286,8 @@ export const TLB_FLUSHER_RULES: readonly ContractRule<TlbFlusherKitSubject>[] = 
       b.flusher.flushPage(71);
       b.flusher.dispatch();
       // Collapsing into a full flush of every tag is allowed only past a threshold of queued pages, not for one.
-      b.tlbs.forEach((t, i) =>
-        ensure(t.holds(70, ASID + 1), `TLB ${i} lost another address space's page 70`),
-      );
+      for (const [i, t] of b.tlbs.entries())
+        ensure(t.holds(70, ASID + 1), `TLB ${i} lost another address space's page 70`);
     },
   },
 ];

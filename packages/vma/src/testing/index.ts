@@ -1,6 +1,6 @@
 /**
  * `@pagewright/vma/testing`: contract kits for the interfaces `@pagewright/vma` defines — {@link checkVmaIndex} for a
- * {@link @pagewright/vma!VmaIndex} and {@link checkPlacementPolicy} for a {@link @pagewright/vma!PlacementPolicy}. Call a kit from your own tests
+ * {@link @pagewright/vma!index.VmaIndex} and {@link checkPlacementPolicy} for a {@link @pagewright/vma!index.PlacementPolicy}. Call a kit from your own tests
  * with a factory of your implementation; kits use no test framework (the runner is `@pagewright/core/testing`'s).
  *
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The contract kit of {@link @pagewright/vma!PlacementPolicy}: {@link checkPlacementPolicy} runs every rule of the interface's TSDoc
+ * The contract kit of {@link @pagewright/vma!index.PlacementPolicy}: {@link checkPlacementPolicy} runs every rule of the interface's TSDoc
  * on policies made by your factory, over indexes of the package's default {@link VmaTree}, and reports which hold.
  *
  * ```ts
@@ -150,7 +150,7 @@ function layouts(seed: number): VmaIndex[] {
   ];
 }
 
-/** The rules {@link checkPlacementPolicy} checks, in the words of the {@link @pagewright/vma!PlacementPolicy} TSDoc. */
+/** The rules {@link checkPlacementPolicy} checks, in the words of the {@link @pagewright/vma!index.PlacementPolicy} TSDoc. */
 export const PLACEMENT_RULES: readonly ContractRule<PlacementKitFactory>[] = [
   {
     id: 'name',

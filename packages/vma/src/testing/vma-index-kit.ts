@@ -1,5 +1,5 @@
 /**
- * The contract kit of {@link @pagewright/vma!VmaIndex}: {@link checkVmaIndex} runs every rule of the interface's TSDoc on indexes made
+ * The contract kit of {@link @pagewright/vma!index.VmaIndex}: {@link checkVmaIndex} runs every rule of the interface's TSDoc on indexes made
  * by your factory and reports which rules hold.
  *
  * ```ts
@@ -162,7 +162,7 @@ function rule(
   return { id, text, check: (factory) => check(factory, zone(k)) };
 }
 
-/** The rules {@link checkVmaIndex} checks, in the words of the {@link @pagewright/vma!VmaIndex} TSDoc. */
+/** The rules {@link checkVmaIndex} checks, in the words of the {@link @pagewright/vma!index.VmaIndex} TSDoc. */
 export const VMA_INDEX_RULES: readonly ContractRule<VmaIndexKitFactory>[] = [
   rule(
     0,
