@@ -29,7 +29,8 @@ export interface FileMappingHandle {
   readonly vma: Vma;
 }
 
-interface Entry {
+/** One registered file VMA: its reverse-map handle, the open file description it holds, and its page-offset range. */
+export interface FileMappingEntry {
   readonly handle: FileMappingHandle;
   readonly file: OpenFileDescription;
   first: number;
@@ -43,7 +44,7 @@ export function fileOf(v: Vma): OpenFileDescription {
 
 /** The file VMAs of one address space as the reverse maps and description references know them. */
 export class FileMappings {
-  private readonly entries = new Map<Vma, Entry>();
+  private readonly entries = new Map<Vma, FileMappingEntry>();
 
   constructor(private readonly as: AddressSpace) {}
 
@@ -53,7 +54,7 @@ export class FileMappings {
   }
 
   /** The registered VMAs with their page-offset ranges (for the invariant checker). */
-  registered(): IterableIterator<Entry> {
+  registered(): IterableIterator<FileMappingEntry> {
     return this.entries.values();
   }
 

@@ -1,5 +1,5 @@
 /**
- * The contract kit of {@link GuestMemory}: {@link checkGuestMemory} runs every rule of the interface's TSDoc on
+ * The contract kit of {@link @pagewright/rv64!index.GuestMemory}: {@link checkGuestMemory} runs every rule of the interface's TSDoc on
  * memories made by your factory and reports which rules hold.
  *
  * ```ts
@@ -60,7 +60,7 @@ function translate(m: GuestMemory, va: number, access: Access): number {
   return r;
 }
 
-/** The rules of {@link GuestMemory}'s contract. */
+/** The rules of {@link @pagewright/rv64!index.GuestMemory}'s contract. */
 export const GUEST_MEMORY_RULES: readonly ContractRule<GuestMemoryFactory>[] = [
   {
     id: 'translate-total',

@@ -1,5 +1,5 @@
 /**
- * `@pagewright/rv64/testing`: the contract kit of {@link GuestMemory}, for your own memory ports. Uses no test
+ * `@pagewright/rv64/testing`: the contract kit of {@link @pagewright/rv64!index.GuestMemory}, for your own memory ports. Uses no test
  * framework.
  *
  * @packageDocumentation
