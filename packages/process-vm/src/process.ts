@@ -116,7 +116,27 @@ export function errnoOf(ret: number): ErrnoName | undefined {
   return fromNegErrno(ret);
 }
 
-/** A process. */
+/**
+ * A process: the Linux system calls of its address space (each returns the result or `-errno`, never throws),
+ * translated loads and stores through its hart (page faults handled by the simulated kernel), fork, exec and exit,
+ * and the `/proc` views.
+ *
+ * @example
+ * ```ts
+ * import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '@pagewright/core';
+ * import { Machine, type Process, signalOf } from '@pagewright/process-vm';
+ *
+ * const machine = new Machine();
+ * const parent = machine.spawn();
+ * const a = parent.mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+ * parent.store8(a, 1);
+ * const child = parent.fork() as Process;
+ * child.store8(a, 2); // breaks copy-on-write: the child gets its own copy
+ * console.log(parent.load8(a), child.load8(a)); // 1 2
+ * console.log(parent.munmap(a, 4096), signalOf(parent.load8(a), a).code); // 0 SEGV_MAPERR
+ * console.log(parent.mprotect(a + 1, 4096, PROT_READ)); // -22 (EINVAL: unaligned)
+ * ```
+ */
 export class Process {
   /** The address space (replaced by `exec`). */
   vm: AddressSpace;

@@ -95,6 +95,31 @@ const ACCESS_FAULT = [5, 7, 1];
  *   {@link RiscvPagingArch} by its level count — the hart's own extensions apply; for a hart built with another
  *   architecture, exactly that instance) with that ASID and root, and no flush; false, with nothing changed, for
  *   an architecture the hart does not implement or an ASID/PPN out of range (as {@link Hart.writeSatp}).
+ *
+ * @example
+ * ```ts
+ * import { Access, PteFlag } from '@pagewright/core';
+ * import { SparsePhysicalMemory } from '@pagewright/frames';
+ * import { Hart, Sv39 } from '@pagewright/sv39';
+ *
+ * const memory = new SparsePhysicalMemory({ size: 16 * 2 ** 20 });
+ * const root = memory.baseFrame; // three tables in the first frames, mapping page 0x10 to frame root + 3
+ * const pte = { lo: 0, hi: 0 };
+ * for (let level = 2; level > 0; level--) {
+ *   Sv39.encodeTable(root + 3 - level, pte);
+ *   memory.write64((root + 2 - level) * 4096 + Sv39.indexAt(0x10, level) * 8, pte.lo, pte.hi);
+ * }
+ * const leaf = PteFlag.Read | PteFlag.Write | PteFlag.User | PteFlag.Accessed | PteFlag.Dirty;
+ * Sv39.encodeLeaf(root + 3, leaf, 0, pte);
+ * memory.write64((root + 2) * 4096 + Sv39.indexAt(0x10, 0) * 8, pte.lo, pte.hi);
+ *
+ * const hart = new Hart({ id: 0, memory, arch: Sv39 });
+ * hart.switchAddressSpace(Sv39, 1, root); // satp: Sv39, ASID 1, no flush
+ * hart.enterUserMode();
+ * console.log(hart.translate(0x10123, Access.Store) === (root + 3) * 4096 + 0x123); // true
+ * console.log(hart.translate(0x20000, Access.Load), hart.fault.cause); // -13 13 (a load page fault)
+ * console.log(hart.tlb.stats.misses, hart.tlb.stats.fills); // 2 1
+ * ```
  */
 export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessContext, MmuHart {
   /** Hart id. */
