@@ -130,9 +130,11 @@ describe('sessions in the URL', () => {
   });
 });
 
-describe('the walk and the snapshot', () => {
+describe.each(['sv39', 'x86-64', 'x86-64-la57'] as const)('the walk and the snapshot on %s', (arch) => {
   it('agree with the mapper on every page of every VMA after each demo step', () => {
-    const machine = new Machine(machineOptions(DEFAULT_OPTIONS));
+    const machine = new Machine(machineOptions({ ...DEFAULT_OPTIONS, arch, ad: 'svade' }));
+    expect(machine.options.arch).toBe(arch);
+    expect(machine.options.ad).toBe(arch === 'sv39' ? 'svade' : 'hardware'); // x86-64 always sets A/D itself
     const ctx = demoContext(machine);
     let before = snapshot(machine);
     for (const step of DEMO_STEPS.slice(0, -1)) {

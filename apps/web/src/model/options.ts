@@ -9,11 +9,11 @@ import type { MachineOptions } from '@pagewright/process-vm';
 /** The choices the visualizer offers (every plug-in option of `MachineOptions`, plus the seed). */
 export interface WebOptions {
   allocator: 'stack' | 'bitmap' | 'buddy';
-  arch: 'sv39' | 'sv48';
+  arch: 'sv39' | 'sv48' | 'x86-64' | 'x86-64-la57';
   harts: number;
   /** `SETSxWAYS[:policy]` or `off`. */
   tlb: string;
-  vmaIndex: 'tree' | 'list';
+  vmaIndex: 'tree' | 'btree' | 'treap' | 'list';
   placement: 'topdown' | 'bottomup';
   flush: 'shootdown' | 'page' | 'full';
   ad: 'hardware' | 'svade';
@@ -38,8 +38,8 @@ export const DEFAULT_OPTIONS: Readonly<WebOptions> = Object.freeze({
 /** The values of each enumerated option, in the order the controls show them. */
 export const OPTION_CHOICES = {
   allocator: ['buddy', 'bitmap', 'stack'],
-  arch: ['sv39', 'sv48'],
-  vmaIndex: ['tree', 'list'],
+  arch: ['sv39', 'sv48', 'x86-64', 'x86-64-la57'],
+  vmaIndex: ['tree', 'btree', 'treap', 'list'],
   placement: ['topdown', 'bottomup'],
   flush: ['shootdown', 'page', 'full'],
   ad: ['hardware', 'svade'],
@@ -127,7 +127,8 @@ export function machineOptions(o: WebOptions): MachineOptions {
     vmaIndex: o.vmaIndex,
     placement: o.placement,
     flush: o.flush,
-    ad: o.ad,
+    // Svade is RISC-V's: an x86-64 CPU always sets A and D in hardware.
+    ad: o.arch.startsWith('x86') ? 'hardware' : o.ad,
     aslr: o.aslr,
     seed: o.seed,
   };

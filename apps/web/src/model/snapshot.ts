@@ -110,7 +110,7 @@ function readTables(
     const { lo, hi } = pair;
     if (lo === 0 && hi === 0) continue;
     const kind = pteKindName(arch, lo, hi, level);
-    const ppn = arch.ppn(lo, hi);
+    const ppn = arch.ppn(lo, hi, level);
     // The upper half of the root sign-extends (Sv39/Sv48 canonical addresses).
     const signed =
       level === arch.levels - 1 && index >= arch.entriesPerTable / 2 ? index - arch.entriesPerTable : index;

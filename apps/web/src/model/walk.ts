@@ -81,7 +81,7 @@ export function walkAddress(arch: PagingArch, memory: PhysicalMemory, root: numb
     if (!memory.read64(pteAddr, pair)) return { va, levels, stop: 'not-in-memory', pa: -1, pageSize: 0 };
     const { lo, hi } = pair;
     const kind = pteKindName(arch, lo, hi, level);
-    const ppn = arch.ppn(lo, hi);
+    const ppn = arch.ppn(lo, hi, level);
     levels.push({
       level,
       tableFrame: table,
