@@ -59,7 +59,11 @@ describe('the example plug-ins', () => {
       },
       vmaIndex: sortedArray,
     });
-    expect(machine.options).toMatchObject({ allocator: 'next-fit', vmaIndex: 'sorted-array' });
+    expect(machine.options).toMatchObject({
+      allocator: 'next-fit',
+      vmaIndex: 'sorted-array',
+      tlb: '8x2:clock',
+    });
     expect(policies).toHaveLength(2);
     const p = machine.spawn();
     const rw = PROT_READ | PROT_WRITE;

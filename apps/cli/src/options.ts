@@ -74,14 +74,14 @@ export function parseMemorySize(value: string): number {
 }
 
 /** A plug-in option: one of `names`, or a module path (`./x.mjs`) whose default export is a factory. */
-function plugInOption(flags: string, what: string, names: readonly string[]): Option {
+function plugInOption(flags: string, what: string, names: readonly string[], example: string): Option {
   return new Option(
     flags,
     `${what}: ${names.join(', ')}, or FILE.mjs (its default export is a factory)`,
   ).argParser((v: string) => {
     if (names.includes(v) || isModulePath(v)) return v;
     throw new InvalidArgumentError(
-      `Allowed choices are ${names.join(', ')}, or a module path like ./my-${what.split(' ').pop()}.mjs.`,
+      `Allowed choices are ${names.join(', ')}, or a module path like ./${example}.mjs.`,
     );
   });
 }
@@ -92,8 +92,8 @@ function plugInOption(flags: string, what: string, names: readonly string[]): Op
  */
 export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
   return [
-    plugInOption('--allocator <name|file>', 'frame allocator', ALLOCATORS),
-    plugInOption('--arch <name|file>', 'paging architecture', ARCHES),
+    plugInOption('--allocator <name|file>', 'frame allocator', ALLOCATORS, 'my-allocator'),
+    plugInOption('--arch <name|file>', 'paging architecture', ARCHES, 'my-arch'),
     new Option(
       '--tlb <spec>',
       'TLB geometry and policy per hart: SETSxWAYS[:POLICY], e.g. 16x4:lru, or off',
@@ -109,9 +109,10 @@ export function plugInOptions(tlbSpecCheck: (spec: string) => void): Option[] {
       '--tlb-policy <name|file>',
       'TLB replacement policy (overrides the :POLICY of --tlb)',
       TLB_POLICIES,
+      'my-policy',
     ),
-    plugInOption('--vma <name|file>', 'VMA index', VMA_INDEX_NAMES),
-    plugInOption('--placement <name|file>', 'free-area placement policy', PLACEMENT_NAMES),
+    plugInOption('--vma <name|file>', 'VMA index', VMA_INDEX_NAMES, 'my-index'),
+    plugInOption('--placement <name|file>', 'free-area placement policy', PLACEMENT_NAMES, 'my-placement'),
     new Option('--ad <policy>', 'accessed/dirty-bit policy').choices(AD_POLICIES),
     new Option('--flush <strategy>', 'TLB flush strategy after a page-table change').choices(FLUSH_NAMES),
     new Option('--seed <n>', 'seed of every random choice').argParser((v: string) => parseInteger(v, 'seed')),

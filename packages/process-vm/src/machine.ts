@@ -146,6 +146,14 @@ export interface ResolvedMachineOptions {
   readonly aslr: boolean;
 }
 
+/** The TLB by name: the spec string (with the policy the TLB really uses when `tlbPolicy` replaced it), or the part's. */
+function tlbName(spec: TlbSpec, policy: ReplacementPolicySpec | undefined, tlb: unknown): string {
+  if (typeof spec !== 'string') return partName(spec);
+  if (policy === undefined) return spec;
+  const used = (tlb as { policy?: { name?: unknown } } | undefined)?.policy?.name;
+  return `${spec.split(':')[0]}:${typeof used === 'string' ? used : partName(policy)}`;
+}
+
 function partName(spec: unknown, made?: { readonly name?: unknown } | undefined): string {
   if (typeof spec === 'string') return spec;
   const n = made?.name ?? (spec as { name?: unknown } | null)?.name;
@@ -258,9 +266,7 @@ export class Machine implements MachineServices {
   constructor(options: MachineOptions = {}) {
     checkMachineOptions(options);
     const harts = options.harts ?? 2;
-    if (!(Number.isInteger(harts) && harts >= 1 && harts <= 64)) throw new RangeError('harts must be 1..64');
     const ad = options.ad ?? 'hardware';
-    if (ad !== 'hardware' && ad !== 'svade') throw new RangeError(`unknown A/D policy "${String(ad)}"`);
     const seed = options.seed ?? 1;
     this.sink = options.events ?? NULL_SINK;
     this.rng = createRng(seed);
@@ -328,7 +334,7 @@ export class Machine implements MachineServices {
       allocator: partName(allocatorSpec, this.allocator),
       arch: arch.name,
       harts,
-      tlb: typeof tlbSpec === 'string' ? tlbSpec : partName(tlbSpec),
+      tlb: tlbName(tlbSpec, options.tlbPolicy, this.harts[0]?.tlb),
       // A user's index reports its own name (one probe index, empty, costs nothing).
       vmaIndex: typeof vmaSpec === 'string' ? vmaSpec : partName(vmaSpec, this.newVmaIndex()),
       placement: this.placementChoice.name,
