@@ -23,6 +23,7 @@ import {
   PteFlag,
   VM_EXEC,
   VM_GROWSDOWN,
+  VM_LOCKONFAULT,
   VM_MAYSHARE,
   VM_READ,
   VM_SHARED,
@@ -32,6 +33,7 @@ import {
 import { type CachedFile, type CachedPageState, type FileSystem, PAGE_BEYOND_EOF } from '@pagewright/files';
 import type { PlacementPolicy } from '@pagewright/vma';
 import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
+import { NegErrno } from './errno.js';
 import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
@@ -80,6 +82,9 @@ export interface MachineServices {
   /** A new page table whose edits are made on hart `initiator()`. @throws Error when out of memory */
   newPageTable(initiator: () => number): PageTable;
 }
+
+/** Result of {@link AddressSpace.populate}: 0, `-EFAULT` or `-ENOMEM`. */
+export type PopulateResult = 0 | typeof NegErrno.EFAULT | typeof NegErrno.ENOMEM;
 
 /** Result of {@link AddressSpace.handleFault}: 0 when the access can be retried, or a negative signal sentinel. */
 export type FaultResult = number;
@@ -264,10 +269,11 @@ export class AddressSpace {
   /**
    * Prefaults `[start, end)` (pages) as `__mm_populate` does: write faults on private writable VMAs, read faults
    * otherwise; `VM_LOCKONFAULT` VMAs and inaccessible ones are skipped (the latter is an error unless
-   * `ignoreErrors`). Returns 0 or a negative errno-like code (`-14` EFAULT, `-12` ENOMEM).
+   * `ignoreErrors`). Returns 0, `-EFAULT` (an inaccessible VMA, or a fault that raised a signal) or `-ENOMEM` (no
+   * frame), as `populate_vma_page_range` through `vm_fault_to_errno`.
    * @internal
    */
-  populate(start: number, end: number, ignoreErrors: boolean): number {
+  populate(start: number, end: number, ignoreErrors: boolean): PopulateResult {
     let cur = start;
     while (cur < end) {
       const v = this.vmas.findFrom(cur);
@@ -275,17 +281,17 @@ export class AddressSpace {
       const s = Math.max(v.start, cur);
       const e = Math.min(v.end, end);
       cur = e;
-      if (v.flags & 0x80000) continue; // VM_LOCKONFAULT: populate_vma_page_range returns early
+      if (v.flags & VM_LOCKONFAULT) continue; // populate_vma_page_range returns early
       if ((v.flags & (VM_READ | VM_WRITE | VM_EXEC)) === 0) {
         if (ignoreErrors) continue;
-        return -14;
+        return NegErrno.EFAULT;
       }
       const write = (v.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
       for (let vpn = s; vpn < e; vpn++) {
         const r = this.faultPage(vpn, write ? Access.Store : Access.Load);
         if (r < 0) {
           if (ignoreErrors) break;
-          return r === OOM_KILL ? -12 : -14;
+          return r === OOM_KILL ? NegErrno.ENOMEM : NegErrno.EFAULT;
         }
       }
     }

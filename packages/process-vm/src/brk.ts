@@ -22,38 +22,61 @@ import {
 } from '@pagewright/core';
 import { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import type { SyscallResult } from './errno.js';
 import { startGap } from './placement.js';
 import { BAD_ARG, toU64, type U64Arg } from './u64.js';
 
 /** `VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT`: the flags of a heap VMA. */
 export const BRK_VM_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
 
-/** The system call. Returns the new break, or the old one on failure (never `-errno`). */
-export function sysBrk(as: AddressSpace, brkArg: U64Arg): number {
+/** A checked `brk`: the new break and what moving to it takes. */
+export interface BrkRequest {
+  /** The new break (bytes, possibly unaligned). */
+  brk: number;
+  /** `PAGE_ALIGN` of the old and the new break, in pages. */
+  oldEnd: number;
+  newEnd: number;
+}
+
+/**
+ * Every check `brk` makes before it changes anything, in Linux's order: the request, or the call's answer (the old
+ * break: `brk` never answers `-errno`).
+ */
+export function decodeBrk(as: AddressSpace, brkArg: U64Arg): BrkRequest | SyscallResult {
   const origbrk = as.brk;
   const want = toU64(brkArg);
   if (want === BAD_ARG || want < BigInt(as.startBrk)) return origbrk;
   if (want > BigInt(as.limits.taskSize)) return origbrk;
   const brk = Number(want);
-  const newbrk = Math.ceil(brk / PAGE_SIZE);
-  const oldbrk = Math.ceil(as.brk / PAGE_SIZE);
+  const newEnd = Math.ceil(brk / PAGE_SIZE);
+  const oldEnd = Math.ceil(as.brk / PAGE_SIZE);
+  if (oldEnd === newEnd) return { brk, oldEnd, newEnd };
+  if (brk <= as.brk) {
+    // Always allow shrinking brk — if the pages above newbrk still belong to a VMA.
+    const v = as.vmas.findFrom(newEnd);
+    if (v === undefined || v.start >= oldEnd) return origbrk;
+    return { brk, oldEnd, newEnd };
+  }
+  if (newEnd * PAGE_SIZE > as.limits.taskSize) return origbrk;
+  // Check against existing mmap mappings: keep one page (and the stack guard gap) free above the heap.
+  const next = as.vmas.findFrom(oldEnd);
+  if (next !== undefined && newEnd + 1 > startGap(as, next.start, next.flags)) return origbrk;
+  if ((newEnd - oldEnd) * PAGE_SIZE > as.limits.overcommitBytes) return origbrk;
+  return { brk, oldEnd, newEnd };
+}
+
+/** Moves the break as checked: the heap VMA shrinks (its pages unmapped) or grows. Returns the new break. */
+export function doBrk(as: AddressSpace, req: BrkRequest): SyscallResult {
+  const { brk, oldEnd: oldbrk, newEnd: newbrk } = req;
   if (oldbrk === newbrk) {
     as.brk = brk;
     return brk;
   }
-  if (brk <= as.brk) {
-    // Always allow shrinking brk — if the pages above newbrk still belong to a VMA.
-    const v = as.vmas.findFrom(newbrk);
-    if (v === undefined || v.start >= oldbrk) return origbrk;
+  if (newbrk < oldbrk) {
     as.brk = brk;
     as.unmapRange(newbrk, oldbrk);
     return brk;
   }
-  if (newbrk * PAGE_SIZE > as.limits.taskSize) return origbrk;
-  // Check against existing mmap mappings: keep one page (and the stack guard gap) free above the heap.
-  const next = as.vmas.findFrom(oldbrk);
-  if (next !== undefined && newbrk + 1 > startGap(as, next.start, next.flags)) return origbrk;
-  if ((newbrk - oldbrk) * PAGE_SIZE > as.limits.overcommitBytes) return origbrk;
   const flags = (BRK_VM_FLAGS | as.defFlags | VM_SOFTDIRTY) >>> 0;
   const prev = oldbrk > 0 ? as.vmas.find(oldbrk - 1) : undefined;
   const grown = new Vma({ start: oldbrk, end: newbrk, flags, pgoff: oldbrk });
@@ -67,6 +90,12 @@ export function sysBrk(as: AddressSpace, brkArg: U64Arg): number {
   as.updateHiwater();
   if (flags & VM_LOCKED && !(flags & VM_LOCKONFAULT)) as.populate(oldbrk, newbrk, true);
   return brk;
+}
+
+/** The system call. Returns the new break, or the old one on failure (never `-errno`). */
+export function sysBrk(as: AddressSpace, brkArg: U64Arg): SyscallResult {
+  const req = decodeBrk(as, brkArg);
+  return typeof req === 'number' ? req : doBrk(as, req);
 }
 
 /**

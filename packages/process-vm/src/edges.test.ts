@@ -4,9 +4,9 @@
  */
 import { Access, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf } from './process.js';
 import { SEGV_MAPERR } from './signals.js';
 
 const P = 4096;

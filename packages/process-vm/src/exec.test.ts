@@ -4,9 +4,9 @@
  */
 import { PROT_READ, PROT_WRITE } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf } from './process.js';
 import type { ProgramImage } from './program-image.js';
 
 const RW = PROT_READ | PROT_WRITE;

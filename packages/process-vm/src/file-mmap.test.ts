@@ -24,9 +24,10 @@ import {
 import { O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, SEEK_SET } from '@pagewright/files';
 import { StackFrameAllocator } from '@pagewright/frames';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf, type Process } from './process.js';
+import type { Process } from './process.js';
 import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR } from './signals.js';
 
 const P = 4096;

@@ -7,6 +7,7 @@
 
 export * from './address-space.js';
 export * from './brk.js';
+export * from './errno.js';
 export * from './exec.js';
 export * from './file-mmap.js';
 export * from './flush-strategy.js';

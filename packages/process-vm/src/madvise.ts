@@ -33,7 +33,6 @@ import {
   MADV_WIPEONFORK,
   MmError,
   PAGE_SIZE,
-  toNegErrno,
   VM_DONTCOPY,
   VM_DONTDUMP,
   VM_HUGEPAGE,
@@ -55,6 +54,7 @@ import {
 } from '@pagewright/core';
 import type { SharedObject, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { NegErrno, type SyscallResult } from './errno.js';
 import { fileOf, punchHole } from './file-mmap.js';
 import { OOM_KILL } from './signals.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
@@ -88,28 +88,54 @@ const ADVICE_VALID = new Set<number>([
   MADV_SOFT_OFFLINE,
 ]);
 
-/** The system call. Returns 0 or `-errno`. */
-export function sysMadvise(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, adviceArg: U64Arg): number {
+/** A checked `madvise`: the page range inside user space, the advice, and whether the range ran past it. */
+export interface MadviseRequest {
+  start: number;
+  end: number;
+  advice: number;
+  /** The range went past `TASK_SIZE` (that part is a hole: ENOMEM once the rest is advised). */
+  tail: boolean;
+}
+
+/**
+ * Every check `madvise` makes before it looks at a VMA, in Linux's order (`is_valid_madvise`, the length checks,
+ * `madvise_should_skip`'s EPERM): the request, or the call's answer (`-errno`, or 0 for an empty range).
+ */
+export function decodeMadvise(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  adviceArg: U64Arg,
+): MadviseRequest | SyscallResult {
   const start0 = toU64(addrArg);
   const lenIn = toU64(lenArg);
   const advice = toInt32(adviceArg);
-  if (start0 === BAD_ARG || lenIn === BAD_ARG || advice === undefined) return toNegErrno('EINVAL');
-  if (!ADVICE_VALID.has(advice)) return toNegErrno('EINVAL');
-  if (start0 & 0xfffn) return toNegErrno('EINVAL');
+  if (start0 === BAD_ARG || lenIn === BAD_ARG || advice === undefined) return NegErrno.EINVAL;
+  if (!ADVICE_VALID.has(advice)) return NegErrno.EINVAL;
+  if (start0 & 0xfffn) return NegErrno.EINVAL;
   const len = pageAlign64(lenIn);
-  if (lenIn !== 0n && len === 0n) return toNegErrno('EINVAL');
-  if (start0 + len > (1n << 64n) - 1n) return toNegErrno('EINVAL');
+  if (lenIn !== 0n && len === 0n) return NegErrno.EINVAL;
+  if (start0 + len > (1n << 64n) - 1n) return NegErrno.EINVAL;
   if (len === 0n) return 0;
-  if (advice === MADV_HWPOISON || advice === MADV_SOFT_OFFLINE) return toNegErrno('EPERM');
+  if (advice === MADV_HWPOISON || advice === MADV_SOFT_OFFLINE) return NegErrno.EPERM;
   const taskSize = BigInt(as.limits.taskSize);
-  if (start0 >= taskSize) return toNegErrno('ENOMEM');
+  if (start0 >= taskSize) return NegErrno.ENOMEM;
   const start = Number(start0) / PAGE_SIZE;
   const endAddr = start0 + len > taskSize ? taskSize : start0 + len;
   const end = Number(endAddr) / PAGE_SIZE;
   const tail = start0 + len > taskSize; // the part above TASK_SIZE is a hole
+  return { start, end, advice, tail };
+}
+
+/**
+ * Applies checked advice VMA by VMA (`madvise_walk_vmas`): a VMA that refuses the advice answers its errno (the
+ * VMAs before it advised), holes are skipped and answered ENOMEM at the end.
+ */
+export function doMadvise(as: AddressSpace, req: MadviseRequest): SyscallResult {
+  const { start, end, advice, tail } = req;
   if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE)
     return populate(as, start, end, advice === MADV_POPULATE_WRITE, tail);
-  if (advice === 25) return toNegErrno('EINVAL'); // MADV_COLLAPSE: no transparent huge pages here
+  if (advice === 25) return NegErrno.EINVAL; // MADV_COLLAPSE: no transparent huge pages here
   // Flag-changing advice goes through vma_modify (split/merge); the others visit each VMA's part.
   const flagUpdate = flagAdvice(advice);
   if (flagUpdate !== null) {
@@ -131,7 +157,7 @@ export function sysMadvise(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, ad
       failure = e.toReturnValue();
     }
     if (failure !== 0) return failure;
-    return hole || tail ? toNegErrno('ENOMEM') : 0;
+    return hole || tail ? NegErrno.ENOMEM : 0;
   }
   let cur = start;
   let hole = false;
@@ -148,7 +174,18 @@ export function sysMadvise(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, ad
     if (err !== 0) return err;
     cur = e;
   }
-  return hole || tail ? toNegErrno('ENOMEM') : 0;
+  return hole || tail ? NegErrno.ENOMEM : 0;
+}
+
+/** The system call. Returns 0 or `-errno`. */
+export function sysMadvise(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  adviceArg: U64Arg,
+): SyscallResult {
+  const req = decodeMadvise(as, addrArg, lenArg, adviceArg);
+  return typeof req === 'number' ? req : doMadvise(as, req);
 }
 
 /** The new flags for advice that only changes VMA flags, or null for other advice. May throw MmError. */
@@ -206,8 +243,8 @@ function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): 
     case MADV_DONTNEED_LOCKED:
     case MADV_FREE:
       if (v.flags & VM_PFNMAP || (advice !== MADV_DONTNEED_LOCKED && v.flags & VM_LOCKED))
-        return toNegErrno('EINVAL');
-      if (advice === MADV_FREE && v.backing.kind !== 'anon-private') return toNegErrno('EINVAL');
+        return NegErrno.EINVAL;
+      if (advice === MADV_FREE && v.backing.kind !== 'anon-private') return NegErrno.EINVAL;
       if (advice === MADV_FREE) {
         // Lazy free: the pages may be reclaimed under pressure; this model has none, so they keep their content
         // until rewritten (linux-behaviours #150), but clean: a later DONTNEED or reclaim would drop them.
@@ -218,12 +255,12 @@ function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): 
     case MADV_REMOVE: {
       // madvise_remove: a file behind the VMA, mapped shared and may-write (vma_is_shared_maywrite), then
       // vfs_fallocate(PUNCH_HOLE | KEEP_SIZE) over the VMA's part of the file.
-      if (v.flags & VM_LOCKED) return toNegErrno('EINVAL');
-      if (v.backing.kind === 'anon-private') return toNegErrno('EINVAL');
-      if (!(v.flags & VM_SHARED) || !(v.flags & VM_MAYWRITE)) return toNegErrno('EACCES');
+      if (v.flags & VM_LOCKED) return NegErrno.EINVAL;
+      if (v.backing.kind === 'anon-private') return NegErrno.EINVAL;
+      if (!(v.flags & VM_SHARED) || !(v.flags & VM_MAYWRITE)) return NegErrno.EACCES;
       if (v.backing.kind === 'file') {
         const inode = fileOf(v).inode;
-        if (inode.mapsAsAnonymous) return toNegErrno('EOPNOTSUPP'); // /dev/zero has no fallocate
+        if (inode.mapsAsAnonymous) return NegErrno.EOPNOTSUPP; // /dev/zero has no fallocate
         punchHole(as.m.files.cache, inode, v.pgoffAt(s), v.pgoffAt(e));
         return 0;
       }
@@ -234,7 +271,7 @@ function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): 
     }
     case MADV_COLD:
     case MADV_PAGEOUT:
-      if (v.flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) return toNegErrno('EINVAL');
+      if (v.flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) return NegErrno.EINVAL;
       return 0;
     default:
       return 0;
@@ -246,15 +283,15 @@ function populate(as: AddressSpace, start: number, end: number, write: boolean, 
   let cur = start;
   while (cur < end) {
     const v = as.vmas.find(cur);
-    if (v === undefined) return toNegErrno('ENOMEM');
-    if (v.flags & (VM_IO | VM_PFNMAP)) return toNegErrno('EINVAL');
-    if (write ? !(v.flags & VM_WRITE) : !(v.flags & VM_READ)) return toNegErrno('EINVAL');
+    if (v === undefined) return NegErrno.ENOMEM;
+    if (v.flags & (VM_IO | VM_PFNMAP)) return NegErrno.EINVAL;
+    if (write ? !(v.flags & VM_WRITE) : !(v.flags & VM_READ)) return NegErrno.EINVAL;
     const e = Math.min(v.end, end);
     for (let vpn = cur; vpn < e; vpn++) {
       const r = as.faultPage(vpn, write ? Access.Store : Access.Load);
-      if (r < 0) return r === OOM_KILL ? toNegErrno('ENOMEM') : toNegErrno('EFAULT');
+      if (r < 0) return r === OOM_KILL ? NegErrno.ENOMEM : NegErrno.EFAULT;
     }
     cur = e;
   }
-  return tail ? toNegErrno('ENOMEM') : 0;
+  return tail ? NegErrno.ENOMEM : 0;
 }

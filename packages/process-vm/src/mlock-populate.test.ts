@@ -14,9 +14,9 @@ import {
   PROT_WRITE,
 } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf } from './process.js';
 
 const P = 4096;
 const RW = PROT_READ | PROT_WRITE;

@@ -33,7 +33,6 @@ import {
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
-  toNegErrno,
   VM_ACCOUNT,
   VM_DONTDUMP,
   VM_GROWSDOWN,
@@ -53,6 +52,7 @@ import {
 import type { FdTable, OpenFileDescription } from '@pagewright/files';
 import { ANON_PRIVATE, anonShared, type Backing, fileBacking, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { NegErrno, type SyscallResult } from './errno.js';
 import { getUnmappedArea } from './placement.js';
 import { toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
@@ -111,10 +111,31 @@ function roundHintToMin(hint: number, mmapMinAddr: number): number {
   return hint;
 }
 
+/** A checked `mmap`: where the new VMA goes and what it is. */
+export interface MmapRequest {
+  /** The address the call answers (bytes). */
+  where: number;
+  /** First page and page count of the new VMA. */
+  start: number;
+  pages: number;
+  /** The new VMA's flags. */
+  vmFlags: VmFlags;
+  /** The `MAP_*` flags as `do_mmap` left them (`MAP_FIXED_NOREPLACE` implies `MAP_FIXED`). */
+  flags: number;
+  /** The open file mapped, or null for anonymous memory. */
+  file: OpenFileDescription | null;
+  /** The VMA's page offset. */
+  pgoff: number;
+  /** A shared mapping (`MAP_SHARED` / `MAP_SHARED_VALIDATE`). */
+  shared: boolean;
+}
+
 /**
- * The system call. Returns the address of the mapping, or `-errno`.
+ * Every check `mmap` makes before it changes anything, in Linux's order (`sys_mmap`, `ksys_mmap_pgoff`, `do_mmap`,
+ * `__get_unmapped_area`, `__mmap_region`'s accounting and `vms_gather_munmap_vmas`' map-count check): the request,
+ * or the call's answer (`-errno`). Reads the address space (the free-area search included), never changes it.
  */
-export function sysMmap(
+export function decodeMmap(
   as: AddressSpace,
   addrArg: U64Arg,
   lenArg: U64Arg,
@@ -123,7 +144,7 @@ export function sysMmap(
   fdArg: U64Arg,
   offArg: U64Arg,
   fds: FdTable | null = null,
-): number {
+): MmapRequest | SyscallResult {
   // Values are u64s as numbers (exact up to 2^53; larger ones only ever compare above TASK_SIZE), so the common
   // path needs no BigInt; the offset's alignment is checked exactly.
   const addr0 = u64Value(addrArg);
@@ -133,30 +154,30 @@ export function sysMmap(
   const flags0 = toInt32(flagsArg);
   const fd = toInt32(fdArg);
   if (addr0 < 0 || len0 < 0 || offInPage < 0 || prot === undefined || flags0 === undefined)
-    return toNegErrno('EINVAL');
-  if (fd === undefined) return toNegErrno('EBADF');
+    return NegErrno.EINVAL;
+  if (fd === undefined) return NegErrno.EBADF;
   // sys_mmap: the offset must be page-aligned.
-  if (offInPage !== 0) return toNegErrno('EINVAL');
+  if (offInPage !== 0) return NegErrno.EINVAL;
   // ksys_mmap_pgoff: without MAP_ANONYMOUS the descriptor must name an open file (fget), and MAP_HUGETLB needs a
   // hugetlbfs file.
   let file: OpenFileDescription | null = null;
   if (!(flags0 & MAP_ANONYMOUS)) {
     file = descriptionOf(fds, fd);
-    if (file === null) return toNegErrno('EBADF');
-    if (flags0 & MAP_HUGETLB) return toNegErrno('EINVAL');
+    if (file === null) return NegErrno.EBADF;
+    if (flags0 & MAP_HUGETLB) return NegErrno.EINVAL;
   }
   let flags = flags0;
   const taskSize = as.limits.taskSize;
   // do_mmap
-  if (len0 === 0) return toNegErrno('EINVAL');
+  if (len0 === 0) return NegErrno.EINVAL;
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
   let addr = addr0;
   if (!(flags & MAP_FIXED)) addr = roundHintToMin(addr, as.limits.mmapMinAddr);
   // PAGE_ALIGN(len) either wraps to 0 or exceeds TASK_SIZE when len does: ENOMEM both ways.
-  if (len0 > taskSize) return toNegErrno('ENOMEM');
+  if (len0 > taskSize) return NegErrno.ENOMEM;
   const len = Math.ceil(len0 / PAGE_SIZE) * PAGE_SIZE;
-  if (len > taskSize) return toNegErrno('ENOMEM');
-  if (as.vmas.size > as.limits.maxMapCount) return toNegErrno('ENOMEM');
+  if (len > taskSize) return NegErrno.ENOMEM;
+  if (as.vmas.size > as.limits.maxMapCount) return NegErrno.ENOMEM;
   let vmFlags: VmFlags =
     (prot & PROT_READ ? 0x1 : 0) |
     (prot & PROT_WRITE ? 0x2 : 0) |
@@ -173,46 +194,45 @@ export function sysMmap(
   if (flags & MAP_FIXED) where = addr;
   else {
     where = getUnmappedArea(as, addr, len);
-    if (where < 0) return toNegErrno('ENOMEM');
+    if (where < 0) return NegErrno.ENOMEM;
   }
-  if (where > taskSize - len) return toNegErrno('ENOMEM');
-  if (where % PAGE_SIZE !== 0) return toNegErrno('EINVAL');
-  if (where < as.limits.mmapMinAddr) return toNegErrno('EPERM');
+  if (where > taskSize - len) return NegErrno.ENOMEM;
+  if (where % PAGE_SIZE !== 0) return NegErrno.EINVAL;
+  if (where < as.limits.mmapMinAddr) return NegErrno.EPERM;
   const start = where / PAGE_SIZE;
   const pages = len / PAGE_SIZE;
-  if (flags0 & MAP_FIXED_NOREPLACE && as.vmas.index.conflicts(start, start + pages))
-    return toNegErrno('EEXIST');
+  if (flags0 & MAP_FIXED_NOREPLACE && as.vmas.index.conflicts(start, start + pages)) return NegErrno.EEXIST;
   // mlock_future_ok
   if (vmFlags & VM_LOCKED && (as.lockedPages() + pages) * PAGE_SIZE > as.limits.memlockLimit)
-    return toNegErrno('EAGAIN');
+    return NegErrno.EAGAIN;
   let pgoff = 0;
   let shared = false;
   if (file !== null) {
     const off = toU64(offArg);
-    if (!fileMmapOk(file, off, len)) return toNegErrno('EOVERFLOW');
+    if (!fileMmapOk(file, off, len)) return NegErrno.EOVERFLOW;
     pgoff = Number(off >> 12n);
     const type = flags & MAP_TYPE;
     if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
       if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
-      if (flags & ~LEGACY_MAP_MASK) return toNegErrno('EOPNOTSUPP');
-      if (prot & PROT_WRITE && !file.writable) return toNegErrno('EACCES');
+      if (flags & ~LEGACY_MAP_MASK) return NegErrno.EOPNOTSUPP;
+      if (prot & PROT_WRITE && !file.writable) return NegErrno.EACCES;
       vmFlags |= VM_SHARED | VM_MAYSHARE;
       if (!file.writable) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
       shared = true;
-    } else if (type !== MAP_PRIVATE) return toNegErrno('EINVAL');
-    if (!file.readable) return toNegErrno('EACCES');
-    if (file.inode.type === 'directory') return toNegErrno('ENODEV');
-    if (vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+    } else if (type !== MAP_PRIVATE) return NegErrno.EINVAL;
+    if (!file.readable) return NegErrno.EACCES;
+    if (file.inode.type === 'directory') return NegErrno.ENODEV;
+    if (vmFlags & VM_GROWSDOWN) return NegErrno.EINVAL;
   } else
     switch (flags & MAP_TYPE) {
       case MAP_SHARED:
-        if (vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+        if (vmFlags & VM_GROWSDOWN) return NegErrno.EINVAL;
         pgoff = 0;
         shared = true;
         vmFlags |= VM_SHARED | VM_MAYSHARE;
         break;
       case MAP_DROPPABLE:
-        if (flags & MAP_LOCKED || vmFlags & VM_GROWSDOWN) return toNegErrno('EINVAL');
+        if (flags & MAP_LOCKED || vmFlags & VM_GROWSDOWN) return NegErrno.EINVAL;
         vmFlags |= VM_WIPEONFORK | VM_DONTDUMP | VM_NORESERVE;
         pgoff = start;
         break;
@@ -220,13 +240,13 @@ export function sysMmap(
         pgoff = start;
         break;
       default:
-        return toNegErrno('EINVAL');
+        return NegErrno.EINVAL;
     }
   if (flags & MAP_NORESERVE) vmFlags |= VM_NORESERVE;
-  if (file === null && flags & MAP_HUGETLB) return toNegErrno('ENOMEM'); // no huge pages are reserved in this model
+  if (file === null && flags & MAP_HUGETLB) return NegErrno.ENOMEM; // no huge pages are reserved in this model
   // __mmap_region: accountable_mapping() charges private writable memory (overcommit heuristic).
   if ((vmFlags & (VM_SHARED | 0x2 | VM_NORESERVE)) === 0x2) {
-    if (len > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
+    if (len > as.limits.overcommitBytes) return NegErrno.ENOMEM;
     vmFlags |= VM_ACCOUNT;
   }
   vmFlags |= VM_SOFTDIRTY;
@@ -236,8 +256,18 @@ export function sysMmap(
   // created only once the VMA that holds it is about to go in.
   if (flags & MAP_FIXED && as.vmas.size >= as.limits.maxMapCount) {
     const first = as.vmas.find(start);
-    if (first !== undefined && first.start < start && first.end > start + pages) return toNegErrno('ENOMEM');
+    if (first !== undefined && first.start < start && first.end > start + pages) return NegErrno.ENOMEM;
   }
+  return { where, start, pages, vmFlags, flags, file, pgoff, shared };
+}
+
+/**
+ * Makes a checked mapping (nothing can fail any more): the old range is unmapped (`MAP_FIXED`), the VMA goes in
+ * with Linux's merge rules, and `MAP_POPULATE` / `MAP_LOCKED` fault the pages in (errors ignored, as Linux).
+ * Returns the address.
+ */
+export function doMmap(as: AddressSpace, req: MmapRequest): SyscallResult {
+  const { where, start, pages, vmFlags, flags, file, pgoff, shared } = req;
   as.unmapRange(start, start + pages);
   let backing: Backing;
   if (file === null) backing = shared ? anonShared(as.m.shared.create(pages)) : ANON_PRIVATE;
@@ -256,4 +286,21 @@ export function sysMmap(
   )
     as.populate(start, start + pages, true);
   return where;
+}
+
+/**
+ * The system call. Returns the address of the mapping, or `-errno`.
+ */
+export function sysMmap(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  protArg: U64Arg,
+  flagsArg: U64Arg,
+  fdArg: U64Arg,
+  offArg: U64Arg,
+  fds: FdTable | null = null,
+): SyscallResult {
+  const req = decodeMmap(as, addrArg, lenArg, protArg, flagsArg, fdArg, offArg, fds);
+  return typeof req === 'number' ? req : doMmap(as, req);
 }

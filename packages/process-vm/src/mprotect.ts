@@ -17,7 +17,6 @@ import {
   PROT_SEM,
   PROT_WRITE,
   PteFlag,
-  toNegErrno,
   VM_ACCOUNT,
   VM_GROWSDOWN,
   VM_HUGETLB,
@@ -27,49 +26,73 @@ import {
   VM_WRITE,
   type VmFlags,
 } from '@pagewright/core';
-import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { NegErrno, type SyscallResult } from './errno.js';
 import { pageAlign64, toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
-/** The system call. Returns 0 or `-errno`. */
-export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, protArg: U64Arg): number {
+/** A checked `mprotect`: the page range (from its first VMA) and the new access bits. */
+export interface MprotectRequest {
+  start: number;
+  end: number;
+  /** `VM_READ | VM_WRITE | VM_EXEC` bits the range gets. */
+  access: number;
+}
+
+/**
+ * Every check `mprotect` makes before it changes anything, in Linux's order (`do_mprotect_pkey` up to the VMA walk):
+ * the request, or the call's answer (`-errno`, or 0 for an empty range). Reads the address space, never changes it.
+ */
+export function decodeMprotect(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  protArg: U64Arg,
+): MprotectRequest | SyscallResult {
   // u64s as numbers (see u64Value); the alignment is checked exactly and the wrap of start + len in BigInt only
   // when a value is past 2^52.
   const start0 = u64Value(addrArg);
   const startInPage = u64PageOffset(addrArg);
   const len0 = u64Value(lenArg);
   let prot = toInt32(protArg);
-  if (start0 < 0 || len0 < 0 || prot === undefined) return toNegErrno('EINVAL');
+  if (start0 < 0 || len0 < 0 || prot === undefined) return NegErrno.EINVAL;
   const grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
   prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
-  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return toNegErrno('EINVAL');
-  if (startInPage !== 0) return toNegErrno('EINVAL');
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return NegErrno.EINVAL;
+  if (startInPage !== 0) return NegErrno.EINVAL;
   if (len0 === 0) return 0;
   let end0: number;
   if (start0 <= 2 ** 52 && len0 <= 2 ** 52) end0 = start0 + Math.ceil(len0 / PAGE_SIZE) * PAGE_SIZE;
   else {
     const s64 = toU64(addrArg);
     const e64 = (s64 + pageAlign64(toU64(lenArg))) & ((1n << 64n) - 1n);
-    if (e64 <= s64) return toNegErrno('ENOMEM');
+    if (e64 <= s64) return NegErrno.ENOMEM;
     end0 = Number(e64);
   }
-  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return toNegErrno('EINVAL');
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return NegErrno.EINVAL;
   const taskSize = as.limits.taskSize;
   const taskPages = taskSize / PAGE_SIZE;
-  if (start0 >= taskSize) return toNegErrno('ENOMEM');
+  if (start0 >= taskSize) return NegErrno.ENOMEM;
   let start = start0 / PAGE_SIZE;
   const end = end0 >= taskSize ? taskPages : end0 / PAGE_SIZE;
   const first = as.vmas.findFrom(start);
-  if (first === undefined || first.start >= end) return toNegErrno('ENOMEM');
+  if (first === undefined || first.start >= end) return NegErrno.ENOMEM;
   if (grows & PROT_GROWSDOWN) {
     start = first.start;
-    if (!(first.flags & VM_GROWSDOWN)) return toNegErrno('EINVAL');
+    if (!(first.flags & VM_GROWSDOWN)) return NegErrno.EINVAL;
   } else {
-    if (first.start > start) return toNegErrno('ENOMEM');
-    if (grows & PROT_GROWSUP) return toNegErrno('EINVAL'); // no VM_GROWSUP VMAs on this architecture
+    if (first.start > start) return NegErrno.ENOMEM;
+    if (grows & PROT_GROWSUP) return NegErrno.EINVAL; // no VM_GROWSUP VMAs on this architecture
   }
   const newAccess = (prot & PROT_READ ? 1 : 0) | (prot & PROT_WRITE ? 2 : 0) | (prot & PROT_EXEC ? 4 : 0);
-  const changed: Vma[] = [];
+  return { start, end, access: newAccess };
+}
+
+/**
+ * Applies a checked `mprotect` VMA by VMA from the start (`mprotect_fixup`): 0, or `-ENOMEM` at a hole and `-EACCES`
+ * for a VMA that may not get a right — the VMAs before either keep their change, as in Linux.
+ */
+export function doMprotect(as: AddressSpace, req: MprotectRequest): SyscallResult {
+  const { start, end, access: newAccess } = req;
   // Ranges (pages, pairs) of private VM_LOCKED VMAs that become writable: populated below (mprotect_fixup).
   const cow: number[] = [];
   let failure = 0;
@@ -88,8 +111,7 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
       if ((old & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newFlags & VM_WRITE) cow.push(s, e);
       return { flags: newFlags >>> 0 };
     });
-    changed.push(...r.vmas);
-    if (r.holeAt >= 0) failure = toNegErrno('ENOMEM');
+    if (r.holeAt >= 0) failure = NegErrno.ENOMEM;
   } catch (e) {
     if (!(e instanceof MmError)) throw e;
     failure = e.toReturnValue();
@@ -101,6 +123,17 @@ export function sysMprotect(as: AddressSpace, addrArg: U64Arg, lenArg: U64Arg, p
   // (and give the VMA its anon_vma), so that the mlocked mapping stays fully populated with its own pages.
   for (let i = 0; i < cow.length; i += 2) as.populate(cow[i] as number, cow[i + 1] as number, true);
   return failure;
+}
+
+/** The system call. Returns 0 or `-errno`. */
+export function sysMprotect(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  lenArg: U64Arg,
+  protArg: U64Arg,
+): SyscallResult {
+  const req = decodeMprotect(as, addrArg, lenArg, protArg);
+  return typeof req === 'number' ? req : doMprotect(as, req);
 }
 
 /**

@@ -13,7 +13,6 @@ import {
   MREMAP_FIXED,
   MREMAP_MAYMOVE,
   PAGE_SIZE,
-  toNegErrno,
   VM_ACCOUNT,
   VM_DONTEXPAND,
   VM_LOCKED,
@@ -25,6 +24,7 @@ import {
 } from '@pagewright/core';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
+import { NegErrno, type SyscallResult } from './errno.js';
 import { getUnmappedArea } from './placement.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
 
@@ -37,15 +37,27 @@ interface Remap {
   flags: number;
 }
 
-/** The system call. Returns the (new) address, or `-errno`. */
-export function sysMremap(
+/** A checked `mremap` (Linux `struct vma_remap_struct` after `check_mremap_params` and `check_prep_vma`). */
+export interface MremapRequest extends Remap {
+  /**
+   * The source VMA, or null for a multi-VMA move (`MREMAP_FIXED` with an unchanged size: `remap_move` checks each
+   * VMA as it moves it).
+   */
+  vma: Vma | null;
+}
+
+/**
+ * Every check `mremap` makes before it changes anything, in Linux's order (`check_mremap_params`, the source lookup,
+ * `check_prep_vma`): the request, or the call's answer (`-errno`). Reads the address space, never changes it.
+ */
+export function decodeMremap(
   as: AddressSpace,
   addrArg: U64Arg,
   oldLenArg: U64Arg,
   newLenArg: U64Arg,
   flagsArg: U64Arg,
   newAddrArg: U64Arg = 0,
-): number {
+): MremapRequest | SyscallResult {
   const addr = toU64(addrArg);
   const oldLen0 = toU64(oldLenArg);
   const newLen0 = toU64(newLenArg);
@@ -58,57 +70,84 @@ export function sysMremap(
     newAddr === BAD_ARG ||
     flags === undefined
   )
-    return toNegErrno('EINVAL');
+    return NegErrno.EINVAL;
   const oldLen = pageAlign64(oldLen0);
   const newLen = pageAlign64(newLen0);
   const taskSize = BigInt(as.limits.taskSize);
   // check_mremap_params
-  if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) return toNegErrno('EINVAL');
-  if (addr & 0xfffn) return toNegErrno('EINVAL');
-  if (newLen === 0n) return toNegErrno('EINVAL');
-  if (newLen > taskSize) return toNegErrno('EINVAL');
+  if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP)) return NegErrno.EINVAL;
+  if (addr & 0xfffn) return NegErrno.EINVAL;
+  if (newLen === 0n) return NegErrno.EINVAL;
+  if (newLen > taskSize) return NegErrno.EINVAL;
   const impliesNewAddr = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (impliesNewAddr) {
-    if (newAddr > taskSize - newLen) return toNegErrno('EINVAL');
-    if (newAddr & 0xfffn) return toNegErrno('EINVAL');
-    if (!(flags & MREMAP_MAYMOVE)) return toNegErrno('EINVAL');
-    if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) return toNegErrno('EINVAL');
-    if (addr + oldLen > newAddr && newAddr + newLen > addr) return toNegErrno('EINVAL');
-    if (as.vmas.size + 2 >= as.limits.maxMapCount - 3) return toNegErrno('ENOMEM');
+    if (newAddr > taskSize - newLen) return NegErrno.EINVAL;
+    if (newAddr & 0xfffn) return NegErrno.EINVAL;
+    if (!(flags & MREMAP_MAYMOVE)) return NegErrno.EINVAL;
+    if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) return NegErrno.EINVAL;
+    if (addr + oldLen > newAddr && newAddr + newLen > addr) return NegErrno.EINVAL;
+    if (as.vmas.size + 2 >= as.limits.maxMapCount - 3) return NegErrno.ENOMEM;
   }
   // Nothing can be mapped at or above TASK_SIZE: such a source is simply not found.
-  if (addr >= taskSize || oldLen > taskSize - addr) return toNegErrno('EFAULT');
-  const r: Remap = {
+  if (addr >= taskSize || oldLen > taskSize - addr) return NegErrno.EFAULT;
+  const r: MremapRequest = {
     addr: Number(addr),
     oldLen: Number(oldLen),
     newLen: Number(newLen),
     newAddr: Number(newAddr),
     flags,
+    vma: null,
   };
-  if (flags & MREMAP_FIXED && oldLen === newLen) return remapMove(as, r);
+  if (flags & MREMAP_FIXED && oldLen === newLen) return r;
   const vma = as.vmas.find(r.addr / PAGE_SIZE);
   const err = checkPrepVma(as, vma, r);
   if (err !== 0) return err;
-  return impliesNewAddr ? remapTo(as, vma as Vma, r) : remapAt(as, vma as Vma, r);
+  r.vma = vma as Vma;
+  return r;
+}
+
+/**
+ * Carries out a checked `mremap`: a multi-VMA move, `mremap_to` (a new address) or `mremap_at` (in place, or moved
+ * with `MREMAP_MAYMOVE`). Returns the (new) address, or `-errno` for a failure Linux finds on the way (no room to
+ * grow or move, a page-table frame that cannot be allocated) with the state as Linux leaves it.
+ */
+export function doMremap(as: AddressSpace, req: MremapRequest): SyscallResult {
+  if (req.vma === null) return remapMove(as, req);
+  return req.flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)
+    ? remapTo(as, req.vma, req)
+    : remapAt(as, req.vma, req);
+}
+
+/** The system call. Returns the (new) address, or `-errno`. */
+export function sysMremap(
+  as: AddressSpace,
+  addrArg: U64Arg,
+  oldLenArg: U64Arg,
+  newLenArg: U64Arg,
+  flagsArg: U64Arg,
+  newAddrArg: U64Arg = 0,
+): SyscallResult {
+  const req = decodeMremap(as, addrArg, oldLenArg, newLenArg, flagsArg, newAddrArg);
+  return typeof req === 'number' ? req : doMremap(as, req);
 }
 
 /** `check_prep_vma`. Returns 0 or `-errno`. */
 function checkPrepVma(as: AddressSpace, vma: Vma | undefined, r: Remap): number {
-  if (vma === undefined) return toNegErrno('EFAULT');
+  if (vma === undefined) return NegErrno.EFAULT;
   const impliesNewAddr = (r.flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (!impliesNewAddr) r.newAddr = r.addr;
   const expand = r.newLen > r.oldLen;
   if (!expand && !impliesNewAddr) return 0;
   let oldLen = r.oldLen;
-  if (oldLen === 0 && !(vma.flags & (VM_SHARED | VM_MAYSHARE))) return toNegErrno('EINVAL');
-  if (r.flags & MREMAP_DONTUNMAP && vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return toNegErrno('EINVAL');
+  if (oldLen === 0 && !(vma.flags & (VM_SHARED | VM_MAYSHARE))) return NegErrno.EINVAL;
+  if (r.flags & MREMAP_DONTUNMAP && vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return NegErrno.EINVAL;
   if (r.newLen < r.oldLen) oldLen = r.newLen;
-  if (oldLen > vma.end * PAGE_SIZE - r.addr) return toNegErrno('EFAULT');
+  if (oldLen > vma.end * PAGE_SIZE - r.addr) return NegErrno.EFAULT;
   if (r.newLen === oldLen) return 0;
-  if (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return toNegErrno('EFAULT');
+  if (vma.flags & (VM_DONTEXPAND | VM_PFNMAP)) return NegErrno.EFAULT;
   const delta = r.newLen - r.oldLen;
   if (vma.flags & VM_LOCKED && as.lockedPages() * PAGE_SIZE + delta > as.limits.memlockLimit)
-    return toNegErrno('EAGAIN');
+    return NegErrno.EAGAIN;
   return 0;
 }
 
@@ -122,7 +161,7 @@ function remapAt(as: AddressSpace, vma: Vma, r: Remap): number {
   // expand_vma
   const delta = r.newLen - r.oldLen;
   if (vma.end * PAGE_SIZE - r.addr === r.oldLen && expandable(as, vma, delta)) {
-    if (vma.flags & VM_ACCOUNT && delta > as.limits.overcommitBytes) return toNegErrno('ENOMEM');
+    if (vma.flags & VM_ACCOUNT && delta > as.limits.overcommitBytes) return NegErrno.ENOMEM;
     const locked = (vma.flags & VM_LOCKED) !== 0 && !(vma.flags & VM_LOCKONFAULT);
     const oldEnd = vma.end;
     as.vmas.extendAndMerge(vma, vma.end + delta / PAGE_SIZE);
@@ -130,7 +169,7 @@ function remapAt(as: AddressSpace, vma: Vma, r: Remap): number {
     if (locked) as.populate(oldEnd, oldEnd + delta / PAGE_SIZE, true);
     return r.addr;
   }
-  if (!(r.flags & MREMAP_MAYMOVE)) return toNegErrno('ENOMEM');
+  if (!(r.flags & MREMAP_MAYMOVE)) return NegErrno.ENOMEM;
   const a = newAddress(as, vma, r);
   if (a < 0) return a;
   return moveVma(as, vma, r);
@@ -149,7 +188,7 @@ function newAddress(as: AddressSpace, vma: Vma, r: Remap): number {
   const hint = r.flags & MREMAP_DONTUNMAP ? r.newAddr : 0;
   const a = getUnmappedArea(as, hint >= as.limits.mmapMinAddr || hint === 0 ? hint : 0, r.newLen);
   void vma;
-  if (a < 0) return toNegErrno('ENOMEM');
+  if (a < 0) return NegErrno.ENOMEM;
   r.newAddr = a;
   return a;
 }
@@ -157,7 +196,7 @@ function newAddress(as: AddressSpace, vma: Vma, r: Remap): number {
 /** `mremap_to`: MREMAP_FIXED and/or MREMAP_DONTUNMAP. */
 function remapTo(as: AddressSpace, vma: Vma, r: Remap): number {
   if (r.flags & MREMAP_FIXED) {
-    if (r.newAddr < as.limits.mmapMinAddr) return toNegErrno('EPERM');
+    if (r.newAddr < as.limits.mmapMinAddr) return NegErrno.EPERM;
     as.unmapRange(r.newAddr / PAGE_SIZE, (r.newAddr + r.newLen) / PAGE_SIZE);
   }
   if (r.newLen < r.oldLen) {
@@ -165,7 +204,7 @@ function remapTo(as: AddressSpace, vma: Vma, r: Remap): number {
     r.oldLen = r.newLen;
   }
   const v = as.vmas.find(r.addr / PAGE_SIZE);
-  if (v === undefined) return toNegErrno('EFAULT');
+  if (v === undefined) return NegErrno.EFAULT;
   const a = newAddress(as, v, r);
   if (a < 0) return a;
   void vma;
@@ -179,7 +218,7 @@ function remapTo(as: AddressSpace, vma: Vma, r: Remap): number {
 function remapMove(as: AddressSpace, r: Remap): number {
   const start = r.addr / PAGE_SIZE;
   const end = (r.addr + r.oldLen) / PAGE_SIZE;
-  let res = toNegErrno('EFAULT');
+  let res = NegErrno.EFAULT;
   let seen = false;
   let target = r.newAddr;
   let lastEnd = 0;
@@ -187,7 +226,7 @@ function remapMove(as: AddressSpace, r: Remap): number {
   while (cur < end) {
     const v = as.vmas.findFrom(cur);
     if (v === undefined || v.start >= end) break;
-    if (!seen && start < v.start) return toNegErrno('EFAULT');
+    if (!seen && start < v.start) return NegErrno.EFAULT;
     const s = Math.max(v.start, start);
     const e = Math.min(end, v.end);
     const offset = seen ? (v.start - lastEnd) * PAGE_SIZE : 0;
@@ -245,7 +284,7 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
       // the old: ENOMEM, the source and its pages intact. The mapper's move is all or nothing, so the entries never
       // left; only the destination VMA goes (split off again when the copy merged with a neighbour).
       as.unmapRange(dst, dst + newPages);
-      return toNegErrno('ENOMEM');
+      return NegErrno.ENOMEM;
     }
     pt.flush();
   }

@@ -5,9 +5,10 @@
  */
 import { MAP_ANONYMOUS, MAP_POPULATE, MAP_PRIVATE, PROT_READ, PROT_WRITE } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf, type Process } from './process.js';
+import type { Process } from './process.js';
 import { OOM_KILL } from './signals.js';
 
 const P = 4096;

@@ -16,19 +16,13 @@
  * @module
  */
 
-import {
-  Access,
-  type ErrnoName,
-  fromNegErrno,
-  type MmuHart,
-  PAGE_SIZE,
-  toNegErrno,
-  type U64Pair,
-} from '@pagewright/core';
+import { Access, fromNegErrno, type MmuHart, PAGE_SIZE, toNegErrno, type U64Pair } from '@pagewright/core';
 import { FdTable } from '@pagewright/files';
 import type { AddressSpace } from './address-space.js';
 import { sbrk, sysBrk } from './brk.js';
+import { type ElfExecOptions, installProgram, loadElf } from './elf-exec.js';
 import { loadImage, validateImage } from './exec.js';
+import { execLayoutFor } from './exec-layout.js';
 import { fdResult } from './fd-syscalls.js';
 import { forkAddressSpace } from './fork.js';
 import type { Machine } from './machine.js';
@@ -62,6 +56,8 @@ const EINVAL = toNegErrno('EINVAL');
 const ENOMEM = toNegErrno('ENOMEM');
 /** `SIGKILL`'s number (its wait status). */
 const SIGKILL_NUMBER = 9;
+/** Signal numbers (x86-64 and RISC-V agree): a signal's wait status. */
+const SIGNAL_NUMBERS: Record<SignalName, number> = { SIGBUS: 7, SIGKILL: 9, SIGSEGV: 11 };
 /**
  * The largest buffer `read` and `copyFromUser` return (1 GiB): a longer access whose pages are all accessible is
  * refused with `ENOMEM` (the kernel could not allocate such a bounce buffer either).
@@ -109,11 +105,6 @@ function refused(code: AccessRefused['code'], addr: unknown): { ok: false } & Ac
 /** A descriptor argument as the kernel's `int fd` (anything that is not an int32 is no descriptor: -1, EBADF). */
 function fdNumber(fd: U64Arg): number {
   return toInt32(fd) ?? -1;
-}
-
-/** The errno name of a raw system-call result, or `undefined` for a success. */
-export function errnoOf(ret: number): ErrnoName | undefined {
-  return fromNegErrno(ret);
 }
 
 /**
@@ -395,6 +386,71 @@ export class Process {
   }
 
   /**
+   * `execve(path, argv, envp)` of an ELF file of the machine's filesystem (`machine.files`), as Linux 6.18's
+   * `load_elf_binary` loads it (see `elf-exec.ts`): each `PT_LOAD` a private mapping of the file (maps shows its path,
+   * device and inode), the bss tail zeroed and the rest anonymous, `PT_INTERP`'s interpreter loaded the same way from
+   * the filesystem, the stack executable only for a `PT_GNU_STACK` with `PF_X`, the break after the last segment,
+   * `mmap_base` below the stack limit and its random gap, `[vvar]`/`[vdso]`, and the initial stack with argv, envp
+   * and the auxiliary vector (`AT_PHDR`, `AT_PHNUM`, `AT_BASE`, `AT_ENTRY`, `AT_EXECFN`, `AT_RANDOM`, `AT_PAGESZ` …).
+   * `argv` defaults to `[path]`, `envp` to none. Returns 0, or `-errno`:
+   * - before the point of no return, with nothing changed: `EFAULT` (a path or string that is not one), `E2BIG`,
+   *   the lookup's `ENOENT`/`ENOTDIR`, `EACCES` (not a regular file, or no execute bit), `ENOEXEC` (not an ELF file
+   *   Linux runs, or for the wrong architecture, or a machine whose architecture has no exec layout), `EIO`, and
+   *   the same for the interpreter (`ELIBBAD` for its header);
+   * - after it (the old program is gone: the process dies of `SIGSEGV`, `killedBy` says so): what `load_elf_binary`
+   *   answers then (`EINVAL` for a segment past `TASK_SIZE` …) and what the mappings answer (`EEXIST`, `ENOMEM`).
+   */
+  execFile(
+    path: string,
+    argv?: readonly string[],
+    envp?: readonly string[],
+    options: Omit<ElfExecOptions, 'argv' | 'envp'> = {},
+  ): number {
+    if (this.exitCode !== null) return ESRCH;
+    const layout = options.layout ?? execLayoutFor(this.machine.options.arch, this.machine.limits.taskSize);
+    if (layout === null) return toNegErrno('ENOEXEC');
+    const vm = this.machine.newAddressSpace(this.pid);
+    if (vm === null) return ENOMEM;
+    const r = loadElf(
+      vm,
+      path,
+      { ...options, argv, envp },
+      { files: this.machine.files, layout, aslr: this.machine.aslrRng, random: this.machine.rng },
+    );
+    if (r.ret !== 0) {
+      vm.destroy();
+      if (r.pointOfNoReturn) this.die('SIGSEGV');
+      return r.ret;
+    }
+    this.vm.destroy();
+    this.vm = vm;
+    this.fds.closeOnExec();
+    return 0;
+  }
+
+  /**
+   * {@link Process.execFile} of ELF bytes: puts them in the machine's filesystem at `options.path` (default
+   * `/bin/a.out`; an executable file, directories made, a different file there replaced) and execs that path.
+   * `-EFAULT` for bytes that are not a `Uint8Array`; otherwise as `execFile`.
+   */
+  execElf(bytes: Uint8Array, options: ElfExecOptions & { path?: string | undefined } = {}): number {
+    if (this.exitCode !== null) return ESRCH;
+    const path = options.path ?? '/bin/a.out';
+    const r = installProgram(this.machine.files, path, bytes);
+    if (r !== 0) return r;
+    return this.execFile(path, options.argv, options.envp, options);
+  }
+
+  /** Ends the process by `signal` (a fatal one it does not handle): memory released as at exit. */
+  private die(signal: SignalName): void {
+    this.vm.destroy();
+    this.fds.closeAll();
+    this.killedBy = signal;
+    this.exitCode = 128 + SIGNAL_NUMBERS[signal];
+    this.machine.unregister(this);
+  }
+
+  /**
    * `exit(code)`: tears the address space down (every frame back to the allocator). The status kept is `code`'s low
    * 8 bits (a non-integral code counts as 0). Idempotent.
    */
@@ -428,7 +484,7 @@ export class Process {
    */
   get waitStatus(): number | null {
     if (this.exitCode === null) return null;
-    return this.killedBy !== null ? SIGKILL_NUMBER : this.exitCode << 8;
+    return this.killedBy !== null ? SIGNAL_NUMBERS[this.killedBy] : this.exitCode << 8;
   }
 
   // ---- views -------------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 import { createRng, errnoName, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, MAP_SHARED } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
+import { errnoOf } from './errno.js';
 import { checkInvariants } from './invariants.js';
 import { Machine } from './machine.js';
-import { errnoOf } from './process.js';
 import { runScenario } from './scenario.js';
 
 const BASE = 0x2000000000;
