@@ -6,7 +6,14 @@
  * @module
  */
 
-import type { AccessContext, MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
+import {
+  type AccessContext,
+  type MmuHart,
+  type PagingArch,
+  type PhysicalMemory,
+  type Tlb,
+  TranslatedAccess,
+} from '@pagewright/core';
 import {
   NEVER_SERVABLE,
   type ServableFlags,
@@ -121,7 +128,10 @@ const ACCESS_FAULT = [5, 7, 1];
  * console.log(hart.tlb.stats.misses, hart.tlb.stats.fills); // 2 1
  * ```
  */
-export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessContext, MmuHart {
+export class Hart<A extends PagingArch = RiscvPagingArch>
+  extends TranslatedAccess
+  implements AccessContext, MmuHart
+{
   /** Hart id. */
   readonly id: number;
   /** The memory the hart accesses. */
@@ -193,6 +203,7 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
 
   /** @throws RangeError on bad options (cold). */
   constructor(options: HartOptions<A>) {
+    super();
     if (!Number.isInteger(options.id) || options.id < 0)
       throw new RangeError(`hart id must be a non-negative integer`);
     if (options.memory === undefined) throw new RangeError('Hart needs a PhysicalMemory');
@@ -504,119 +515,9 @@ export class Hart<A extends PagingArch = RiscvPagingArch> implements AccessConte
     this.fetchServable = this.servable[base + 2] as ServableFlags;
   }
 
-  // ---- translated accesses -------------------------------------------------------------------------------------
-
-  /** Set by {@link Hart.locate} for a page-crossing access: PA of the first byte, of the second page, bytes in the first. */
-  private firstPa = 0;
-  private secondPa = 0;
-  private splitAt = 0;
-
-  /**
-   * Translates an access of `size` bytes and checks it is memory. Returns the PA of its first byte, `-cause`, or
-   * {@link CROSSES} for an access that crosses a page boundary (both pages translated — so a fault on the second
-   * page touches nothing — and their PAs left in `firstPa`/`secondPa`).
-   */
-  private locate(va: number, size: number, access: number): number {
-    const pa = this.translate(va, access);
-    if (pa < 0) return pa;
-    const off = pa & 0xfff;
-    if (off + size <= 4096) {
-      return this.memory.contains(pa, size) ? pa : this.raise(ACCESS_FAULT[access] as number, va);
-    }
-    const split = 4096 - off;
-    const pa2 = this.translate(va + split, access);
-    if (pa2 < 0) return pa2;
-    if (!this.memory.contains(pa, split)) return this.raise(ACCESS_FAULT[access] as number, va);
-    if (!this.memory.contains(pa2, size - split))
-      return this.raise(ACCESS_FAULT[access] as number, va + split);
-    this.firstPa = pa;
-    this.secondPa = pa2;
-    this.splitAt = split;
-    return CROSSES;
-  }
-
-  private byteAddress(k: number): number {
-    return k < this.splitAt ? this.firstPa + k : this.secondPa + (k - this.splitAt);
-  }
-
-  private readSized(va: number, size: number, access: number): number {
-    const pa = this.locate(va, size, access);
-    if (pa < 0) return pa;
-    const mem = this.memory;
-    if (pa !== CROSSES) return size === 1 ? mem.read8(pa) : size === 2 ? mem.read16(pa) : mem.read32(pa);
-    let value = 0;
-    for (let k = 0; k < size; k++) value += mem.read8(this.byteAddress(k)) * 2 ** (8 * k);
-    return value;
-  }
-
-  /** Loads a byte from `va`: the value (0..255) or `-cause`. */
-  load8(va: number): number {
-    return this.readSized(va, 1, 0);
-  }
-  /** Loads a little-endian 16-bit value: the value or `-cause`. */
-  load16(va: number): number {
-    return this.readSized(va, 2, 0);
-  }
-  /** Loads an unsigned little-endian 32-bit value: the value or `-cause`. */
-  load32(va: number): number {
-    return this.readSized(va, 4, 0);
-  }
-  /** Fetches the 32-bit instruction word at `va` (access type fetch): the word or `-cause` (12 or 1). */
-  fetch(va: number): number {
-    return this.readSized(va, 4, 2);
-  }
-
-  /** Loads a little-endian 64-bit value into `out` (two halves): 0, or `-cause` (and `out` unchanged). */
-  load64(va: number, out: U64Pair): number {
-    const pa = this.locate(va, 8, 0);
-    if (pa < 0) return pa;
-    if (pa !== CROSSES) {
-      this.memory.read64(pa, out);
-      return 0;
-    }
-    let lo = 0;
-    let hi = 0;
-    for (let k = 0; k < 4; k++) lo += this.memory.read8(this.byteAddress(k)) * 2 ** (8 * k);
-    for (let k = 0; k < 4; k++) hi += this.memory.read8(this.byteAddress(k + 4)) * 2 ** (8 * k);
-    out.lo = lo;
-    out.hi = hi;
-    return 0;
-  }
-
-  /** Stores the low 8 bits of `value`: 0 or `-cause`. */
-  store8(va: number, value: number): number {
-    return this.writeSized(va, 1, value, 0);
-  }
-  /** Stores the low 16 bits of `value`, little-endian: 0 or `-cause`. */
-  store16(va: number, value: number): number {
-    return this.writeSized(va, 2, value, 0);
-  }
-  /** Stores the low 32 bits of `value`, little-endian: 0 or `-cause`. */
-  store32(va: number, value: number): number {
-    return this.writeSized(va, 4, value, 0);
-  }
-  /** Stores a little-endian 64-bit value given as halves: 0 or `-cause`; on a fault nothing is written. */
-  store64(va: number, lo: number, hi: number): number {
-    return this.writeSized(va, 8, lo, hi);
-  }
-
-  private writeSized(va: number, size: number, lo: number, hi: number): number {
-    const pa = this.locate(va, size, 1);
-    if (pa < 0) return pa;
-    const mem = this.memory;
-    lo >>>= 0;
-    hi >>>= 0;
-    if (pa !== CROSSES) {
-      if (size === 1) mem.write8(pa, lo & 0xff);
-      else if (size === 2) mem.write16(pa, lo & 0xffff);
-      else if (size === 4) mem.write32(pa, lo);
-      else mem.write64(pa, lo, hi);
-      return 0;
-    }
-    for (let k = 0; k < size; k++) {
-      mem.write8(this.byteAddress(k), k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff);
-    }
-    return 0;
+  /** `TranslatedAccess.memoryFault`: a PA that is not memory is an access fault (1 fetch, 5 load, 7 store). */
+  protected memoryFault(va: number, access: number): number {
+    return this.raise(ACCESS_FAULT[access] as number, va);
   }
 }
 
@@ -640,9 +541,6 @@ const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
 const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
 const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
 const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
-
-/** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
-const CROSSES = 0.5;
 
 /** Page-fault cause for an access type (0 load → 13, 1 store → 15, 2 fetch → 12). */
 export function pageFaultFor(access: number): number {

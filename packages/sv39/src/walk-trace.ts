@@ -17,7 +17,7 @@ import {
   type PhysicalMemory,
   PteFlag,
   PteKind,
-  type U64Pair,
+  RecordingMemory,
 } from '@pagewright/core';
 import { walkPagingArch } from './paging-arch-walk.js';
 import {
@@ -85,84 +85,6 @@ export interface WalkTrace {
   readonly adUpdate: string;
   /** Why the walk stopped, in words (the translation on success, the failed check on a fault). */
   readonly stop: string;
-}
-
-/** A recorded PTE read. */
-interface Read {
-  pa: number;
-  ok: boolean;
-  lo: number;
-  hi: number;
-}
-
-/** A read-only view of a memory that records every 64-bit read and discards every write. */
-class RecordingMemory implements PhysicalMemory {
-  readonly reads: Read[] = [];
-  readonly writes: { pa: number; lo: number; hi: number }[] = [];
-  constructor(private readonly inner: PhysicalMemory) {}
-  get base(): number {
-    return this.inner.base;
-  }
-  get size(): number {
-    return this.inner.size;
-  }
-  get baseFrame(): number {
-    return this.inner.baseFrame;
-  }
-  get frameCount(): number {
-    return this.inner.frameCount;
-  }
-  contains(pa: number, len: number): boolean {
-    return this.inner.contains(pa, len);
-  }
-  containsFrame(pfn: number): boolean {
-    return this.inner.containsFrame(pfn);
-  }
-  read8(pa: number): number {
-    return this.inner.read8(pa);
-  }
-  read16(pa: number): number {
-    return this.inner.read16(pa);
-  }
-  read32(pa: number): number {
-    return this.inner.read32(pa);
-  }
-  read64(pa: number, out: U64Pair): boolean {
-    const ok = this.inner.read64(pa, out);
-    this.reads.push({ pa, ok, lo: ok ? out.lo >>> 0 : 0, hi: ok ? out.hi >>> 0 : 0 });
-    return ok;
-  }
-  write8(pa: number): boolean {
-    return this.inner.contains(pa, 1);
-  }
-  write16(pa: number): boolean {
-    return this.inner.contains(pa, 2);
-  }
-  write32(pa: number): boolean {
-    return this.inner.contains(pa, 4);
-  }
-  write64(pa: number, lo: number, hi: number): boolean {
-    this.writes.push({ pa, lo, hi });
-    return this.inner.contains(pa, 8);
-  }
-  readBytes(pa: number, dst: Uint8Array): boolean {
-    return this.inner.readBytes(pa, dst);
-  }
-  writeBytes(pa: number, src: Uint8Array): boolean {
-    return this.inner.contains(pa, src.length);
-  }
-  fill(pa: number, len: number): boolean {
-    return this.inner.contains(pa, len);
-  }
-  zeroFrame(pfn: number): boolean {
-    return this.inner.containsFrame(pfn);
-  }
-  copyFrame(dst: number, src: number): boolean {
-    return this.inner.containsFrame(dst) && this.inner.containsFrame(src);
-  }
-  isFrameZero(pfn: number): boolean {
-    return this.inner.isFrameZero(pfn);
-  }
 }
 
 /** `0x` and 16 hex digits. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Tlb, U64Pair } from '@pagewright/core';
+import { hexU64, readVectorCases, type Tlb, type U64Pair } from '@pagewright/core';
 import { SetAssociativeTlb } from '@pagewright/tlb';
 import { X86Vector } from './fault.js';
 import { X86VectorMemory } from './vector-memory.js';
@@ -40,11 +40,6 @@ export class X86VectorSyntaxError extends Error {
 }
 
 const MARKER = 0x0badc0de;
-const U64_MAX = (1n << 64n) - 1n;
-
-function hex64(lo: number, hi: number): string {
-  return `0x${((BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)).toString(16)}`;
-}
 
 /** Control commands that set a CR4 bit. */
 const CR4_COMMANDS: Readonly<Record<string, number>> = {
@@ -72,186 +67,144 @@ export function runX86Vectors(text: string, options: RunX86VectorsOptions = {}):
   const out: string[] = [];
   const word: U64Pair = { lo: 0, hi: 0 };
   let cpu: X86Cpu | null = null;
-  let inCase: string | null = null;
-  let i = 0;
   let autoFlush = true;
 
-  const lines = text.split('\n');
-  for (let n = 0; n < lines.length; n++) {
-    const lineNo = n + 1;
-    const tokens = (lines[n] as string).replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
-    if (tokens.length === 0) continue;
-    const [cmd, ...args] = tokens as [string, ...string[]];
-    const fail = (message: string): never => {
-      throw new X86VectorSyntaxError(lineNo, message);
-    };
-    const arity = (k: number) => {
-      if (args.length !== k) fail(`${cmd} takes ${k} argument(s)`);
-    };
-    const num = (): bigint => {
-      arity(1);
-      const t = args[0] as string;
-      let v = 0n;
-      try {
-        v = BigInt(t);
-      } catch {
-        fail(`${cmd}: not a number: ${t}`);
-      }
-      if (v < 0n || v > U64_MAX) fail(`${cmd}: not a u64: ${t}`);
-      return v;
-    };
-    const bit = (): boolean => {
-      arity(1);
-      if (args[0] !== '0' && args[0] !== '1') fail(`${cmd}: expected 0 or 1`);
-      return args[0] === '1';
-    };
-    const ok = (done: boolean) => {
-      if (!done) fail(`${cmd}: the CPU refused the register write (#GP)`);
-    };
-
-    if (cmd === 'case') {
-      if (inCase !== null) fail(`case ${inCase} has no end`);
-      arity(1);
-      inCase = args[0] as string;
-      if (!/^[A-Za-z0-9_.+-]+$/.test(inCase)) fail(`bad case name ${inCase}`);
-      i = 0;
+  readVectorCases(text, (line, message) => new X86VectorSyntaxError(line, message), {
+    startCase() {
       autoFlush = true;
       memory.reset();
       cpu = new X86Cpu({ id: 0, memory, tlb: makeTlb(), arch: X86_64_LA57, walkOptions });
-      continue;
-    }
-    if (inCase === null || cpu === null) return fail(`${cmd} outside a case`);
-    if (cmd === 'end') {
-      arity(0);
-      inCase = null;
-      continue;
-    }
-    i++;
-    const c: X86Cpu = cpu;
-    // The harness's full flush: CR4.PGE toggled twice.
-    const flushAll = () => {
-      ok(c.writeCr4(c.cr4 ^ Cr4.PGE));
-      ok(c.writeCr4(c.cr4 ^ Cr4.PGE));
-    };
-    switch (cmd) {
-      case 'paging': {
-        arity(1);
-        if (i !== 1) fail('paging must be the first command of a case');
-        if (args[0] === '5') {
-          ok(c.writeCr0(c.cr0 & ~Cr0.PG));
-          ok(c.writeCr4(c.cr4 | Cr4.LA57));
-          ok(c.writeCr0(c.cr0 | Cr0.PG));
-        } else if (args[0] !== '4') fail('paging: expected 4 or 5');
-        break;
-      }
-      case 'pte': {
-        arity(2);
-        const pa = BigInt(args[0] as string);
-        const v = BigInt(args[1] as string);
-        if (
-          pa % 8n !== 0n ||
-          !memory.write64(Number(pa), Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn))
-        ) {
-          fail(`pte: ${args[0]} is not an 8-aligned memory address`);
+    },
+    command(l, i, name) {
+      const c = cpu as X86Cpu;
+      const cmd = l.cmd;
+      const num = (): bigint => {
+        l.arity(1);
+        return l.u64(0);
+      };
+      const ok = (done: boolean) => {
+        if (!done) l.fail(`${cmd}: the CPU refused the register write (#GP)`);
+      };
+      // The harness's full flush: CR4.PGE toggled twice.
+      const flushAll = () => {
+        ok(c.writeCr4(c.cr4 ^ Cr4.PGE));
+        ok(c.writeCr4(c.cr4 ^ Cr4.PGE));
+      };
+      switch (cmd) {
+        case 'paging': {
+          l.arity(1);
+          if (i !== 1) l.fail('paging must be the first command of a case');
+          if (l.args[0] === '5') {
+            ok(c.writeCr0(c.cr0 & ~Cr0.PG));
+            ok(c.writeCr4(c.cr4 | Cr4.LA57));
+            ok(c.writeCr0(c.cr0 | Cr0.PG));
+          } else if (l.args[0] !== '4') l.fail('paging: expected 4 or 5');
+          break;
         }
-        break;
+        case 'pte': {
+          l.arity(2);
+          const pa = BigInt(l.args[0] as string);
+          const v = BigInt(l.args[1] as string);
+          if (
+            pa % 8n !== 0n ||
+            !memory.write64(Number(pa), Number(v & 0xffffffffn), Number((v >> 32n) & 0xffffffffn))
+          ) {
+            l.fail(`pte: ${l.args[0]} is not an 8-aligned memory address`);
+          }
+          break;
+        }
+        case 'cr3':
+          ok(c.writeCr3(num()));
+          break;
+        case 'wp':
+          ok(c.writeCr0(l.bit() ? c.cr0 | Cr0.WP : c.cr0 & ~Cr0.WP));
+          flushAll();
+          break;
+        case 'nxe':
+          ok(c.writeEfer(l.bit() ? c.efer | Efer.NXE : c.efer & ~Efer.NXE));
+          flushAll();
+          break;
+        case 'smep':
+        case 'smap':
+        case 'pge':
+        case 'pcide':
+        case 'pke': {
+          const mask = CR4_COMMANDS[cmd] as number;
+          ok(c.writeCr4(l.bit() ? c.cr4 | mask : c.cr4 & ~mask));
+          flushAll();
+          break;
+        }
+        case 'pkru': {
+          const v = num();
+          if (v > 0xffffffffn) l.fail('pkru: not a 32-bit value');
+          c.pkru = Number(v);
+          flushAll();
+          break;
+        }
+        case 'cpl':
+          c.cpl = l.oneOf(['0', '3'] as const) === '3' ? 3 : 0;
+          break;
+        case 'ac':
+          c.ac = l.bit();
+          break;
+        case 'tlb':
+          autoFlush = l.oneOf(['auto', 'manual'] as const) === 'auto';
+          break;
+        case 'flush':
+          l.arity(0);
+          flushAll();
+          break;
+        case 'invlpg': {
+          const va = num();
+          const arch = c.activeArch;
+          if (arch.isCanonical(va)) c.invlpgAt(arch.toSignedVpn(va));
+          break;
+        }
+        case 'peek': {
+          const pa = num();
+          if (!memory.read64(Number(pa), word)) l.fail(`peek: ${l.args[0]} is not memory`);
+          out.push(JSON.stringify({ case: name, i, op: 'peek', ret: hexU64(word.lo, word.hi) }));
+          break;
+        }
+        case 'load':
+        case 'store':
+        case 'fetch': {
+          const raw = num();
+          const access = cmd === 'load' ? 0 : cmd === 'store' ? 1 : 2;
+          if (autoFlush) flushAll();
+          const arch = c.activeArch;
+          const r = arch.isCanonical(raw)
+            ? c.translateAt(arch.toSignedVpn(raw), Number(raw & 0xfffn), access)
+            : c.translate(Number.NaN, access);
+          if (r < 0) {
+            const f = c.fault;
+            if (f.vector === X86Vector.PageFault) {
+              out.push(
+                JSON.stringify({
+                  case: name,
+                  i,
+                  op: cmd,
+                  ret: 'fault',
+                  vector: f.vector,
+                  error: f.errorCode,
+                  cr2: `0x${raw.toString(16)}`,
+                }),
+              );
+            } else
+              out.push(JSON.stringify({ case: name, i, op: cmd, ret: 'fault', vector: f.vector, error: 0 }));
+          } else if (cmd === 'load') {
+            if (!memory.read64(r, word)) l.fail(`load: PA 0x${r.toString(16)} is not memory`);
+            out.push(JSON.stringify({ case: name, i, op: cmd, ret: 'ok', value: hexU64(word.lo, word.hi) }));
+          } else if (cmd === 'store') {
+            if (!memory.write64(r, MARKER, MARKER)) l.fail(`store: PA 0x${r.toString(16)} is not memory`);
+            out.push(JSON.stringify({ case: name, i, op: cmd, ret: 'ok' }));
+          } else out.push(JSON.stringify({ case: name, i, op: cmd, ret: 'ok', pa: `0x${r.toString(16)}` }));
+          break;
+        }
+        default:
+          l.fail(`unknown command ${cmd}`);
       }
-      case 'cr3':
-        ok(c.writeCr3(num()));
-        break;
-      case 'wp':
-        ok(c.writeCr0(bit() ? c.cr0 | Cr0.WP : c.cr0 & ~Cr0.WP));
-        flushAll();
-        break;
-      case 'nxe':
-        ok(c.writeEfer(bit() ? c.efer | Efer.NXE : c.efer & ~Efer.NXE));
-        flushAll();
-        break;
-      case 'smep':
-      case 'smap':
-      case 'pge':
-      case 'pcide':
-      case 'pke': {
-        const mask = CR4_COMMANDS[cmd] as number;
-        ok(c.writeCr4(bit() ? c.cr4 | mask : c.cr4 & ~mask));
-        flushAll();
-        break;
-      }
-      case 'pkru': {
-        const v = num();
-        if (v > 0xffffffffn) fail('pkru: not a 32-bit value');
-        c.pkru = Number(v);
-        flushAll();
-        break;
-      }
-      case 'cpl':
-        arity(1);
-        if (args[0] !== '0' && args[0] !== '3') fail('cpl: expected 0 or 3');
-        c.cpl = Number(args[0]);
-        break;
-      case 'ac':
-        c.ac = bit();
-        break;
-      case 'tlb':
-        arity(1);
-        if (args[0] !== 'auto' && args[0] !== 'manual') fail('tlb: expected auto or manual');
-        autoFlush = args[0] === 'auto';
-        break;
-      case 'flush':
-        arity(0);
-        flushAll();
-        break;
-      case 'invlpg': {
-        const va = num();
-        const arch = c.activeArch;
-        if (arch.isCanonical(va)) c.invlpgAt(arch.toSignedVpn(va));
-        break;
-      }
-      case 'peek': {
-        const pa = num();
-        if (!memory.read64(Number(pa), word)) fail(`peek: ${args[0]} is not memory`);
-        out.push(JSON.stringify({ case: inCase, i, op: 'peek', ret: hex64(word.lo, word.hi) }));
-        break;
-      }
-      case 'load':
-      case 'store':
-      case 'fetch': {
-        const raw = num();
-        const access = cmd === 'load' ? 0 : cmd === 'store' ? 1 : 2;
-        if (autoFlush) flushAll();
-        const arch = c.activeArch;
-        const r = arch.isCanonical(raw)
-          ? c.translateAt(arch.toSignedVpn(raw), Number(raw & 0xfffn), access)
-          : c.translate(Number.NaN, access);
-        if (r < 0) {
-          const f = c.fault;
-          if (f.vector === X86Vector.PageFault) {
-            out.push(
-              JSON.stringify({
-                case: inCase,
-                i,
-                op: cmd,
-                ret: 'fault',
-                vector: f.vector,
-                error: f.errorCode,
-                cr2: `0x${raw.toString(16)}`,
-              }),
-            );
-          } else
-            out.push(JSON.stringify({ case: inCase, i, op: cmd, ret: 'fault', vector: f.vector, error: 0 }));
-        } else if (cmd === 'load') {
-          if (!memory.read64(r, word)) fail(`load: PA 0x${r.toString(16)} is not memory`);
-          out.push(JSON.stringify({ case: inCase, i, op: cmd, ret: 'ok', value: hex64(word.lo, word.hi) }));
-        } else if (cmd === 'store') {
-          if (!memory.write64(r, MARKER, MARKER)) fail(`store: PA 0x${r.toString(16)} is not memory`);
-          out.push(JSON.stringify({ case: inCase, i, op: cmd, ret: 'ok' }));
-        } else out.push(JSON.stringify({ case: inCase, i, op: cmd, ret: 'ok', pa: `0x${r.toString(16)}` }));
-        break;
-      }
-      default:
-        fail(`unknown command ${cmd}`);
-    }
-  }
-  if (inCase !== null) throw new X86VectorSyntaxError(lines.length, `case ${inCase} has no end`);
+    },
+  });
   return out;
 }

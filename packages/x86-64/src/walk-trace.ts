@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { PhysicalMemory, U64Pair } from '@pagewright/core';
+import { type PhysicalMemory, RecordingMemory } from '@pagewright/core';
 import { PfError, X86Vector } from './fault.js';
 import { X86_A, X86_D, X86_G, X86_HI_XD, X86_P, X86_PS, X86_RW, X86_US } from './pte.js';
 import { createX86WalkResult, walkX86, X86Ctl, type X86WalkOptions } from './walk.js';
@@ -60,85 +60,6 @@ export interface X86WalkTrace {
   readonly adUpdates: readonly string[];
   /** Why the walk stopped, in words. */
   readonly stop: string;
-}
-
-/** A read-only view that records 64-bit reads (first read per address kept) and drops writes. */
-class ReadRecorder implements PhysicalMemory {
-  readonly first = new Map<number, U64Pair>();
-  readonly writes: { pa: number; lo: number; hi: number }[] = [];
-  constructor(private readonly inner: PhysicalMemory) {}
-  get base(): number {
-    return this.inner.base;
-  }
-  get size(): number {
-    return this.inner.size;
-  }
-  get baseFrame(): number {
-    return this.inner.baseFrame;
-  }
-  get frameCount(): number {
-    return this.inner.frameCount;
-  }
-  contains(pa: number, len: number): boolean {
-    return this.inner.contains(pa, len);
-  }
-  containsFrame(pfn: number): boolean {
-    return this.inner.containsFrame(pfn);
-  }
-  read8(pa: number): number {
-    return this.inner.read8(pa);
-  }
-  read16(pa: number): number {
-    return this.inner.read16(pa);
-  }
-  read32(pa: number): number {
-    return this.inner.read32(pa);
-  }
-  read64(pa: number, out: U64Pair): boolean {
-    // A write the walk made is visible to its own re-read (the locked OR re-reads the entry).
-    const written = this.writes.findLast((w) => w.pa === pa);
-    if (written) {
-      out.lo = written.lo;
-      out.hi = written.hi;
-      return true;
-    }
-    const ok = this.inner.read64(pa, out);
-    if (!this.first.has(pa))
-      this.first.set(pa, ok ? { lo: out.lo >>> 0, hi: out.hi >>> 0 } : { lo: -1, hi: -1 });
-    return ok;
-  }
-  write8(pa: number): boolean {
-    return this.inner.contains(pa, 1);
-  }
-  write16(pa: number): boolean {
-    return this.inner.contains(pa, 2);
-  }
-  write32(pa: number): boolean {
-    return this.inner.contains(pa, 4);
-  }
-  write64(pa: number, lo: number, hi: number): boolean {
-    if (!this.inner.contains(pa, 8)) return false;
-    this.writes.push({ pa, lo: lo >>> 0, hi: hi >>> 0 });
-    return true;
-  }
-  readBytes(pa: number, dst: Uint8Array): boolean {
-    return this.inner.readBytes(pa, dst);
-  }
-  writeBytes(pa: number, src: Uint8Array): boolean {
-    return this.inner.contains(pa, src.length);
-  }
-  fill(pa: number, len: number): boolean {
-    return this.inner.contains(pa, len);
-  }
-  zeroFrame(pfn: number): boolean {
-    return this.inner.containsFrame(pfn);
-  }
-  copyFrame(dst: number, src: number): boolean {
-    return this.inner.containsFrame(dst) && this.inner.containsFrame(src);
-  }
-  isFrameZero(pfn: number): boolean {
-    return this.inner.isFrameZero(pfn);
-  }
 }
 
 function raw64(lo: number, hi: number): string {
@@ -218,7 +139,7 @@ export function walkX86Trace(
   pkru: number,
   options: X86WalkOptions,
 ): X86WalkTrace {
-  const rec = new ReadRecorder(memory);
+  const rec = new RecordingMemory(memory);
   const out = createX86WalkResult();
   const r = walkX86(arch, rec, rootPfn, vpn, offset, access, ctl, pkru, options, out);
   const levels: X86WalkTraceLevel[] = [];
@@ -227,9 +148,10 @@ export function walkX86Trace(
   for (let k = 0; k < out.levelsWalked; k++) {
     const level = top - k;
     const addr = out.entryAddr[level] as number;
-    const e = rec.first.get(addr) ?? { lo: -1, hi: -1 };
-    const lo = e.lo >>> 0;
-    const hi = e.hi >>> 0;
+    // An entry address that is not memory reads as all ones (as the walk sees it).
+    const e = rec.firstRead(addr);
+    const lo = e?.ok ? e.lo : 0xffff_ffff;
+    const hi = e?.ok ? e.hi : 0xffff_ffff;
     const present = (lo & X86_P) !== 0;
     const leaf = present && (level === 0 || (lo & X86_PS) !== 0);
     const pfn = arch.ppn(lo, hi);

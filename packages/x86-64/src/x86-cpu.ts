@@ -5,7 +5,13 @@
  * @module
  */
 
-import type { MmuHart, PagingArch, PhysicalMemory, Tlb, U64Pair } from '@pagewright/core';
+import {
+  type MmuHart,
+  type PagingArch,
+  type PhysicalMemory,
+  type Tlb,
+  TranslatedAccess,
+} from '@pagewright/core';
 import {
   type ServableFlags,
   SetAssociativeTlb,
@@ -25,86 +31,12 @@ import {
   type X86WalkResult,
 } from './walk.js';
 import { createX86Arch, X86_64, X86PagingArch } from './x86-arch.js';
+import { CR4_KNOWN, Cr0, Cr4, Efer, type X86CpuOptions } from './x86-cpu-options.js';
 
-/** CR0 bits this model implements. */
-export const Cr0 = {
-  /** Protection enable. */
-  PE: 0x1,
-  /** Write protect: supervisor writes honour R/W. */
-  WP: 0x1_0000,
-  /** Paging. */
-  PG: 0x8000_0000,
-} as const;
-
-/** CR4 bits this model implements (any other bit set is a #GP). */
-export const Cr4 = {
-  /** Physical-address extension (required by IA-32e paging). */
-  PAE: 0x20,
-  /** Global pages. */
-  PGE: 0x80,
-  /** 5-level paging. */
-  LA57: 0x1000,
-  /** Process-context identifiers. */
-  PCIDE: 0x2_0000,
-  /** Supervisor-mode execution prevention. */
-  SMEP: 0x10_0000,
-  /** Supervisor-mode access prevention. */
-  SMAP: 0x20_0000,
-  /** Protection keys for user-mode pages. */
-  PKE: 0x40_0000,
-} as const;
-const CR4_KNOWN = Cr4.PAE | Cr4.PGE | Cr4.LA57 | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.PKE;
-
-/** IA32_EFER bits this model implements. */
-export const Efer = {
-  /** Long mode enable. */
-  LME: 0x100,
-  /** Long mode active (read-only: LME and CR0.PG). */
-  LMA: 0x400,
-  /** Execute-disable enable. */
-  NXE: 0x800,
-} as const;
+export { Cr0, Cr4, Efer, type X86CpuOptions } from './x86-cpu-options.js';
 
 /** Returned for an `access` that is not 0 (load), 1 (store) or 2 (fetch). */
 export const INVALID_ACCESS = -256;
-
-/** Options of {@link X86Cpu}. */
-export interface X86CpuOptions {
-  /** The CPU number (APIC id). */
-  id: number;
-  /** Physical memory, shared by every CPU of a machine. */
-  memory: PhysicalMemory;
-  /** This CPU's TLB, fixed for its life (default: a 16 × 4 LRU `SetAssociativeTlb`). */
-  tlb?: Tlb | undefined;
-  /**
-   * The paging hardware: MAXPHYADDR, 1 GiB pages, and whether 5-level paging exists (an LA57 instance runs both
-   * 4-level and 5-level paging, chosen by CR4.LA57). Default {@link X86_64}. Its `nxe` option is ignored (EFER.NXE is
-   * a register here).
-   */
-  arch?: X86PagingArch | undefined;
-  /** Walk semantics (default {@link SDM_WALK_OPTIONS}; {@link QEMU_WALK_OPTIONS} reproduces QEMU 7.2). */
-  walkOptions?: X86WalkOptions | undefined;
-  /**
-   * Initial control registers. The CPU starts in 64-bit mode with paging on: CR0 = PE | PG | WP, EFER = LME | LMA |
-   * NXE, CR4 = PAE (+ LA57 when `la57`), CR3 = 0, CPL 0. These switches add CR4 bits (all default false) or clear
-   * WP/NXE.
-   */
-  la57?: boolean | undefined;
-  /** CR4.PGE. */
-  pge?: boolean | undefined;
-  /** CR4.PCIDE. */
-  pcide?: boolean | undefined;
-  /** CR4.SMEP. */
-  smep?: boolean | undefined;
-  /** CR4.SMAP. */
-  smap?: boolean | undefined;
-  /** CR4.PKE. */
-  pke?: boolean | undefined;
-  /** CR0.WP (default true). */
-  wp?: boolean | undefined;
-  /** EFER.NXE (default true). */
-  nxe?: boolean | undefined;
-}
 
 /** The translation-cache arrays of a CPU without one: no tag ever matches (never written). */
 const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
@@ -115,9 +47,6 @@ const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
 const SERVABLE_BY_BASE: readonly ServableFlags[] = Array.from({ length: SERVABLE.length / 128 }, (_, i) =>
   SERVABLE.subarray(i * 128, (i + 1) * 128),
 );
-
-/** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
-const CROSSES = 0.5;
 
 /**
  * An x86-64 CPU. Linear addresses are numbers in the signed form of {@link X86PagingArch} (upper half negative);
@@ -133,7 +62,7 @@ const CROSSES = 0.5;
  * - With CR0.PG = 0 addresses are physical (integers in `[0, 2^32)`; others raise #GP).
  * - Invalid register writes (a reserved bit, a mode change the SDM forbids) change nothing and return false (#GP).
  */
-export class X86Cpu implements MmuHart {
+export class X86Cpu extends TranslatedAccess implements MmuHart {
   /** The CPU number. */
   readonly id: number;
   /** The memory the CPU accesses. */
@@ -190,6 +119,7 @@ export class X86Cpu implements MmuHart {
 
   /** @throws RangeError on bad options (cold) */
   constructor(options: X86CpuOptions) {
+    super();
     if (!Number.isInteger(options.id) || options.id < 0)
       throw new RangeError('CPU id must be a non-negative integer');
     if (options.memory === undefined) throw new RangeError('X86Cpu needs a PhysicalMemory');
@@ -640,109 +570,9 @@ export class X86Cpu implements MmuHart {
     this.fetchBase = servableBase(this.ctl, 2);
   }
 
-  // ---- translated accesses ------------------------------------------------------------------------------------
-
-  private firstPa = 0;
-  private secondPa = 0;
-  private splitAt = 0;
-
-  /** Translates an access of `size` bytes: the PA, `-vector`, or {@link CROSSES} (both pages translated first). */
-  private locate(va: number, size: number, access: number): number {
-    const pa = this.translate(va, access);
-    if (pa < 0) return pa;
-    const off = pa & 0xfff;
-    if (off + size <= 4096) return this.memory.contains(pa, size) ? pa : this.machineCheck();
-    const split = 4096 - off;
-    const pa2 = this.translate(va + split, access);
-    if (pa2 < 0) return pa2;
-    if (!this.memory.contains(pa, split) || !this.memory.contains(pa2, size - split))
-      return this.machineCheck();
-    this.firstPa = pa;
-    this.secondPa = pa2;
-    this.splitAt = split;
-    return CROSSES;
-  }
-
-  private byteAddress(k: number): number {
-    return k < this.splitAt ? this.firstPa + k : this.secondPa + (k - this.splitAt);
-  }
-
-  private readSized(va: number, size: number, access: number): number {
-    const pa = this.locate(va, size, access);
-    if (pa < 0) return pa;
-    const mem = this.memory;
-    if (pa !== CROSSES) return size === 1 ? mem.read8(pa) : size === 2 ? mem.read16(pa) : mem.read32(pa);
-    let value = 0;
-    for (let k = 0; k < size; k++) value += mem.read8(this.byteAddress(k)) * 2 ** (8 * k);
-    return value;
-  }
-
-  /** Loads a byte: the value (0..255) or `-vector`. */
-  load8(va: number): number {
-    return this.readSized(va, 1, 0);
-  }
-  /** Loads a little-endian 16-bit value, or `-vector`. */
-  load16(va: number): number {
-    return this.readSized(va, 2, 0);
-  }
-  /** Loads an unsigned little-endian 32-bit value, or `-vector`. */
-  load32(va: number): number {
-    return this.readSized(va, 4, 0);
-  }
-  /** Fetches the 32-bit little-endian code word at `va` (access type fetch), or `-vector`. */
-  fetch(va: number): number {
-    return this.readSized(va, 4, 2);
-  }
-  /** Loads a 64-bit value into `out`: 0, or `-vector` (and `out` unchanged). */
-  load64(va: number, out: U64Pair): number {
-    const pa = this.locate(va, 8, 0);
-    if (pa < 0) return pa;
-    if (pa !== CROSSES) {
-      this.memory.read64(pa, out);
-      return 0;
-    }
-    let lo = 0;
-    let hi = 0;
-    for (let k = 0; k < 4; k++) lo += this.memory.read8(this.byteAddress(k)) * 2 ** (8 * k);
-    for (let k = 0; k < 4; k++) hi += this.memory.read8(this.byteAddress(k + 4)) * 2 ** (8 * k);
-    out.lo = lo;
-    out.hi = hi;
-    return 0;
-  }
-  /** Stores the low 8 bits of `value`: 0 or `-vector`. */
-  store8(va: number, value: number): number {
-    return this.writeSized(va, 1, value, 0);
-  }
-  /** Stores the low 16 bits of `value`: 0 or `-vector`. */
-  store16(va: number, value: number): number {
-    return this.writeSized(va, 2, value, 0);
-  }
-  /** Stores the low 32 bits of `value`: 0 or `-vector`. */
-  store32(va: number, value: number): number {
-    return this.writeSized(va, 4, value, 0);
-  }
-  /** Stores a 64-bit value given as halves: 0 or `-vector`; on a fault nothing is written. */
-  store64(va: number, lo: number, hi: number): number {
-    return this.writeSized(va, 8, lo, hi);
-  }
-
-  private writeSized(va: number, size: number, lo: number, hi: number): number {
-    const pa = this.locate(va, size, 1);
-    if (pa < 0) return pa;
-    const mem = this.memory;
-    lo >>>= 0;
-    hi >>>= 0;
-    if (pa !== CROSSES) {
-      if (size === 1) mem.write8(pa, lo & 0xff);
-      else if (size === 2) mem.write16(pa, lo & 0xffff);
-      else if (size === 4) mem.write32(pa, lo);
-      else mem.write64(pa, lo, hi);
-      return 0;
-    }
-    for (let k = 0; k < size; k++) {
-      mem.write8(this.byteAddress(k), k < 4 ? (lo >>> (8 * k)) & 0xff : (hi >>> (8 * (k - 4))) & 0xff);
-    }
-    return 0;
+  /** `TranslatedAccess.memoryFault`: x86 has no access fault; a PA that is not memory is a machine check (#MC). */
+  protected memoryFault(): number {
+    return this.machineCheck();
   }
 }
 
