@@ -87,16 +87,22 @@ export function validateImage(image: unknown, limits: { taskSize: number; stackL
       return toNegErrno('EINVAL');
   }
   if (img.entry >= taskSize) return toNegErrno('EINVAL');
-  if (img.path !== undefined && typeof img.path !== 'string') return toNegErrno('EFAULT');
-  if (img.argv !== undefined && !isStringArray(img.argv)) return toNegErrno('EFAULT');
-  if (img.envp !== undefined && !isStringArray(img.envp)) return toNegErrno('EFAULT');
-  // bprm_stack_limits + copy_strings: the argument space.
-  const path = (img.path as string | undefined) ?? '/bin/demo';
-  const strings = [
-    ...((img.argv as string[] | undefined) ?? [path]),
-    ...((img.envp as string[] | undefined) ?? []),
-  ];
-  let limit = Math.max(Math.min(ARG_MAX_LIMIT, Math.floor(limits.stackLimit / 4)), ARG_MIN_LIMIT);
+  const path = img.path ?? '/bin/demo';
+  return checkExecArguments(path, img.argv ?? [path], img.envp ?? [], limits.stackLimit);
+}
+
+/**
+ * `execve`'s checks of its strings (`do_execveat_common`, `bprm_stack_limits`, `copy_strings`): 0, `-EFAULT` when
+ * `path` is not a string or `argv`/`envp` not an array of strings (a bad user pointer), `-E2BIG` for a string
+ * longer than `MAX_ARG_STRLEN` or more than the argument space (a quarter of `RLIMIT_STACK`, at least `ARG_MAX`,
+ * at most 6 MiB, less a pointer per string).
+ */
+export function checkExecArguments(path: unknown, argv: unknown, envp: unknown, stackLimit: number): number {
+  if (typeof path !== 'string') return toNegErrno('EFAULT');
+  if (!isStringArray(argv)) return toNegErrno('EFAULT');
+  if (!isStringArray(envp)) return toNegErrno('EFAULT');
+  const strings = [...argv, ...envp];
+  let limit = Math.max(Math.min(ARG_MAX_LIMIT, Math.floor(stackLimit / 4)), ARG_MIN_LIMIT);
   const pointers = strings.length * 8;
   if (limit <= pointers) return toNegErrno('E2BIG');
   limit -= pointers;
@@ -184,7 +190,7 @@ export function loadImage(vm: AddressSpace, image: ProgramImage, rng: Rng | null
  * when a frame or table cannot be had, `-EFAULT` when a page refuses the store (a later segment mapped over the
  * stack and made read-only).
  */
-function writeInto(vm: AddressSpace, va: number, bytes: Uint8Array): number {
+export function writeInto(vm: AddressSpace, va: number, bytes: Uint8Array): number {
   let done = 0;
   while (done < bytes.length) {
     const addr = va + done;

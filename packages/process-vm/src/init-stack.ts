@@ -21,18 +21,29 @@ import type { Rng } from '@pagewright/core';
 /** Auxiliary vector types (include/uapi/linux/auxvec.h). */
 export const AT = {
   NULL: 0,
+  IGNORE: 1,
   PHDR: 3,
+  PHENT: 4,
+  PHNUM: 5,
   PAGESZ: 6,
+  BASE: 7,
+  FLAGS: 8,
   ENTRY: 9,
   UID: 11,
   EUID: 12,
   GID: 13,
   EGID: 14,
+  PLATFORM: 15,
   HWCAP: 16,
   CLKTCK: 17,
   SECURE: 23,
   RANDOM: 25,
+  HWCAP2: 26,
+  RSEQ_FEATURE_SIZE: 27,
+  RSEQ_ALIGN: 28,
   EXECFN: 31,
+  SYSINFO_EHDR: 33,
+  MINSIGSTKSZ: 51,
 } as const;
 
 /** What the stack holds, with the addresses exec recorded in the mm (`arg_start`...). */
@@ -185,4 +196,101 @@ export function readInitStack(
     if (t === 0) break;
   }
   return { argv, envp, auxv };
+}
+
+/** What {@link layoutElfStack} lays out (the inputs of `create_elf_tables`). */
+export interface ElfStackSpec {
+  /** The stack top after `setup_arg_pages` (page-aligned): the strings end 8 bytes below it. */
+  top: number;
+  /** `bprm->filename` (`AT_EXECFN`'s string). */
+  execfn: string;
+  argv: readonly string[];
+  envp: readonly string[];
+  /** `arch_align_stack(p)`, applied below the strings. */
+  alignStack: (p: number) => number;
+  /** `ELF_PLATFORM` (copied below the strings, `AT_PLATFORM`), or null. */
+  platform: string | null;
+  /** The 16 `AT_RANDOM` bytes. */
+  random: Uint8Array;
+  /** The auxiliary vector, given the addresses of the random bytes, the file name and the platform string (0). */
+  auxv: (at: { random: number; execfn: number; platform: number }) => [number, number][];
+}
+
+/** An ELF initial stack: the {@link InitStackLayout} plus `bprm->p` before the tables (the strings' bottom). */
+export interface ElfStackLayout extends InitStackLayout {
+  /** The lowest byte of the strings (`bprm->p` when `setup_arg_pages` runs: the stack VMA covers its page). */
+  stringsBottom: number;
+}
+
+/**
+ * Lays out an ELF program's initial stack as Linux 6.18's `do_execveat_common` + `create_elf_tables` do: from
+ * `top - 8` down, the file name, the environment and the arguments; then `arch_align_stack`, the platform string,
+ * the 16 random bytes, and — 16-byte aligned (`STACK_ROUND`) — argc, argv, envp and the auxiliary vector ending
+ * with `AT_NULL`. Pure: returns the bytes to copy to `[sp, top)`.
+ */
+export function layoutElfStack(spec: ElfStackSpec): ElfStackLayout {
+  const enc = new TextEncoder();
+  const chunks: { at: number; data: Uint8Array }[] = [];
+  let p = spec.top - 8;
+  const put = (data: Uint8Array): number => {
+    p -= data.length;
+    chunks.push({ at: p, data });
+    return p;
+  };
+  const str = (s: string) => put(enc.encode(`${s}\0`));
+  const execfn = str(spec.execfn);
+  const envpPointers = new Array<number>(spec.envp.length);
+  for (let i = spec.envp.length - 1; i >= 0; i--) envpPointers[i] = str(spec.envp[i] as string);
+  const envStart = spec.envp.length > 0 ? (envpPointers[0] as number) : p;
+  const envEnd = execfn;
+  const argvPointers = new Array<number>(spec.argv.length);
+  for (let i = spec.argv.length - 1; i >= 0; i--) argvPointers[i] = str(spec.argv[i] as string);
+  const argStart = spec.argv.length > 0 ? (argvPointers[0] as number) : p;
+  const stringsBottom = p;
+  p = spec.alignStack(p);
+  const platform = spec.platform === null ? 0 : str(spec.platform);
+  const random = put(spec.random.slice(0, 16));
+  const auxv = spec.auxv({ random, execfn, platform });
+  if (auxv.length === 0 || (auxv[auxv.length - 1] as [number, number])[0] !== AT.NULL)
+    auxv.push([AT.NULL, 0]);
+  // STACK_ADD(p, ei_index) then STACK_ROUND(sp, items): items = argc + 1 + envc + 1 + 1.
+  const words = auxv.length * 2 + spec.argv.length + 1 + spec.envp.length + 1 + 1;
+  const sp = Math.floor((p - words * 8) / 16) * 16;
+  const bytes = new Uint8Array(spec.top - sp);
+  const view = new DataView(bytes.buffer);
+  const word = (at: number, v: number) => {
+    view.setUint32(at - sp, v >>> 0, true);
+    view.setUint32(at - sp + 4, Math.floor(v / 2 ** 32) >>> 0, true);
+  };
+  let w = sp;
+  word(w, spec.argv.length);
+  w += 8;
+  for (const a of argvPointers) {
+    word(w, a);
+    w += 8;
+  }
+  w += 8;
+  for (const e of envpPointers) {
+    word(w, e);
+    w += 8;
+  }
+  w += 8;
+  for (const [t, v] of auxv) {
+    word(w, t);
+    word(w + 8, v);
+    w += 16;
+  }
+  for (const c of chunks) bytes.set(c.data, c.at - sp);
+  return {
+    sp,
+    bytes,
+    argStart,
+    argEnd: envStart,
+    envStart,
+    envEnd,
+    argvPointers,
+    envpPointers,
+    auxv,
+    stringsBottom,
+  };
 }

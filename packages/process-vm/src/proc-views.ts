@@ -21,7 +21,9 @@ export function vmaName(as: AddressSpace, v: Vma): string | null {
   const end = v.end * PAGE_SIZE;
   if (start < as.brk && end > as.startBrk) return '[heap]';
   if (start <= as.startStack && end >= as.startStack && as.startStack !== 0) return '[stack]';
-  if (v.name !== null) return `[anon:${v.name}]`;
+  // A special mapping ([vdso], [vvar]) carries its name with the brackets, which PR_SET_VMA_ANON_NAME refuses in a
+  // name (is_valid_name_char), so the two never meet.
+  if (v.name !== null) return v.name.charCodeAt(0) === 0x5b ? v.name : `[anon:${v.name}]`;
   return null;
 }
 
