@@ -163,7 +163,7 @@ export function machineViolations(machine: Machine): string[] {
 }
 
 /** Throws {@link InvariantError} when {@link machineViolations} (or, for a process, its machine's) finds any. */
-export function checkInvariants(target: Process | Machine): void {
+export function checkInvariants(target: Process<Machine> | Machine): void {
   const machine = 'machine' in target ? target.machine : target;
   const v = machineViolations(machine);
   if (v.length > 0) throw new InvariantError(v);

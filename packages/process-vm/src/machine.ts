@@ -48,10 +48,10 @@ import {
   resolveArch,
   resolveHartTlb,
 } from './machine-parts.js';
-import { killFaultingTask, type OomKiller } from './oom.js';
+import { killFaultingTask, type OomKiller, pagefaultOutOfMemory } from './oom.js';
 import { PageTable } from './page-table.js';
 import { type PlacementChoice, resolvePlacementChoice } from './placement.js';
-import { Process } from './process.js';
+import { Process, type ProcessHost } from './process.js';
 import { defaultImage, type ProgramImage } from './program-image.js';
 import { SharedMemory } from './shared-memory.js';
 
@@ -208,7 +208,7 @@ export function checkMachineOptions(options: MachineOptions): void {
  * console.log(machine.framesInUse()); // 1: only the shared zero page is left
  * ```
  */
-export class Machine implements MachineServices {
+export class Machine implements MachineServices, ProcessHost {
   /** Physical memory. */
   readonly memory: SparsePhysicalMemory;
   /** The frame allocator (fixed at construction). */
@@ -244,7 +244,7 @@ export class Machine implements MachineServices {
   /** Default limits of new address spaces. */
   readonly limits: AddressSpaceLimits;
   /** Live processes by pid. */
-  readonly processes = new Map<number, Process>();
+  readonly processes = new Map<number, Process<Machine>>();
   /**
    * Who dies when a user page fault cannot get memory (`pagefault_out_of_memory`, see `oom.ts`); default: the
    * faulting process.
@@ -357,7 +357,7 @@ export class Machine implements MachineServices {
   }
 
   /** A new process running `image` (default {@link defaultImage}). @throws Error when memory runs out */
-  spawn(image?: ProgramImage): Process {
+  spawn(image?: ProgramImage): Process<Machine> {
     const pid = this.nextPid();
     const vm = this.newAddressSpace(pid);
     if (vm === null) throw new Error('out of memory');
@@ -366,7 +366,7 @@ export class Machine implements MachineServices {
       vm.destroy();
       throw new Error(`cannot load the image: errno ${-r}`);
     }
-    const p = new Process(this, pid, vm);
+    const p = new Process<Machine>(this, pid, vm);
     this.register(p);
     return p;
   }
@@ -379,11 +379,16 @@ export class Machine implements MachineServices {
   }
   /** @internal */
   register(p: Process): void {
-    this.processes.set(p.pid, p);
+    this.processes.set(p.pid, p as Process<Machine>);
   }
   /** @internal */
   unregister(p: Process): void {
     this.processes.delete(p.pid);
+  }
+
+  /** @internal `pagefault_out_of_memory` for a user fault of `faulting` (see `oom.ts`). */
+  outOfMemory(faulting: Process): boolean {
+    return pagefaultOutOfMemory(this, faulting as Process<Machine>);
   }
 
   /** A fresh empty address space, or null when no frame is left for its root table. @internal */

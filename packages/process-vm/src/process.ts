@@ -16,95 +16,92 @@
  * @module
  */
 
-import { Access, fromNegErrno, type MmuHart, PAGE_SIZE, toNegErrno, type U64Pair } from '@pagewright/core';
-import { FdTable } from '@pagewright/files';
-import type { AddressSpace } from './address-space.js';
-import { sbrk, sysBrk } from './brk.js';
+import {
+  Access,
+  type EventSink,
+  type MmuHart,
+  PAGE_SIZE,
+  type PhysicalMemory,
+  type Rng,
+  toNegErrno,
+  type U64Pair,
+} from '@pagewright/core';
+import { FdTable, type FileSystem } from '@pagewright/files';
+import type { AsidAllocator } from '@pagewright/mapper';
+import type { AddressSpace, AddressSpaceLimits } from './address-space.js';
+import { sbrk } from './brk.js';
+import { errnoOf, NegErrno } from './errno.js';
+
+export { errnoOf } from './errno.js';
+
 import { type ElfExecOptions, installProgram, loadElf } from './elf-exec.js';
 import { loadImage, validateImage } from './exec.js';
 import { execLayoutFor } from './exec-layout.js';
-import { fdResult } from './fd-syscalls.js';
 import { forkAddressSpace } from './fork.js';
-import type { Machine } from './machine.js';
-import { sysMadvise } from './madvise.js';
-import { sysMincore } from './mincore.js';
-import { sysMlock, sysMlock2, sysMlockall, sysMunlock, sysMunlockall } from './mlock.js';
-import { sysMmap } from './mmap.js';
-import { sysMprotect } from './mprotect.js';
-import { sysMremap } from './mremap.js';
-import { sysMsync } from './msync.js';
-import { sysMunmap } from './munmap.js';
-import { pagefaultOutOfMemory } from './oom.js';
 import { formatMaps, formatSmaps, formatStatus } from './proc-views.js';
 import type { ProgramImage } from './program-image.js';
 import {
   type AccessFault,
   type AccessOutcome,
-  type AccessRefused,
   OOM_KILL,
   SEGV_ACCERR,
   SEGV_MAPERR,
-  type SignalInfo,
   type SignalName,
-  signalOf,
 } from './signals.js';
+import {
+  isScalarArg,
+  SYSCALLS,
+  type SyscallArg,
+  type SyscallArgValue,
+  type SyscallDef,
+  type SyscallName,
+} from './syscalls.js';
 import { toInt32, type U64Arg } from './u64.js';
+import {
+  copyFromUser,
+  copyToUser,
+  fillUser,
+  MAX_ACCESS_BYTES,
+  readUser,
+  storeValue,
+  type UserTranslation,
+  writeUser,
+} from './user-copy.js';
 
-const ESRCH = toNegErrno('ESRCH');
-const EFAULT = toNegErrno('EFAULT');
-const EINVAL = toNegErrno('EINVAL');
-const ENOMEM = toNegErrno('ENOMEM');
+const { ESRCH, EINVAL, ENOMEM } = NegErrno;
 /** `SIGKILL`'s number (its wait status). */
 const SIGKILL_NUMBER = 9;
 /** Signal numbers (x86-64 and RISC-V agree): a signal's wait status. */
 const SIGNAL_NUMBERS: Record<SignalName, number> = { SIGBUS: 7, SIGKILL: 9, SIGSEGV: 11 };
-/**
- * The largest buffer `read` and `copyFromUser` return (1 GiB): a longer access whose pages are all accessible is
- * refused with `ENOMEM` (the kernel could not allocate such a bounce buffer either).
- */
-export const MAX_ACCESS_BYTES = 2 ** 30;
-/** Accesses longer than this first check every page, so that a fault answers before a large buffer is made. */
-const PROBE_BYTES = 2 ** 20;
 
 /**
- * The byte count of a cold access's length as Linux's `size_t` would take it: an integral `number` or a `bigint`
- * modulo 2^64 (a negative count is huge: the access runs past the end of user space); -1 for anything else (`NaN`,
- * a fraction, ±∞, a non-number: no byte count at all). Values past 2^53 come back as `Infinity` (beyond every
- * address).
+ * What a {@link Process} needs of the machine it runs on (the `Machine` implements it): its harts and their ASIDs,
+ * memory, files, event sink and randomness, the process table, fresh address spaces, and the OOM killer. A process
+ * knows its machine through this interface only, so `process.ts` does not import `machine.ts`.
  */
-function byteCount(len: unknown): number {
-  if (typeof len === 'number') {
-    if (len >= 0 && Number.isSafeInteger(len)) return len;
-    return Number.isInteger(len) ? Number.POSITIVE_INFINITY : -1;
-  }
-  if (typeof len === 'bigint') {
-    const v = BigInt.asUintN(64, len);
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : Number.POSITIVE_INFINITY;
-  }
-  return -1;
-}
-
-/** A user pointer argument as a number: a `bigint` modulo 2^64, anything that is not a number as `NaN` (EFAULT). */
-function userPointer(p: unknown): number {
-  if (typeof p === 'number') return p;
-  if (typeof p === 'bigint') return Number(BigInt.asUintN(64, p));
-  return Number.NaN;
-}
-
-/** A store's value as a number: a `bigint` by its low 32 bits, anything that is not a number as 0. */
-function storeValue(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(BigInt.asUintN(32, v));
-  return 0;
-}
-
-function refused(code: AccessRefused['code'], addr: unknown): { ok: false } & AccessRefused {
-  return { ok: false, signal: null, code, addr: typeof addr === 'number' ? addr : Number.NaN };
-}
-
-/** A descriptor argument as the kernel's `int fd` (anything that is not an int32 is no descriptor: -1, EBADF). */
-function fdNumber(fd: U64Arg): number {
-  return toInt32(fd) ?? -1;
+export interface ProcessHost {
+  readonly harts: readonly MmuHart[];
+  readonly asids: AsidAllocator;
+  readonly memory: PhysicalMemory;
+  readonly files: FileSystem;
+  readonly sink: EventSink;
+  readonly limits: AddressSpaceLimits;
+  readonly rng: Rng;
+  readonly aslrRng: Rng | null;
+  /** The architecture's name (what `machine.options.arch` reports). */
+  readonly options: { readonly arch: string };
+  /** The image `exec()` uses when given none. */
+  defaultImage(): ProgramImage;
+  /** A fresh empty address space, or null when out of memory. */
+  newAddressSpace(pid: number): AddressSpace | null;
+  nextPid(): number;
+  register(p: Process): void;
+  unregister(p: Process): void;
+  /**
+   * `pagefault_out_of_memory` for a user fault of `faulting` (see `oom.ts`): the OOM killer ends a victim; true when
+   * `faulting` survived (retry the access).
+   */
+  outOfMemory(faulting: Process): boolean;
 }
 
 /**
@@ -128,7 +125,7 @@ function fdNumber(fd: U64Arg): number {
  * console.log(parent.mprotect(a + 1, 4096, PROT_READ)); // -22 (EINVAL: unaligned)
  * ```
  */
-export class Process {
+export class Process<M extends ProcessHost = ProcessHost> {
   /** The address space (replaced by `exec`). */
   vm: AddressSpace;
   /**
@@ -144,56 +141,53 @@ export class Process {
   readonly lastFault: AccessFault = { sentinel: 0, addr: 0 };
   /** The file descriptors (`files_struct`): copied by `fork`, closed at exit, close-on-exec ones by `exec`. */
   fds: FdTable;
+  /** This process as the cold accesses of `user-copy.ts` see it. */
+  private readonly user: UserTranslation;
 
-  /** @internal use {@link Machine.spawn} or {@link Process.fork} */
+  /** @internal use `Machine.spawn` or {@link Process.fork} */
   constructor(
-    readonly machine: Machine,
+    readonly machine: M,
     readonly pid: number,
     vm: AddressSpace,
-    readonly parent: Process | null = null,
+    readonly parent: Process<M> | null = null,
   ) {
     this.vm = vm;
     this.fds = parent !== null ? parent.fds.clone() : new FdTable(machine.files);
+    const self = this;
+    this.user = {
+      translateFor: (va, access, user) => self.translateFor(va, access, user),
+      failAccess: (sentinel, addr) => self.failAccess(sentinel, addr),
+      lastFault: this.lastFault,
+      get taskSize() {
+        return self.vm.limits.taskSize;
+      },
+      memory: machine.memory,
+    };
   }
 
   // ---- system calls --------------------------------------------------------------------------------------------------
+  // Each is one entry of the table in `syscalls.ts`, run by `invoke`: a dead process answers ESRCH, the call's
+  // function does the work, and the `syscall` event is built only when a sink listens.
 
   /** `mmap(addr, len, prot, flags, fd, offset)`: anonymous memory, or the file open at `fd` (see `mmap.ts`). */
   mmap(addr: U64Arg, len: U64Arg, prot: U64Arg, flags: U64Arg, fd: U64Arg = -1, offset: U64Arg = 0): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMmap(this.vm, addr, len, prot, flags, fd, offset, this.fds);
-    if (this.machine.sink.enabled) this.emitSyscall('mmap', [addr, len, prot, flags, fd, offset], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mmap, addr, len, prot, flags, fd, offset);
   }
   /** `munmap(addr, len)`. */
   munmap(addr: U64Arg, len: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMunmap(this.vm, addr, len);
-    if (this.machine.sink.enabled) this.emitSyscall('munmap', [addr, len], ret);
-    return ret;
+    return this.invoke(SYSCALLS.munmap, addr, len);
   }
   /** `mprotect(addr, len, prot)`. */
   mprotect(addr: U64Arg, len: U64Arg, prot: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMprotect(this.vm, addr, len, prot);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('mprotect', [addr, len, prot], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mprotect, addr, len, prot);
   }
   /** `mremap(old, oldLen, newLen, flags, newAddr)`. */
   mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: U64Arg, newAddr: U64Arg = 0): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMremap(this.vm, addr, oldLen, newLen, flags, newAddr);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('mremap', [addr, oldLen, newLen, flags, newAddr], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mremap, addr, oldLen, newLen, flags, newAddr);
   }
   /** The raw `brk(addr)`: the new break, or the old one on failure. */
   brk(addr: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysBrk(this.vm, addr);
-    if (this.machine.sink.enabled) this.emitSyscall('brk', [addr], ret);
-    return ret;
+    return this.invoke(SYSCALLS.brk, addr);
   }
   /** The C library's `sbrk(increment)`: the old break, or -1. */
   sbrk(increment: number): number {
@@ -201,71 +195,37 @@ export class Process {
   }
   /** `madvise(addr, len, advice)`. */
   madvise(addr: U64Arg, len: U64Arg, advice: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMadvise(this.vm, addr, len, advice);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('madvise', [addr, len, advice], ret);
-    return ret;
+    return this.invoke(SYSCALLS.madvise, addr, len, advice);
   }
   /**
    * `mincore(addr, len, vec)`: `vec` is a `Uint8Array` to fill, or a user address (copied out; EFAULT if unmapped).
    */
   mincore(addr: U64Arg, len: U64Arg, vec: Uint8Array | U64Arg): number {
-    const out =
-      vec instanceof Uint8Array
-        ? vec
-        : (offset: number, bytes: Uint8Array) => this.copyToUser(userPointer(vec) + offset, bytes) === 0;
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMincore(this.vm, addr, len, out);
-    if (this.machine.sink.enabled) this.emitSyscall('mincore', [addr, len], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mincore, addr, len, vec);
   }
   /** `mlock(addr, len)`. */
   mlock(addr: U64Arg, len: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMlock(this.vm, addr, len);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('mlock', [addr, len], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mlock, addr, len);
   }
   /** `mlock2(addr, len, flags)`. */
   mlock2(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMlock2(this.vm, addr, len, flags);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('mlock2', [addr, len, flags], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mlock2, addr, len, flags);
   }
   /** `munlock(addr, len)`. */
   munlock(addr: U64Arg, len: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMunlock(this.vm, addr, len);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('munlock', [addr, len], ret);
-    return ret;
+    return this.invoke(SYSCALLS.munlock, addr, len);
   }
   /** `mlockall(flags)`. */
   mlockall(flags: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMlockall(this.vm, flags);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('mlockall', [flags], ret);
-    return ret;
+    return this.invoke(SYSCALLS.mlockall, flags);
   }
   /** `munlockall()`. */
   munlockall(): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMunlockall(this.vm);
-    this.vm.fileMaps.sync(); // splits, merges and moves of file VMAs reach the files' reverse maps
-    if (this.machine.sink.enabled) this.emitSyscall('munlockall', [], ret);
-    return ret;
+    return this.invoke(SYSCALLS.munlockall);
   }
   /** `msync(addr, len, flags)`. */
   msync(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    if (this.exitCode !== null) return ESRCH;
-    const ret = sysMsync(this.vm, addr, len, flags);
-    if (this.machine.sink.enabled) this.emitSyscall('msync', [addr, len, flags], ret);
-    return ret;
+    return this.invoke(SYSCALLS.msync, addr, len, flags);
   }
 
   // ---- file descriptors --------------------------------------------------------------------------------------------
@@ -273,75 +233,90 @@ export class Process {
 
   /** `open(path, flags, mode)`: the lowest free descriptor, or `-errno`. */
   open(path: string, flags: U64Arg, mode: U64Arg = 0o644): number {
-    return this.fdCall('open', [path, flags, mode], () => {
-      if (typeof path !== 'string') return EFAULT;
-      return this.fds.open(path, toInt32(flags) ?? 0, toInt32(mode) ?? 0);
-    });
+    return this.invoke(SYSCALLS.open, path, flags, mode);
   }
   /** `close(fd)`: 0 or `-EBADF`. */
   close(fd: U64Arg): number {
-    return this.fdCall('close', [fd], () => {
-      this.fds.close(fdNumber(fd));
-      return 0;
-    });
+    return this.invoke(SYSCALLS.close, fd);
   }
   /** `read(fd, buf)` into a kernel-side buffer: bytes read (the position advances), or `-errno`. */
   readFd(fd: U64Arg, buf: Uint8Array): number {
-    return this.fdCall('read', [fd], () =>
-      buf instanceof Uint8Array ? this.fds.read(fdNumber(fd), buf) : EFAULT,
-    );
+    return this.invoke(SYSCALLS.read, fd, buf);
   }
   /** `write(fd, bytes)`: bytes written (the position advances), or `-errno`. */
   writeFd(fd: U64Arg, bytes: Uint8Array): number {
-    return this.fdCall('write', [fd], () =>
-      bytes instanceof Uint8Array ? this.fds.write(fdNumber(fd), bytes) : EFAULT,
-    );
+    return this.invoke(SYSCALLS.write, fd, bytes);
   }
   /** `pread(fd, buf, offset)`: bytes read at `offset` (the position stays), or `-errno`. */
   pread(fd: U64Arg, buf: Uint8Array, offset: number): number {
-    return this.fdCall('pread64', [fd, offset], () =>
-      buf instanceof Uint8Array ? this.fds.pread(fdNumber(fd), buf, offset) : EFAULT,
-    );
+    return this.invoke(SYSCALLS.pread64, fd, buf, offset);
   }
   /** `pwrite(fd, bytes, offset)`: bytes written at `offset`, or `-errno`. */
   pwrite(fd: U64Arg, bytes: Uint8Array, offset: number): number {
-    return this.fdCall('pwrite64', [fd, offset], () =>
-      bytes instanceof Uint8Array ? this.fds.pwrite(fdNumber(fd), bytes, offset) : EFAULT,
-    );
+    return this.invoke(SYSCALLS.pwrite64, fd, bytes, offset);
   }
   /** `lseek(fd, offset, whence)`: the new position, or `-errno`. */
   lseek(fd: U64Arg, offset: number, whence: U64Arg): number {
-    return this.fdCall('lseek', [fd, offset, whence], () =>
-      this.fds.lseek(fdNumber(fd), offset, toInt32(whence) ?? -1),
-    );
+    return this.invoke(SYSCALLS.lseek, fd, offset, whence);
   }
   /**
    * `ftruncate(fd, length)`: 0 or `-errno`. Shrinking a mapped file first removes the pages past the new end from
    * every mapping of it, in every process (`unmap_mapping_range`): later accesses there raise SIGBUS.
    */
   ftruncate(fd: U64Arg, length: number): number {
-    return this.fdCall('ftruncate', [fd, length], () => {
-      this.fds.ftruncate(fdNumber(fd), length);
-      return 0;
-    });
+    return this.invoke(SYSCALLS.ftruncate, fd, length);
   }
   /** `fsync(fd)`: writes the file's dirty cache pages to its store; 0 or `-errno`. */
   fsync(fd: U64Arg): number {
-    return this.fdCall('fsync', [fd], () => {
-      this.fds.fsync(fdNumber(fd));
-      return 0;
-    });
+    return this.invoke(SYSCALLS.fsync, fd);
   }
 
-  private fdCall(name: string, args: readonly (U64Arg | string)[], call: () => number): number {
-    const ret = this.exitCode !== null ? ESRCH : fdResult(call);
-    if (this.machine.sink.enabled) this.emitSyscall(name, args as U64Arg[], ret);
+  /**
+   * Any system call of the table by name, with its arguments in Linux's order (missing optional ones take their
+   * defaults: `mmap`'s fd -1 and offset 0 …). What the scenario interpreter and `inspect` use; the named methods
+   * above are the same calls.
+   */
+  syscall(name: SyscallName, args: readonly SyscallArgValue[]): number {
+    const d: SyscallDef = SYSCALLS[name];
+    const v = (i: number): SyscallArgValue | undefined => {
+      const a = args[i];
+      return a === undefined ? d.args[i]?.optional : a;
+    };
+    return this.invoke(d, v(0), v(1), v(2), v(3), v(4), v(5));
+  }
+
+  /** Runs table entry `d` with up to six arguments (see {@link Process.syscall}). */
+  private invoke(
+    d: SyscallDef,
+    a0?: SyscallArgValue,
+    a1?: SyscallArgValue,
+    a2?: SyscallArgValue,
+    a3?: SyscallArgValue,
+    a4?: SyscallArgValue,
+    a5?: SyscallArgValue,
+  ): number {
+    let ret: number = NegErrno.ESRCH;
+    if (this.exitCode === null) {
+      ret = d.run(this, a0 as never, a1 as never, a2 as never, a3 as never, a4 as never, a5 as never);
+      // Splits, merges and moves of file VMAs reach the files' reverse maps.
+      if (d.movesFileVmas) this.vm.fileMaps.sync();
+    }
+    if (this.machine.sink.enabled) this.emitSyscall(d, [a0, a1, a2, a3, a4, a5], ret);
     return ret;
   }
 
-  private emitSyscall(name: string, args: readonly U64Arg[], ret: number): void {
-    const errno = name === 'brk' ? undefined : fromNegErrno(ret);
-    this.machine.sink.emit('syscall', { pid: this.pid, name, args, ret, ...(errno ? { errno } : {}) });
+  private emitSyscall(d: SyscallDef, all: readonly (SyscallArgValue | undefined)[], ret: number): void {
+    const args: (U64Arg | string)[] = [];
+    for (let i = 0; i < d.args.length; i++)
+      if (isScalarArg((d.args[i] as SyscallArg).kind)) args.push(all[i] as U64Arg | string);
+    const errno = d.result === 'break' ? undefined : errnoOf(ret);
+    this.machine.sink.emit('syscall', {
+      pid: this.pid,
+      name: d.name,
+      args: args as U64Arg[],
+      ret,
+      ...(errno ? { errno } : {}),
+    });
   }
 
   // ---- process life ------------------------------------------------------------------------------------------------
@@ -350,8 +325,8 @@ export class Process {
    * `fork()`: a child with a copy-on-write copy of this address space. Returns the child, or `-ENOMEM` with nothing
    * changed (but the parent's private pages possibly write-protected, as Linux leaves them) when frames ran out.
    */
-  fork(): Process | number {
-    if (this.exitCode !== null) return toNegErrno('ESRCH');
+  fork(): Process<M> | number {
+    if (this.exitCode !== null) return ESRCH;
     const pid = this.machine.nextPid();
     const vm = forkAddressSpace(this.vm, pid);
     if (typeof vm === 'number') return vm;
@@ -504,15 +479,22 @@ export class Process {
 
   // ---- memory accesses -------------------------------------------------------------------------------------------
 
-  /** The hart this process runs on, switched to its address space (satp / CR3) in user mode. */
+  /** The hart this process runs on (`machine.harts[hartId]`), as it is: {@link Process.activate} switches it. */
   get hart(): MmuHart {
+    return this.machine.harts[this.hartId] as MmuHart;
+  }
+
+  /**
+   * Makes this process's hart run it (Linux `switch_mm` on a context switch): when the hart translates for another
+   * space, the ASID allocator gives this one an ASID of the current generation and writes satp / CR3; then the hart
+   * enters user mode. Every access does this first; returns the hart.
+   */
+  activate(): MmuHart {
     const hart = this.machine.harts[this.hartId] as MmuHart;
     const vm = this.vm;
     const pt = vm.pageTable;
-    if (hart.rootPpn !== pt.root || !hart.translating) {
-      // switch_mm: the ASID allocator gives the space an ASID of the current generation and switches the hart.
+    if (hart.rootPpn !== pt.root || !hart.translating)
       this.machine.asids.activate(hart, pt.context, pt.mapper);
-    }
     vm.hartId = this.hartId;
     if (!hart.userMode) hart.enterUserMode();
     return hart;
@@ -523,7 +505,7 @@ export class Process {
    * in {@link Process.lastFault}).
    */
   translate(va: number, access: number): number {
-    return this.translateAs(va, access, true);
+    return this.translateFor(va, access, true);
   }
 
   /**
@@ -531,36 +513,38 @@ export class Process {
    * or by the kernel on the process's behalf (`copyFromUser`: no kill, the caller answers EFAULT). An address that
    * is not a `number` (a bigint, a string …) faults with `SEGV_MAPERR`; an unknown access kind with `SEGV_ACCERR`.
    * A dead process's accesses answer `SEGV_MAPERR` (it has no memory), `OOM_KILL` when it was killed.
+   * @internal
    */
-  private translateAs(va: number, access: number, user: boolean): number {
-    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
-    if (this.vm.destroyed) return this.fail(this.killedBy !== null ? OOM_KILL : SEGV_MAPERR, va);
+  translateFor(va: number, access: number, user: boolean): number {
+    if (typeof va !== 'number') return this.failAccess(SEGV_MAPERR, Number.NaN);
+    if (this.vm.destroyed) return this.failAccess(this.killedBy !== null ? OOM_KILL : SEGV_MAPERR, va);
     if (access !== Access.Load && access !== Access.Store && access !== Access.Fetch)
-      return this.fail(SEGV_ACCERR, va);
-    let hart = this.hart;
+      return this.failAccess(SEGV_ACCERR, va);
+    let hart = this.activate();
     for (let attempt = 0; attempt < 4; attempt++) {
       const pa = hart.translate(va, access);
       if (pa >= 0) return pa;
       const r = this.vm.handleFault(va, access);
       if (r === OOM_KILL && user) {
         // pagefault_out_of_memory: the OOM killer ends a victim; when it was another process, retry the fault.
-        if (!pagefaultOutOfMemory(this.machine, this)) return this.fail(OOM_KILL, va);
-        hart = this.hart;
+        if (!this.machine.outOfMemory(this)) return this.failAccess(OOM_KILL, va);
+        hart = this.activate();
         continue;
       }
-      if (r < 0) return this.fail(r, va);
+      if (r < 0) return this.failAccess(r, va);
     }
-    return this.fail(SEGV_MAPERR, va);
+    return this.failAccess(SEGV_MAPERR, va);
   }
 
-  private fail(sentinel: number, addr: number): number {
+  /** Records a failed access in {@link Process.lastFault} and returns its sentinel. @internal */
+  failAccess(sentinel: number, addr: number): number {
     this.lastFault.sentinel = sentinel;
     this.lastFault.addr = addr;
     return sentinel;
   }
 
   private loadSized(va: number, size: number, access: number): number {
-    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
+    if (typeof va !== 'number') return this.failAccess(SEGV_MAPERR, Number.NaN);
     if ((va & 0xfff) + size > PAGE_SIZE) {
       let v = 0;
       for (let k = 0; k < size; k++) {
@@ -577,7 +561,7 @@ export class Process {
   }
 
   private storeSized(va: number, size: number, value: number): number {
-    if (typeof va !== 'number') return this.fail(SEGV_MAPERR, Number.NaN);
+    if (typeof va !== 'number') return this.failAccess(SEGV_MAPERR, Number.NaN);
     if ((va & 0xfff) + size > PAGE_SIZE) {
       // Check both pages first so that a fault on the second writes nothing.
       const a = this.translate(va, Access.Store);
@@ -611,7 +595,7 @@ export class Process {
   /** Loads a little-endian 64-bit value into `out`: 0 or a signal sentinel (`SEGV_MAPERR` when `out` is no record). */
   load64(va: number, out: U64Pair): number {
     if (typeof out !== 'object' || out === null)
-      return this.fail(SEGV_MAPERR, typeof va === 'number' ? va : Number.NaN);
+      return this.failAccess(SEGV_MAPERR, typeof va === 'number' ? va : Number.NaN);
     const lo = this.loadSized(va, 4, Access.Load);
     if (lo < 0) return lo;
     const hi = this.loadSized(va + 4, 4, Access.Load);
@@ -653,41 +637,7 @@ export class Process {
    * (`ENOMEM`). A read of more than 1 MiB checks every page before it makes the buffer.
    */
   read(va: number, len: number): AccessOutcome<{ bytes: Uint8Array }> {
-    return this.readAs(va, len, true);
-  }
-
-  private readAs(va: number, len: number, user: boolean): AccessOutcome<{ bytes: Uint8Array }> {
-    const n = byteCount(len);
-    if (n < 0) return refused('EINVAL', va);
-    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
-    if (n > PROBE_BYTES) {
-      const f = this.probe(va, n, Access.Load, user);
-      if (f !== null) return { ok: false, ...f };
-      if (n > MAX_ACCESS_BYTES) return refused('ENOMEM', va);
-    }
-    const bytes = new Uint8Array(n);
-    let done = 0;
-    while (done < n) {
-      const pa = this.translateAs(va + done, Access.Load, user);
-      if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
-      const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
-      this.machine.memory.readBytes(pa, bytes.subarray(done, done + k));
-      done += k;
-    }
-    return { ok: true, bytes };
-  }
-
-  /**
-   * Translates every page of `[va, va + n)` for `access` (faulting them in, as the access would); the signal of the
-   * first that fails, or null. `n` may be `Infinity`: the walk then fails at the end of user space at the latest.
-   */
-  private probe(va: number, n: number, access: number, user: boolean): SignalInfo | null {
-    const end = Math.min(va + n, this.vm.limits.taskSize + PAGE_SIZE);
-    for (let a = va; a < end; a = Math.floor(a / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE) {
-      const pa = this.translateAs(a, access, user);
-      if (pa < 0) return signalOf(pa, this.lastFault.addr);
-    }
-    return va + n > end ? signalOf(this.fail(SEGV_MAPERR, end), end) : null;
+    return readUser(this.user, va, len, true);
   }
 
   /**
@@ -695,21 +645,7 @@ export class Process {
    * that is not a `Uint8Array` is refused (`EINVAL`).
    */
   write(va: number, bytes: Uint8Array): AccessOutcome<{ written: number }> {
-    return this.writeAs(va, bytes, true);
-  }
-
-  private writeAs(va: number, bytes: Uint8Array, user: boolean): AccessOutcome<{ written: number }> {
-    if (!(bytes instanceof Uint8Array)) return refused('EINVAL', va);
-    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
-    let done = 0;
-    while (done < bytes.length) {
-      const pa = this.translateAs(va + done, Access.Store, user);
-      if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
-      const n = Math.min(bytes.length - done, PAGE_SIZE - ((va + done) & 0xfff));
-      this.machine.memory.writeBytes(pa, bytes.subarray(done, done + n));
-      done += n;
-    }
-    return { ok: true, written: done };
+    return writeUser(this.user, va, bytes, true);
   }
 
   /**
@@ -717,19 +653,7 @@ export class Process {
    * for {@link Process.read} (a huge one fills up to the first fault); `value` as for the stores.
    */
   fill(va: number, len: number, value: number): AccessOutcome<{ written: number }> {
-    const n = byteCount(len);
-    if (n < 0) return refused('EINVAL', va);
-    if (typeof va !== 'number') return { ok: false, ...signalOf(SEGV_MAPERR, Number.NaN) };
-    const byte = storeValue(value) & 0xff;
-    let done = 0;
-    while (done < n) {
-      const pa = this.translate(va + done, Access.Store);
-      if (pa < 0) return { ok: false, ...signalOf(pa, this.lastFault.addr) };
-      const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
-      this.machine.memory.fill(pa, k, byte);
-      done += k;
-    }
-    return { ok: true, written: done };
+    return fillUser(this.user, va, len, value);
   }
 
   /**
@@ -740,14 +664,7 @@ export class Process {
    * {@link MAX_ACCESS_BYTES}. `-ESRCH` for a dead process.
    */
   copyFromUser(va: number, len: number): Uint8Array | number {
-    if (this.exitCode !== null) return ESRCH;
-    const n = byteCount(len);
-    if (n < 0) return EINVAL;
-    if (!(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0)) return EFAULT;
-    if (n > this.vm.limits.taskSize - va) return EFAULT;
-    const r = this.readAs(va, n, false);
-    if (r.ok) return r.bytes;
-    return r.signal === null ? (r.code === 'ENOMEM' ? ENOMEM : EINVAL) : EFAULT;
+    return this.exitCode !== null ? NegErrno.ESRCH : copyFromUser(this.user, va, len);
   }
 
   /**
@@ -756,13 +673,6 @@ export class Process {
    * for a dead process.
    */
   copyToUser(va: number, bytes: Uint8Array): number {
-    if (this.exitCode !== null) return ESRCH;
-    if (!(bytes instanceof Uint8Array)) return EINVAL;
-    if (
-      !(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0) ||
-      va + bytes.length > this.vm.limits.taskSize
-    )
-      return EFAULT;
-    return this.writeAs(va, bytes, false).ok ? 0 : EFAULT;
+    return this.exitCode !== null ? NegErrno.ESRCH : copyToUser(this.user, va, bytes);
   }
 }

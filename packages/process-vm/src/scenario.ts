@@ -82,7 +82,7 @@ export interface ScenarioOptions {
   /** Run the stale-TLB detector after every flush (sets the default machine's `checkTlb`; tests switch it on). */
   checkTlb?: boolean | undefined;
   /** Called after every operation of every process (tests run the invariant checker here). */
-  afterEach?: ((process: Process, line: number) => void) | undefined;
+  afterEach?: ((process: Process<Machine>, line: number) => void) | undefined;
 }
 
 /** Thrown for a scenario line the language does not allow (the oracle exits with status 2). */
@@ -259,7 +259,7 @@ interface RunContext {
   lines: ScenarioLine[];
   brk0: bigint;
   out: string[];
-  afterEach: ((process: Process, line: number) => void) | undefined;
+  afterEach: ((process: Process<Machine>, line: number) => void) | undefined;
 }
 
 /**
@@ -268,7 +268,7 @@ interface RunContext {
  */
 function runFrom(
   ctx: RunContext,
-  proc: Process,
+  proc: Process<Machine>,
   pos: number,
   idx: number,
   isChild: boolean,
@@ -310,7 +310,12 @@ function runFrom(
   return pos;
 }
 
-function runOp(ctx: RunContext, proc: Process, line: ScenarioLine, fds: number[]): Record<string, unknown> {
+function runOp(
+  ctx: RunContext,
+  proc: Process<Machine>,
+  line: ScenarioLine,
+  fds: number[],
+): Record<string, unknown> {
   const t = line.tokens;
   const L = line.source;
   const num = (s: string | undefined): bigint => {
