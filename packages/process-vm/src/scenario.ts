@@ -1,69 +1,353 @@
 /**
- * The conformance-scenario language (`conformance/FORMAT.md`) and its runner: parses a `.scn` text and runs it on
- * a fresh simulated process, producing the JSON lines the Linux oracle (`conformance/linux-oracle.c`) prints for the
- * same scenario on the real kernel — operation numbering, `fork` … `join` child output, number parsing (C's
- * `strtoull` with base 0) and result formats included.
+ * The one interpreter of the conformance-scenario language (`conformance/FORMAT.md`, parsed by
+ * `scenario-language.ts`): it runs the lines of a scenario on any {@link ScenarioTarget} — a simulated process
+ * here, the reference model in the differential tests — and produces the records the Linux oracle
+ * (`conformance/linux-oracle.c`) prints for the same scenario on the real kernel: operation numbering, `fork` …
+ * `join` child output, and result formats included. System calls are looked up in the table of `syscalls.ts`: their
+ * arguments are parsed by kind and their results printed by kind.
+ *
+ * {@link ScenarioRun} steps one line at a time (the visualizer steps scenarios with it); {@link runScenario} runs a
+ * whole text on a fresh machine.
  *
  * @module
  */
 
-import {
-  errnoName,
-  MADV_NAMES,
-  MAP_ANONYMOUS,
-  MAP_FIXED,
-  MAP_FIXED_NOREPLACE,
-  MAP_GROWSDOWN,
-  MAP_NORESERVE,
-  MAP_POPULATE,
-  MAP_PRIVATE,
-  MAP_SHARED,
-  MREMAP_DONTUNMAP,
-  MREMAP_FIXED,
-  MREMAP_MAYMOVE,
-  MS_ASYNC,
-  MS_INVALIDATE,
-  MS_SYNC,
-  PAGE_SIZE,
-  PROT_EXEC,
-  PROT_READ,
-  PROT_WRITE,
-  vmFlagsToMapsPerms,
-} from '@pagewright/core';
-import { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY } from '@pagewright/files';
-import { fileOf } from './file-mmap.js';
+import { errnoName, PAGE_SIZE } from '@pagewright/core';
 import { Machine, type MachineOptions } from './machine.js';
 import type { Process } from './process.js';
-import { signalOf } from './signals.js';
+import {
+  errText,
+  parseAdvice,
+  parseFlags,
+  parseMode,
+  parseOpenFlags,
+  parseProt,
+  parseScenario,
+  SCENARIO_BASE,
+  SCENARIO_DIR,
+  SCENARIO_SPAN,
+  ScenarioError,
+  type ScenarioLine,
+  strtoint,
+  strtoull,
+} from './scenario-language.js';
+import { type ProcessTarget, processTarget, type ScenarioTarget } from './scenario-target.js';
+import { SYSCALLS, type SyscallArgKind, type SyscallArgValue, type SyscallName } from './syscalls.js';
 
-/** The region scenarios look at: `[BASE, BASE + SPAN)`. */
-export const SCENARIO_BASE = 0x2000000000n;
-/** Size of the scenario region. */
-export const SCENARIO_SPAN = 0x40000000n;
-/** The private directory scenario files live in (the oracle makes a fresh one on tmpfs). */
-export const SCENARIO_DIR = '/scenario';
+/** The system calls the language names directly (`mmap ADDR LEN PROT FLAGS [FD OFF]` …), arguments in their order. */
+const SCENARIO_SYSCALLS: ReadonlySet<string> = new Set<SyscallName>([
+  'mmap',
+  'munmap',
+  'mprotect',
+  'mremap',
+  'madvise',
+  'mlock',
+  'munlock',
+  'msync',
+  'brk',
+  'close',
+  'fsync',
+  'ftruncate',
+]);
 
-const OPEN_NAMES: Record<string, number> = {
-  RDONLY: O_RDONLY,
-  WRONLY: O_WRONLY,
-  RDWR: O_RDWR,
-  CREAT: O_CREAT,
-  TRUNC: O_TRUNC,
-  EXCL: O_EXCL,
-  APPEND: O_APPEND,
-};
+/** One printed record: `i` (the operation's number), `op`, `who` in a child, and the operation's fields. */
+export type ScenarioRecord = { i: number; op: string; who?: 'child' } & Record<string, unknown>;
 
-function parseOpenFlags(s: string | undefined, line: number): number {
-  if (s === undefined) throw new ScenarioError(line, 'missing open flags');
-  if (s.startsWith('0x')) return strtoint(s);
-  let f = 0;
-  for (const t of s.split('|')) {
-    if (t === '') continue;
-    const v = OPEN_NAMES[t];
-    if (v === undefined) throw new ScenarioError(line, `unknown open flag ${t}`);
-    f |= v;
+/** What one operation line needs besides its target. */
+export interface OperationContext {
+  /** The break when the scenario began (the base of `b+OFF`). */
+  readonly brk0: bigint;
+  /** The descriptors of this process's successful `open`s, in order (`fdN` is the N-th); `open` appends. */
+  readonly fds: number[];
+  /**
+   * How to print addresses and errnos: as the oracle does (region-relative `+0x…` or `elsewhere`, the oracle's errno
+   * names), or `exact` (the address in hex, every errno by name: the differential tests compare two systems).
+   */
+  readonly format?: 'oracle' | 'exact' | undefined;
+}
+
+/**
+ * Runs one operation line (not `fork` / `join`) on `t` and returns the fields the oracle prints besides `i`, `op`
+ * and `who`.
+ * @throws {@link ScenarioError} for a line the language does not allow
+ */
+export function runOperation(
+  t: ScenarioTarget,
+  line: ScenarioLine,
+  ctx: OperationContext,
+): Record<string, unknown> {
+  const tok = line.tokens;
+  const L = line.source;
+  const exact = ctx.format === 'exact';
+  const num = (s: string | undefined): bigint => {
+    if (s === undefined) throw new ScenarioError(L, 'missing argument');
+    if (s.startsWith('+')) return BigInt.asUintN(64, SCENARIO_BASE + strtoull(s.slice(1)));
+    if (s.startsWith('b+')) return BigInt.asUintN(64, ctx.brk0 + strtoull(s.slice(2)));
+    return strtoull(s);
+  };
+  const err = (r: number): string => (exact ? (errnoName(-r) ?? 'E?') : errText(r));
+  // `fdN`: the descriptor of the N-th successful `open` of this process; a number is used as it is.
+  const fd = (s: string | undefined): number => {
+    if (s === undefined) throw new ScenarioError(L, 'missing descriptor');
+    if (s.startsWith('fd')) {
+      const v = ctx.fds[Number.parseInt(s.slice(2), 10) - 1];
+      if (v === undefined) throw new ScenarioError(L, `unknown ${s}`);
+      return v;
+    }
+    return strtoint(s);
+  };
+  const argOf = (kind: SyscallArgKind, s: string | undefined): SyscallArgValue => {
+    switch (kind) {
+      case 'prot':
+        return parseProt(s, L);
+      case 'mmap-flags':
+      case 'mremap-flags':
+        return parseFlags(s, L);
+      case 'advice':
+        return parseAdvice(s, L);
+      case 'msync-flags':
+        return parseMode(s, L);
+      case 'fd':
+        return fd(s);
+      default:
+        return num(s);
+    }
+  };
+  const op = tok[0] as string;
+  if (SCENARIO_SYSCALLS.has(op)) {
+    const d = SYSCALLS[op as SyscallName];
+    const args: SyscallArgValue[] = [];
+    d.args.forEach((a, k) => {
+      const s = tok[k + 1];
+      if (s !== undefined || a.optional === undefined) args.push(argOf(a.kind, s));
+    });
+    const r = t.syscall(op as SyscallName, args);
+    switch (d.result) {
+      case 'address': {
+        if (r < 0 && r >= -4095) return { ret: err(r) };
+        const a = BigInt(r);
+        if (exact) return { ret: `0x${a.toString(16)}` };
+        return {
+          ret:
+            a >= SCENARIO_BASE && a < SCENARIO_BASE + SCENARIO_SPAN
+              ? `+0x${(a - SCENARIO_BASE).toString(16)}`
+              : 'elsewhere',
+        };
+      }
+      case 'break':
+        return { ret: `b+0x${BigInt.asUintN(64, BigInt(r) - ctx.brk0).toString(16)}` };
+      case 'count':
+        return { ret: r >= 0 ? String(r) : err(r) };
+      default:
+        return { ret: r === 0 ? '0' : err(r) };
+    }
   }
-  return f;
+  switch (op) {
+    case 'open': {
+      const flags = parseOpenFlags(tok[2], L);
+      const r = t.syscall('open', [
+        `${SCENARIO_DIR}/${tok[1] ?? ''}`,
+        flags,
+        tok[3] ? Number.parseInt(tok[3], 8) : 0o644,
+      ]);
+      if (r < 0) return { ret: err(r) };
+      ctx.fds.push(r);
+      return { ret: `fd${ctx.fds.length}` };
+    }
+    case 'write': {
+      const len = Math.min(Number(num(tok[3])), 1 << 20);
+      const bytes = new Uint8Array(len).fill(strtoint(tok[4] ?? '0') & 0xff);
+      const r = t.syscall('pwrite64', [fd(tok[1]), bytes, Number(num(tok[2]))]);
+      return { ret: r >= 0 ? String(r) : err(r) };
+    }
+    case 'read': {
+      const buf = new Uint8Array(Math.min(Number(num(tok[3])), 256));
+      const r = t.syscall('pread64', [fd(tok[1]), buf, Number(num(tok[2]))]);
+      if (r < 0) return { ret: err(r) };
+      let data = '';
+      for (let k = 0; k < r; k++) data += (buf[k] as number).toString(16).padStart(2, '0');
+      return { ret: String(r), data };
+    }
+    case 'mincore': {
+      const len = num(tok[2]);
+      const pages = (len + BigInt(PAGE_SIZE - 1)) / BigInt(PAGE_SIZE);
+      const n = Number(pages < 4096n ? pages : 4096n);
+      const vec = new Uint8Array(Number(pages < 1n << 32n ? pages : 0n) || n);
+      const r = t.syscall('mincore', [num(tok[1]), len, vec]);
+      if (r !== 0) return { ret: err(r) };
+      let s = '';
+      for (let k = 0; k < n; k++) s += (vec[k] as number) & 1 ? '1' : '0';
+      return { ret: '0', resident: s };
+    }
+    case 'w':
+    case 'fill': {
+      const va = Number(num(tok[1]));
+      const len = op === 'w' ? 1 : Number(num(tok[2]));
+      const val = strtoint((op === 'w' ? tok[2] : tok[3]) ?? '');
+      return { ret: t.fill(va, len, val & 0xff) };
+    }
+    case 'r': {
+      const v = t.load8(Number(num(tok[1])));
+      return { ret: String(v) };
+    }
+    case 'check':
+      return { ret: check(t, Number(num(tok[1])), Number(num(tok[2])), strtoint(tok[3] ?? '')) };
+    case 'maps':
+      return { maps: regionMaps(t) };
+    default:
+      throw new ScenarioError(L, `unknown op ${op}`);
+  }
+}
+
+/** `check ADDR LEN VAL`: `ok`, `mismatch@+0xOFF=VALUE` or the signal. */
+function check(t: ScenarioTarget, va: number, len: number, val: number): string {
+  for (let off = 0; off < len; ) {
+    const chunk = Math.min(len - off, PAGE_SIZE - ((va + off) & 0xfff));
+    let bytes: Uint8Array;
+    const r = t.read?.(va + off, chunk);
+    if (r === undefined) {
+      bytes = new Uint8Array(chunk);
+      for (let k = 0; k < chunk; k++) {
+        const v = t.load8(va + off + k);
+        if (typeof v === 'string') return v;
+        bytes[k] = v;
+      }
+    } else if (typeof r === 'string') return r;
+    else bytes = r;
+    for (let k = 0; k < chunk; k++)
+      if (bytes[k] !== val) return `mismatch@+0x${(off + k).toString(16)}=${bytes[k]}`;
+    off += chunk;
+  }
+  return 'ok';
+}
+
+/** The `maps` lines that touch the region, as the oracle prints them (a scenario file adds its offset and name). */
+function regionMaps(t: ScenarioTarget): string[] {
+  const lines: string[] = [];
+  for (const m of t.maps()) {
+    const s = BigInt(m.start);
+    const e = BigInt(m.end);
+    if (e <= SCENARIO_BASE || s >= SCENARIO_BASE + SCENARIO_SPAN) continue;
+    const rel = (x: bigint) => BigInt.asUintN(64, x - SCENARIO_BASE).toString(16);
+    const name = m.name ?? '';
+    const file = name.startsWith(`${SCENARIO_DIR}/`)
+      ? ` ${(m.offset ?? 0).toString(16).padStart(8, '0')} ${name.slice(SCENARIO_DIR.length + 1)}`
+      : '';
+    lines.push(`+0x${rel(s)}-+0x${rel(e)} ${m.perms}${file}`);
+  }
+  return lines;
+}
+
+/** A process of a running scenario: its target, its `fdN` numbering and, for a child, where its parent goes on. */
+interface Frame<T> {
+  target: T;
+  fds: number[];
+  /** For a child: the line the parent resumes at (after the first `join` after the `fork`) and that join's `i`. */
+  child: { resumeAt: number; joinI: number } | null;
+}
+
+/** Options of {@link ScenarioRun}. */
+export interface ScenarioRunOptions<T> {
+  /** How to print addresses and errnos (see {@link OperationContext.format}). */
+  format?: 'oracle' | 'exact' | undefined;
+  /** Called after every operation of every process. */
+  afterEach?: ((target: T, line: number) => void) | undefined;
+}
+
+/**
+ * A scenario being run, one line per {@link ScenarioRun.step}. `fork` runs the following lines in the child up to
+ * the first `join`; the child then exits and the parent goes on after the first `join` that follows the `fork` (as
+ * the oracle does); a failed `fork` skips to it at once (`child_exit` -1).
+ */
+export class ScenarioRun<T extends ScenarioTarget> {
+  /** The break when the scenario began (the base of `b+OFF`). */
+  readonly brk0: bigint;
+  private pos = 0;
+  private readonly frames: Frame<T>[];
+
+  constructor(
+    readonly lines: readonly ScenarioLine[],
+    root: T,
+    private readonly options: ScenarioRunOptions<T> = {},
+  ) {
+    this.brk0 = BigInt(root.syscall('brk', [0]));
+    this.frames = [{ target: root, fds: [], child: null }];
+  }
+
+  /** Lines consumed so far. */
+  get position(): number {
+    return this.pos;
+  }
+
+  /** True when every line ran and every child has exited. */
+  get done(): boolean {
+    return this.pos >= this.lines.length && this.frames.length === 1;
+  }
+
+  /** The process that runs the next line (the root once the scenario is done). */
+  get current(): T {
+    return (this.frames[this.frames.length - 1] as Frame<T>).target;
+  }
+
+  /**
+   * Runs the next line and returns what it printed (none for a parent's `join`, a `fork` record for a fork).
+   * @throws {@link ScenarioError} for a malformed line
+   */
+  step(): ScenarioRecord[] {
+    const out: ScenarioRecord[] = [];
+    const top = this.frames[this.frames.length - 1] as Frame<T>;
+    if (this.pos >= this.lines.length) {
+      if (top.child !== null) this.endChild(out);
+      return out;
+    }
+    const line = this.lines[this.pos] as ScenarioLine;
+    this.pos++;
+    const i = this.pos;
+    const op = line.tokens[0] as string;
+    if (op === 'fork') {
+      let j = this.pos;
+      while (j < this.lines.length && (this.lines[j] as ScenarioLine).tokens[0] !== 'join') j++;
+      const resume = j < this.lines.length ? { resumeAt: j + 1, joinI: j + 1 } : { resumeAt: j, joinI: j };
+      const child = top.target.fork();
+      if (typeof child === 'number') {
+        out.push({ i: resume.joinI, op: 'join', child_exit: -1 });
+        this.pos = resume.resumeAt;
+        return out;
+      }
+      out.push({ i, op: 'fork', who: 'child' });
+      // The child numbers its own opens after its parent's, as a real child does.
+      this.frames.push({ target: child as T, fds: [...top.fds], child: resume });
+      return out;
+    }
+    if (op === 'join') {
+      if (top.child !== null) this.endChild(out);
+      return out;
+    }
+    const rec: ScenarioRecord = { i, op };
+    if (top.child !== null) rec.who = 'child';
+    Object.assign(
+      rec,
+      runOperation(top.target, line, { brk0: this.brk0, fds: top.fds, format: this.options.format }),
+    );
+    out.push(rec);
+    this.options.afterEach?.(top.target, line.source);
+    return out;
+  }
+
+  /** Runs every remaining line; returns what they printed. */
+  run(): ScenarioRecord[] {
+    const out: ScenarioRecord[] = [];
+    while (!this.done) out.push(...this.step());
+    return out;
+  }
+
+  private endChild(out: ScenarioRecord[]): void {
+    const f = this.frames.pop() as Frame<T>;
+    const resume = f.child as NonNullable<Frame<T>['child']>;
+    f.target.exit();
+    out.push({ i: resume.joinI, op: 'join', child_exit: 0 });
+    this.pos = resume.resumeAt;
+  }
 }
 
 /** Options of {@link runScenario}. */
@@ -85,156 +369,15 @@ export interface ScenarioOptions {
   afterEach?: ((process: Process<Machine>, line: number) => void) | undefined;
 }
 
-/** Thrown for a scenario line the language does not allow (the oracle exits with status 2). */
-export class ScenarioError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(`scenario line ${line}: ${message}`);
-    this.name = 'ScenarioError';
-  }
-}
-
-/** C's `strtoull(s, NULL, 0)`: optional sign, `0x` hex / `0` octal / decimal prefix, saturating, mod 2^64. */
-export function strtoull(s: string): bigint {
-  let i = 0;
-  while (i < s.length && /\s/.test(s[i] as string)) i++;
-  let neg = false;
-  if (s[i] === '+' || s[i] === '-') {
-    neg = s[i] === '-';
-    i++;
-  }
-  let base = 10n;
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
-    base = 16n;
-    i += 2;
-  } else if (s[i] === '0') base = 8n;
-  let v = 0n;
-  let overflow = false;
-  for (; i < s.length; i++) {
-    const d = Number.parseInt(s[i] as string, 36);
-    if (Number.isNaN(d) || BigInt(d) >= base) break;
-    v = v * base + BigInt(d);
-    if (v > 0xffffffffffffffffn) overflow = true;
-  }
-  if (overflow) return 0xffffffffffffffffn;
-  return neg ? BigInt.asUintN(64, -v) : v;
-}
-
-/** C's `(int) strtol(s, NULL, 0)`. */
-export function strtoint(s: string): number {
-  let i = 0;
-  while (i < s.length && /\s/.test(s[i] as string)) i++;
-  const neg = s[i] === '-';
-  const mag = strtoull(neg ? s.slice(i + 1) : s);
-  let v = neg ? -mag : mag;
-  const max = (1n << 63n) - 1n;
-  if (v > max) v = max;
-  if (v < -max - 1n) v = -max - 1n;
-  return Number(BigInt.asIntN(32, v));
-}
-
-const MMAP_NAMES: Record<string, number> = {
-  PRIVATE: MAP_PRIVATE,
-  SHARED: MAP_SHARED,
-  ANONYMOUS: MAP_ANONYMOUS,
-  FIXED: MAP_FIXED,
-  FIXED_NOREPLACE: MAP_FIXED_NOREPLACE,
-  POPULATE: MAP_POPULATE,
-  NORESERVE: MAP_NORESERVE,
-  GROWSDOWN: MAP_GROWSDOWN,
-  MAYMOVE: MREMAP_MAYMOVE,
-  RFIXED: MREMAP_FIXED,
-  DONTUNMAP: MREMAP_DONTUNMAP,
-};
-
-function parseProt(s: string | undefined, line: number): number {
-  if (s === undefined) throw new ScenarioError(line, 'missing protection');
-  if (s.startsWith('0x')) return strtoint(s);
-  if (s === 'none' || s === '---') return 0;
-  let p = 0;
-  for (const c of s) p |= c === 'r' ? PROT_READ : c === 'w' ? PROT_WRITE : c === 'x' ? PROT_EXEC : 0;
-  return p;
-}
-
-function parseFlags(s: string | undefined, line: number): number {
-  if (s === undefined) throw new ScenarioError(line, 'missing flags');
-  if (s.startsWith('0x')) return strtoint(s);
-  let f = 0;
-  for (const t of s.split('|')) {
-    if (t === '') continue;
-    if (t === '0') continue;
-    const v = MMAP_NAMES[t];
-    if (v === undefined) throw new ScenarioError(line, `unknown flag ${t}`);
-    f |= v;
-  }
-  return f;
-}
-
-function parseAdvice(s: string | undefined, line: number): number {
-  if (s === undefined) throw new ScenarioError(line, 'missing advice');
-  const known = ['DONTNEED', 'WILLNEED', 'FREE', 'NORMAL', 'RANDOM', 'SEQUENTIAL', 'DONTFORK', 'DOFORK'];
-  const more = ['WIPEONFORK', 'KEEPONFORK', 'POPULATE_READ', 'POPULATE_WRITE'];
-  if (known.includes(s) || more.includes(s)) return MADV_NAMES[s] as number;
-  return strtoint(s);
-}
-
-function parseMode(s: string | undefined, line: number): number {
-  if (s === undefined) throw new ScenarioError(line, 'missing msync mode');
-  if (s === 'SYNC') return MS_SYNC;
-  if (s === 'ASYNC') return MS_ASYNC;
-  if (s === 'INVALIDATE') return MS_INVALIDATE;
-  return strtoint(s);
-}
-
-/** One non-empty scenario line. */
-export interface ScenarioLine {
-  tokens: string[];
-  source: number;
-}
-
-/** Splits a scenario into its operation lines (comments and blank lines dropped; at most 8 tokens per line). */
-export function parseScenario(text: string): ScenarioLine[] {
-  const out: ScenarioLine[] = [];
-  text.split('\n').forEach((raw, k) => {
-    const noComment = raw.split('#')[0] as string;
-    const tokens = noComment.split(/[ \t\r\n]+/).filter((t) => t !== '');
-    if (tokens.length > 0) out.push({ tokens: tokens.slice(0, 8), source: k + 1 });
-  });
-  return out;
-}
-
-const ERRNO_NAMES = new Set([
-  'EINVAL',
-  'ENOMEM',
-  'EEXIST',
-  'EACCES',
-  'EFAULT',
-  'EPERM',
-  'EAGAIN',
-  'EBADF',
-  'EOVERFLOW',
-  'EOPNOTSUPP',
-  'EBUSY',
-  'ENOSYS',
-  'ENOENT',
-  'ENODEV',
-  'EISDIR',
-  'EFBIG',
-  'ENOTDIR',
-]);
-
-function errText(ret: number): string {
-  const name = errnoName(-ret);
-  return name !== undefined && ERRNO_NAMES.has(name) ? name : 'E?';
-}
-
 /**
- * Runs a scenario on a fresh machine and returns the oracle's JSON lines (one string per line, without newlines).
- * @throws {@link ScenarioError} for a malformed scenario
+ * A scenario ready to run on a fresh machine (see {@link runScenario} for the machine and its first process), as a
+ * {@link ScenarioRun} over the process: step it, or run it whole.
+ * @throws {@link ScenarioError} later, from `step`, for a malformed line
  */
-export function runScenario(text: string, options: ScenarioOptions = {}): string[] {
+export function startScenario(
+  text: string,
+  options: ScenarioOptions = {},
+): ScenarioRun<ProcessTarget<Machine>> {
   const machine = new Machine(
     options.machine ?? {
       arch: 'x86-64',
@@ -246,222 +389,20 @@ export function runScenario(text: string, options: ScenarioOptions = {}): string
   const proc = machine.spawn();
   const heap = options.initialHeap ?? 0x21000;
   if (heap > 0) proc.brk(proc.vm.brk + heap);
-  const brk0 = BigInt(proc.vm.brk);
-  const lines = parseScenario(text);
-  const out: string[] = [];
-  const ctx = { lines, brk0, out, afterEach: options.afterEach };
-  runFrom(ctx, proc, 0, 0, false, []);
-  for (const p of [...machine.processes.values()]) p.exit(0);
-  return out;
-}
-
-interface RunContext {
-  lines: ScenarioLine[];
-  brk0: bigint;
-  out: string[];
-  afterEach: ((process: Process<Machine>, line: number) => void) | undefined;
+  const afterEach = options.afterEach;
+  return new ScenarioRun(parseScenario(text), processTarget(proc), {
+    afterEach: afterEach === undefined ? undefined : (t, line) => afterEach(t.process, line),
+  });
 }
 
 /**
- * Runs lines from position `pos` (operation number `idx` done so far) in `proc`. A child returns at its `join`
- * (or at the end). Returns the position after the last line consumed.
+ * Runs a scenario on a fresh machine and returns the oracle's JSON lines (one string per line, without newlines).
+ * @throws {@link ScenarioError} for a malformed scenario
  */
-function runFrom(
-  ctx: RunContext,
-  proc: Process<Machine>,
-  pos: number,
-  idx: number,
-  isChild: boolean,
-  fds: number[],
-): number {
-  const { lines, out } = ctx;
-  while (pos < lines.length) {
-    const line = lines[pos] as ScenarioLine;
-    pos++;
-    idx++;
-    const op = line.tokens[0] as string;
-    if (op === 'fork') {
-      const child = proc.fork();
-      if (typeof child !== 'number') {
-        out.push(JSON.stringify({ i: idx, op: 'fork', who: 'child' }));
-        runFrom(ctx, child, pos, idx, true, [...fds]); // the child numbers its own opens, as a real child does
-        child.exit(0);
-      }
-      // The parent skips to the next `join`.
-      while (pos < lines.length) {
-        const l = lines[pos] as ScenarioLine;
-        pos++;
-        idx++;
-        if (l.tokens[0] === 'join') break;
-      }
-      out.push(JSON.stringify({ i: idx, op: 'join', child_exit: typeof child === 'number' ? -1 : 0 }));
-      continue;
-    }
-    if (op === 'join') {
-      if (isChild) return pos;
-      continue;
-    }
-    const rec: Record<string, unknown> = { i: idx, op };
-    if (isChild) rec.who = 'child';
-    Object.assign(rec, runOp(ctx, proc, line, fds));
-    out.push(JSON.stringify(rec));
-    ctx.afterEach?.(proc, line.source);
-  }
-  return pos;
-}
-
-function runOp(
-  ctx: RunContext,
-  proc: Process<Machine>,
-  line: ScenarioLine,
-  fds: number[],
-): Record<string, unknown> {
-  const t = line.tokens;
-  const L = line.source;
-  const num = (s: string | undefined): bigint => {
-    if (s === undefined) throw new ScenarioError(L, 'missing argument');
-    if (s.startsWith('+')) return BigInt.asUintN(64, SCENARIO_BASE + strtoull(s.slice(1)));
-    if (s.startsWith('b+')) return BigInt.asUintN(64, ctx.brk0 + strtoull(s.slice(2)));
-    return strtoull(s);
-  };
-  const addrRet = (r: number): string => {
-    if (r < 0 && r >= -4095) return errText(r);
-    const a = BigInt(r);
-    return a >= SCENARIO_BASE && a < SCENARIO_BASE + SCENARIO_SPAN
-      ? `+0x${(a - SCENARIO_BASE).toString(16)}`
-      : 'elsewhere';
-  };
-  const intRet = (r: number): string => (r === 0 ? '0' : errText(r));
-  const countRet = (r: number): string => (r >= 0 ? String(r) : errText(r));
-  // `fdN`: the descriptor of the N-th successful `open` of this process; a number is used as it is.
-  const fd = (s: string | undefined): number => {
-    if (s === undefined) throw new ScenarioError(L, 'missing descriptor');
-    if (s.startsWith('fd')) {
-      const k = Number.parseInt(s.slice(2), 10);
-      const v = fds[k - 1];
-      if (v === undefined) throw new ScenarioError(L, `unknown ${s}`);
-      return v;
-    }
-    return strtoint(s);
-  };
-  switch (t[0]) {
-    case 'mmap':
-      return {
-        ret: addrRet(
-          proc.mmap(
-            num(t[1]),
-            num(t[2]),
-            parseProt(t[3], L),
-            parseFlags(t[4], L),
-            t[5] !== undefined ? fd(t[5]) : -1,
-            t[6] !== undefined ? num(t[6]) : 0,
-          ),
-        ),
-      };
-    case 'open': {
-      const r = proc.open(
-        `${SCENARIO_DIR}/${t[1] ?? ''}`,
-        parseOpenFlags(t[2], L),
-        t[3] ? Number.parseInt(t[3], 8) : 0o644,
-      );
-      if (r < 0) return { ret: errText(r) };
-      fds.push(r);
-      return { ret: `fd${fds.length}` };
-    }
-    case 'close':
-      return { ret: intRet(proc.close(fd(t[1]))) };
-    case 'ftruncate':
-      return { ret: intRet(proc.ftruncate(fd(t[1]), Number(num(t[2])))) };
-    case 'fsync':
-      return { ret: intRet(proc.fsync(fd(t[1]))) };
-    case 'write': {
-      const len = Math.min(Number(num(t[3])), 1 << 20);
-      const bytes = new Uint8Array(len).fill(strtoint(t[4] ?? '0') & 0xff);
-      return { ret: countRet(proc.pwrite(fd(t[1]), bytes, Number(num(t[2])))) };
-    }
-    case 'read': {
-      const buf = new Uint8Array(Math.min(Number(num(t[3])), 256));
-      const r = proc.pread(fd(t[1]), buf, Number(num(t[2])));
-      if (r < 0) return { ret: errText(r) };
-      let data = '';
-      for (let k = 0; k < r; k++) data += (buf[k] as number).toString(16).padStart(2, '0');
-      return { ret: String(r), data };
-    }
-    case 'munmap':
-      return { ret: intRet(proc.munmap(num(t[1]), num(t[2]))) };
-    case 'mprotect':
-      return { ret: intRet(proc.mprotect(num(t[1]), num(t[2]), parseProt(t[3], L))) };
-    case 'mremap':
-      return {
-        ret: addrRet(proc.mremap(num(t[1]), num(t[2]), num(t[3]), parseFlags(t[4], L), t[5] ? num(t[5]) : 0)),
-      };
-    case 'madvise':
-      return { ret: intRet(proc.madvise(num(t[1]), num(t[2]), parseAdvice(t[3], L))) };
-    case 'mlock':
-      return { ret: intRet(proc.mlock(num(t[1]), num(t[2]))) };
-    case 'munlock':
-      return { ret: intRet(proc.munlock(num(t[1]), num(t[2]))) };
-    case 'msync':
-      return { ret: intRet(proc.msync(num(t[1]), num(t[2]), parseMode(t[3], L))) };
-    case 'mincore': {
-      const len = num(t[2]);
-      const pages = (len + BigInt(PAGE_SIZE - 1)) / BigInt(PAGE_SIZE);
-      const n = Number(pages < 4096n ? pages : 4096n);
-      const vec = new Uint8Array(Number(pages < 1n << 32n ? pages : 0n) || n);
-      const r = proc.mincore(num(t[1]), len, vec);
-      if (r !== 0) return { ret: errText(r) };
-      let s = '';
-      for (let i = 0; i < n; i++) s += (vec[i] as number) & 1 ? '1' : '0';
-      return { ret: '0', resident: s };
-    }
-    case 'brk': {
-      const r = proc.brk(num(t[1]));
-      return { ret: `b+0x${BigInt.asUintN(64, BigInt(r) - ctx.brk0).toString(16)}` };
-    }
-    case 'w':
-    case 'fill': {
-      const va = num(t[1]);
-      const len = t[0] === 'w' ? 1n : num(t[2]);
-      const val = strtoint((t[0] === 'w' ? t[2] : t[3]) ?? '');
-      const r = proc.fill(Number(va), Number(len), val & 0xff);
-      return { ret: r.ok ? 'ok' : (r.signal ?? r.code) };
-    }
-    case 'r': {
-      const v = proc.load8(Number(num(t[1])));
-      return { ret: v >= 0 ? String(v) : signalOf(v, 0).signal };
-    }
-    case 'check': {
-      const va = Number(num(t[1]));
-      const len = Number(num(t[2]));
-      const val = strtoint(t[3] ?? '');
-      for (let off = 0; off < len; ) {
-        const chunk = Math.min(len - off, PAGE_SIZE - ((va + off) & 0xfff));
-        const r = proc.read(va + off, chunk);
-        if (!r.ok) return { ret: r.signal ?? r.code };
-        for (let k = 0; k < chunk; k++)
-          if (r.bytes[k] !== val) return { ret: `mismatch@+0x${(off + k).toString(16)}=${r.bytes[k]}` };
-        off += chunk;
-      }
-      return { ret: 'ok' };
-    }
-    case 'maps': {
-      const lines: string[] = [];
-      for (const v of proc.vm.vmas) {
-        const s = BigInt(v.start * PAGE_SIZE);
-        const e = BigInt(v.end * PAGE_SIZE);
-        if (e <= SCENARIO_BASE || s >= SCENARIO_BASE + SCENARIO_SPAN) continue;
-        const rel = (x: bigint) => BigInt.asUintN(64, x - SCENARIO_BASE).toString(16);
-        const perms = vmFlagsToMapsPerms(v.flags);
-        // A mapping of a scenario file also shows its offset and its name in the scenario's directory.
-        const name = v.backing.kind === 'file' ? fileOf(v).displayPath : '';
-        const file = name.startsWith(`${SCENARIO_DIR}/`)
-          ? ` ${(v.pgoff * PAGE_SIZE).toString(16).padStart(8, '0')} ${name.slice(SCENARIO_DIR.length + 1)}`
-          : '';
-        lines.push(`+0x${rel(s)}-+0x${rel(e)} ${perms}${file}`);
-      }
-      return { maps: lines };
-    }
-    default:
-      throw new ScenarioError(L, `unknown op ${t[0]}`);
-  }
+export function runScenario(text: string, options: ScenarioOptions = {}): string[] {
+  const run = startScenario(text, options);
+  const out = run.run().map((r) => JSON.stringify(r));
+  const machine = run.current.process.machine;
+  for (const p of [...machine.processes.values()]) p.exit(0);
+  return out;
 }
