@@ -4,8 +4,13 @@
  * @module
  */
 
+import type { DomainResult } from './result.js';
+
 /** Returned by {@link FrameAllocator.alloc} and {@link FrameAllocator.allocContiguous} when no frame is available. */
 export const NO_FRAME = -1;
+
+/** What an allocation returns: the frame number (≥ 0) or {@link NO_FRAME}. */
+export type FrameResult = DomainResult<'frame'>;
 
 /** What was wrong with a free. */
 export type FrameErrorKind = 'out-of-range' | 'not-allocated' | 'double-free' | 'wrong-order' | 'misaligned';
@@ -79,9 +84,9 @@ export interface FrameAllocator {
   readonly maxOrder: number;
 
   /** Allocates one frame, or returns NO_FRAME. */
-  alloc(): number;
+  alloc(): FrameResult;
   /** Allocates `2^order` contiguous frames aligned to `2^order`, or returns NO_FRAME. */
-  allocContiguous(order: number): number;
+  allocContiguous(order: number): FrameResult;
   /** Frees a block previously returned by `alloc` (order 0) or `allocContiguous(order)`. */
   free(pfn: number, order?: number): void;
   /** True when frame `pfn` is currently allocated (as a single frame or inside a block). */

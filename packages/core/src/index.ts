@@ -21,6 +21,7 @@ export * from './physical-memory.js';
 export * from './plugin.js';
 export * from './prot.js';
 export * from './recording-memory.js';
+export * from './result.js';
 export * from './rng.js';
 export * from './tlb.js';
 export * from './tlb-flusher.js';

@@ -8,7 +8,18 @@
 
 import type { Access } from './hardware.js';
 import type { PagingArch } from './paging-arch.js';
+import type { DomainResult } from './result.js';
 import type { Tlb } from './tlb.js';
+
+/**
+ * What a CPU's `translate` (and its page walk) returns: the physical address (≥ 0), or the negative fault code of
+ * the architecture — RISC-V `-cause` (12/13/15 page faults, 1/5/7 access faults), x86-64 `-vector` (14 #PF,
+ * 13 #GP, 18 #MC) — with the details in the CPU's fault record.
+ */
+export type TranslationResult = DomainResult<'translation'>;
+
+/** The physical address (or PTE address) a walk record holds when there is none: the walk faulted first. */
+export const NO_PHYS_ADDR = -1;
 
 /**
  * One CPU (RISC-V hart, x86 logical processor) as the kernel sees it: its TLB, the address space it runs, a switch
@@ -41,5 +52,5 @@ export interface MmuHart {
   /** Enters user mode (RISC-V U, x86 CPL 3). */
   enterUserMode(): void;
   /** Translates `va` for `access`: the physical address, or a negative number when the access faults. */
-  translate(va: number, access: Access): number;
+  translate(va: number, access: Access): TranslationResult;
 }

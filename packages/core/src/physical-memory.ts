@@ -5,6 +5,13 @@
  */
 
 import type { U64Pair } from './hardware.js';
+import type { DomainResult } from './result.js';
+
+/** What `read8`/`read16`/`read32` return for an address range that is not RAM. */
+export const NOT_MEMORY = -1;
+
+/** What `read8`/`read16`/`read32` return: the value read (unsigned) or {@link NOT_MEMORY}. */
+export type MemoryReadResult = DomainResult<'memory-read'>;
 
 /**
  * Simulated physical memory (RAM) starting at a base physical address.
@@ -20,7 +27,7 @@ import type { U64Pair } from './hardware.js';
  * - [wide-access] 16/32/64-bit accesses may be unaligned and may cross frames; values are stored modulo `2^width`
  *   and read back unsigned.
  * - [out-of-range-reads], [out-of-range-writes] An access that is not entirely inside RAM (or at a non-integer
- *   address) touches nothing and is reported to the caller: reads return `-1` (values read are otherwise unsigned),
+ *   address) touches nothing and is reported to the caller: reads return `NOT_MEMORY` (-1; values read are otherwise unsigned),
  *   `read64` returns false leaving `out` unchanged, writes return `false` and change no byte, not even the part
  *   inside RAM. Never a throw, never silently ignored: the MMU turns the report into an access fault.
  * - [bulk] `readBytes`, `writeBytes` and `fill` work across frames; unless the whole range is RAM they return false
@@ -44,12 +51,12 @@ export interface PhysicalMemory {
   /** True when frame `pfn` is RAM. */
   containsFrame(pfn: number): boolean;
 
-  /** Reads a byte, or -1 outside RAM. */
-  read8(pa: number): number;
-  /** Reads a 16-bit value, or -1 outside RAM. */
-  read16(pa: number): number;
-  /** Reads an unsigned 32-bit value, or -1 outside RAM. */
-  read32(pa: number): number;
+  /** Reads a byte, or {@link NOT_MEMORY} outside RAM. */
+  read8(pa: number): MemoryReadResult;
+  /** Reads a 16-bit value, or {@link NOT_MEMORY} outside RAM. */
+  read16(pa: number): MemoryReadResult;
+  /** Reads an unsigned 32-bit value, or {@link NOT_MEMORY} outside RAM. */
+  read32(pa: number): MemoryReadResult;
   /** Reads a 64-bit value into `out` as two halves; false (and `out` unchanged) outside RAM. */
   read64(pa: number, out: U64Pair): boolean;
   /** Writes a byte; false outside RAM. */

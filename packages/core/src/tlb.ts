@@ -5,9 +5,16 @@
  */
 
 import type { PteFlags } from './hardware.js';
+import type { DomainResult } from './result.js';
 
-/** Returned by {@link Tlb.lookup} on a miss. */
+/** Returned by {@link Tlb.lookup} on a miss (and by lookups that answer a frame, when none may serve). */
 export const TLB_MISS = -1;
+
+/** What {@link Tlb.lookup} and {@link Tlb.insert} return: a slot (≥ 0) or {@link TLB_MISS}. */
+export type TlbSlotResult = DomainResult<'tlb-slot'>;
+
+/** What a TLB lookup answering a frame returns (`SetAssociativeTlb.lookupPpn`): the frame or {@link TLB_MISS}. */
+export type TlbFrameResult = DomainResult<'tlb-frame'>;
 
 /** Counters a TLB keeps, as a cache simulator reports them. */
 export interface TlbStats {
@@ -89,7 +96,7 @@ export interface Tlb {
   readonly stats: TlbStats;
 
   /** Finds the entry translating virtual page `vpn` for `asid`; a slot handle, or {@link TLB_MISS}. */
-  lookup(vpn: number, asid: number): number;
+  lookup(vpn: number, asid: number): TlbSlotResult;
   /** The frame that virtual page `vpn` maps to through the entry in `slot` (handles superpages). */
   translate(slot: number, vpn: number): number;
   /** The cached flags of the entry in `slot`. */
@@ -100,7 +107,14 @@ export interface Tlb {
    * Inserts a translation: the leaf at `level` covering `vpn` maps to the page starting at frame `ppn`
    * (`vpn` and `ppn` may be any page inside the superpage; the TLB aligns them). Returns the slot used.
    */
-  insert(vpn: number, asid: number, level: number, ppn: number, flags: PteFlags, global: boolean): number;
+  insert(
+    vpn: number,
+    asid: number,
+    level: number,
+    ppn: number,
+    flags: PteFlags,
+    global: boolean,
+  ): TlbSlotResult;
 
   /** Invalidates every entry. */
   flushAll(): void;

@@ -8,6 +8,7 @@
  */
 
 import type { U64Pair } from './hardware.js';
+import type { TranslationResult } from './mmu-hart.js';
 import type { PhysicalMemory } from './physical-memory.js';
 
 /** Internal sentinel of a page-crossing access (not an integer, so never a PA). */
@@ -36,7 +37,7 @@ export abstract class TranslatedAccess {
   private splitAt = 0;
 
   /** Translates `va` for `access` (0 load, 1 store, 2 fetch): the PA, or a negative fault code. */
-  abstract translate(va: number, access: number): number;
+  abstract translate(va: number, access: number): TranslationResult;
 
   /** Reports that the PA of `va` is not memory; returns the negative fault code the access ends with. */
   protected abstract memoryFault(va: number, access: number): number;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PhysicalMemory, U64Pair } from '@pagewright/core';
+import { type MemoryReadResult, NOT_MEMORY, type PhysicalMemory, type U64Pair } from '@pagewright/core';
 
 const FRAME_SIZE = 4096;
 const FRAME_OFFSET_MASK = 0xfff;
@@ -17,6 +17,8 @@ const SLAB_SHIFT = 6;
 const SLAB_FRAMES = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_FRAMES - 1;
 const SLAB_BYTES = SLAB_FRAMES * FRAME_SIZE;
+/** `slotOf` of a frame that owns no host bytes (it reads as zeros). */
+const NO_SLOT = -1;
 /**
  * True on a little-endian host (every platform Node supports in practice). Aligned 32/64-bit accesses then use a
  * slab's `Int32Array` view directly, which is about twice as fast as `DataView` on V8; a big-endian host takes the
@@ -137,9 +139,9 @@ export class SparsePhysicalMemory implements PhysicalMemory {
 
   // ---------------------------------------------------------------------------------------------- reads
 
-  read8(pa: number): number {
+  read8(pa: number): MemoryReadResult {
     const rel = pa - this.base;
-    if (!(rel >= 0 && rel < this.size) || Math.floor(rel) !== rel) return -1;
+    if (!(rel >= 0 && rel < this.size) || Math.floor(rel) !== rel) return NOT_MEMORY;
     const idx = Math.floor(rel / FRAME_SIZE);
     const slot = this.slotOf(idx);
     if (slot < 0) return 0;
@@ -148,9 +150,9 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     ] as number;
   }
 
-  read16(pa: number): number {
+  read16(pa: number): MemoryReadResult {
     const rel = pa - this.base;
-    if (!(rel >= 0 && rel <= this.size - 2) || Math.floor(rel) !== rel) return -1;
+    if (!(rel >= 0 && rel <= this.size - 2) || Math.floor(rel) !== rel) return NOT_MEMORY;
     const off = rel & FRAME_OFFSET_MASK;
     if (off > FRAME_SIZE - 2) return this.readCrossing(rel, 2);
     const slot = this.slotOf(Math.floor(rel / FRAME_SIZE));
@@ -161,9 +163,9 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     );
   }
 
-  read32(pa: number): number {
+  read32(pa: number): MemoryReadResult {
     const rel = pa - this.base;
-    if (!(rel >= 0 && rel <= this.size - 4) || Math.floor(rel) !== rel) return -1;
+    if (!(rel >= 0 && rel <= this.size - 4) || Math.floor(rel) !== rel) return NOT_MEMORY;
     const off = rel & FRAME_OFFSET_MASK;
     if (off > FRAME_SIZE - 4) return this.readCrossing(rel, 4);
     const slot = this.slotOf(Math.floor(rel / FRAME_SIZE));
@@ -380,10 +382,10 @@ export class SparsePhysicalMemory implements PhysicalMemory {
 
   // ------------------------------------------------------------------------------------------- internals
 
-  /** The slot of frame index `idx`, or -1 when it has no bytes. */
+  /** The slot of frame index `idx`, or {@link NO_SLOT} when it has no bytes. */
   private slotOf(idx: number): number {
     const chunk = this.chunks[idx >>> CHUNK_SHIFT];
-    if (chunk === undefined) return -1;
+    if (chunk === undefined) return NO_SLOT;
     return (chunk[idx & CHUNK_MASK] as number) - 1;
   }
 

@@ -9,6 +9,9 @@ import type { PagingArch } from '@pagewright/core';
 import type { SwitchableHart } from './hart.js';
 import type { MmContext } from './mm-context.js';
 
+/** `findFree`'s answer when every ASID of the generation is in use (time for a rollover). */
+const NO_FREE_ASID = -1;
+
 /** How to build an {@link AsidAllocator}: give `arch`, `asidBits`, or both. */
 export interface AsidAllocatorOptions {
   /**
@@ -181,7 +184,7 @@ export class AsidAllocator {
       }
     }
     let asid = this.findFree(this.nextIndex);
-    if (asid < 0) {
+    if (asid === NO_FREE_ASID) {
       this.generation += n;
       this.rollovers++;
       this.flushContext();
@@ -207,9 +210,10 @@ export class AsidAllocator {
     this.flushPending.fill(true);
   }
 
+  /** The first free ASID from `from` on, or {@link NO_FREE_ASID}. */
   private findFree(from: number): number {
     for (let a = from; a < this.numAsids; a++) if (this.used[a] === 0) return a;
-    return -1;
+    return NO_FREE_ASID;
   }
 
   /** `switch_mm`'s register write through `MmuHart.switchAddressSpace`. @throws RangeError when refused */

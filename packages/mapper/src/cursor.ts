@@ -5,7 +5,7 @@
  */
 
 import type { PteFlags, TlbFlusher } from '@pagewright/core';
-import { MapperError } from './errors.js';
+import { MapperError, type MapperResult } from './errors.js';
 import type { CursorTarget, FrameRelease, LeafVisitor } from './types.js';
 
 /**
@@ -38,7 +38,7 @@ export class MapperCursor<M extends CursorTarget = CursorTarget> implements Disp
   }
 
   /** Maps every page of the range to fresh zeroed frames with leaves at `level`. Pages mapped, or an error. */
-  map(flags: PteFlags, level = 0, start = this.start, end = this.end): number {
+  map(flags: PteFlags, level = 0, start = this.start, end = this.end): MapperResult {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     return this.mapper.mapRange(start, end, flags, level, -1, this.flusher);
   }
@@ -47,14 +47,14 @@ export class MapperCursor<M extends CursorTarget = CursorTarget> implements Disp
    * Maps the range to the frames from `firstPfn` on (contiguous) with leaves at `level`. Flags without R/W/X write
    * inaccessible (PROT_NONE) level-0 entries ({@link PageMapper.mapPhys}). Pages, or an error.
    */
-  mapPhys(firstPfn: number, flags: PteFlags, level = 0, start = this.start, end = this.end): number {
+  mapPhys(firstPfn: number, flags: PteFlags, level = 0, start = this.start, end = this.end): MapperResult {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     if (!(firstPfn >= 0)) return MapperError.InvalidArgument;
     return this.mapper.mapRange(start, end, flags, level, firstPfn, this.flusher);
   }
 
   /** Unmaps every mapped page of the range; `release` gets each frame after the flush. Pages, or an error. */
-  unmap(release?: FrameRelease, start = this.start, end = this.end): number {
+  unmap(release?: FrameRelease, start = this.start, end = this.end): MapperResult {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     return this.mapper.unmapRange(start, end, release, this.flusher);
   }
@@ -63,13 +63,13 @@ export class MapperCursor<M extends CursorTarget = CursorTarget> implements Disp
    * Replaces the rights of every mapped page of the range; flags without R/W/X make the pages inaccessible
    * (PROT_NONE) entries that keep their frames ({@link PageMapper.protect}). Pages covered, or an error.
    */
-  protect(flags: PteFlags, start = this.start, end = this.end): number {
+  protect(flags: PteFlags, start = this.start, end = this.end): MapperResult {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     return this.mapper.protectRange(start, end, flags, this.flusher);
   }
 
   /** Visits every leaf intersecting the range. Leaves visited, or an error. */
-  visit(visitor: LeafVisitor, start = this.start, end = this.end): number {
+  visit(visitor: LeafVisitor, start = this.start, end = this.end): MapperResult {
     if (!this.inside(start, end)) return MapperError.InvalidArgument;
     return this.mapper.visit(start, end, visitor);
   }

@@ -5,16 +5,16 @@
  * @module
  */
 
-import type { MapperErrorInfo } from './errors.js';
+import type { MapperError, MapperErrorInfo, MapperResult } from './errors.js';
 
 /** Fills `info` with a failure and returns its `code` (the mapper's hot paths report errors this way). */
 export function recordError(
   info: MapperErrorInfo,
-  code: number,
+  code: MapperError,
   vpn: number,
   level: number,
   message: string,
-): number {
+): MapperResult {
   info.code = code;
   info.vpn = vpn;
   info.level = level;

@@ -1,53 +1,67 @@
 /**
- * The typed errors of the mapper. Hot paths return one of the negative {@link MapperError} codes and put the
- * details in the mapper's {@link MapperErrorInfo} record; {@link MapperFailure} is the throwable form for cold paths.
+ * The typed errors of the mapper. Hot paths return a {@link MapperResult}: a value (a frame, a count) or one of the
+ * negative {@link MapperError} codes, with the details in the mapper's {@link MapperErrorInfo} record;
+ * {@link MapperFailure} is the throwable form for cold paths.
+ *
+ * The codes lie in `[-1006, -1001]`, apart from every other domain's negative results — `NO_FRAME` and
+ * `TLB_MISS` (-1), `-errno` (-1 … -133), the CPUs' `-cause`/`-vector` (-1 … -18, `INVALID_ACCESS` -256) — so a
+ * result passed on from another layer unconverted is never taken for a mapper error (or the reverse).
  *
  * Names follow the rust-osdev `x86_64` crate (`MapToError`, `UnmapError`, `FlagUpdateError`).
  *
  * @module
  */
 
+import type { DomainResult } from '@pagewright/core';
+
 /** Negative result codes of mapper operations (a non-negative result is a success). */
 export const MapperError = {
   /** The frame allocator ran out in the middle of the operation; nothing was changed. */
-  FrameAllocationFailed: -1,
+  FrameAllocationFailed: -1001,
   /** A page of the target range already has a mapping (or a page table sits where a huge leaf should go). */
-  PageAlreadyMapped: -2,
+  PageAlreadyMapped: -1002,
   /** The page is not mapped (single-page `unmap`/`protect`, or `lookup`). */
-  NotMapped: -3,
+  NotMapped: -1003,
   /** A huge leaf above the requested level covers the page (mapping a smaller page inside a huge page). */
-  ParentEntryHugePage: -4,
+  ParentEntryHugePage: -1004,
   /** Bad argument: VPN outside the address space, misaligned huge page, frame out of range, bad flags. */
-  InvalidArgument: -5,
+  InvalidArgument: -1005,
   /** The page lies in the kernel half, which a user mapper shares with its {@link KernelSpace} and may not edit. */
-  KernelShared: -6,
+  KernelShared: -1006,
 } as const;
 /** One of {@link MapperError}. */
 export type MapperError = (typeof MapperError)[keyof typeof MapperError];
 
+/**
+ * What a mapper operation returns: a value (≥ 0: a frame, a page or leaf count) or a {@link MapperError}. A number
+ * at run time, its own type at compile time (core's `DomainResult`): not interchangeable with a frame allocation's
+ * `FrameResult` or a CPU's `TranslationResult`.
+ */
+export type MapperResult = DomainResult<'mapper'>;
+
 const NAMES: Record<number, string> = {
-  [-1]: 'FrameAllocationFailed',
-  [-2]: 'PageAlreadyMapped',
-  [-3]: 'NotMapped',
-  [-4]: 'ParentEntryHugePage',
-  [-5]: 'InvalidArgument',
-  [-6]: 'KernelShared',
+  [MapperError.FrameAllocationFailed]: 'FrameAllocationFailed',
+  [MapperError.PageAlreadyMapped]: 'PageAlreadyMapped',
+  [MapperError.NotMapped]: 'NotMapped',
+  [MapperError.ParentEntryHugePage]: 'ParentEntryHugePage',
+  [MapperError.InvalidArgument]: 'InvalidArgument',
+  [MapperError.KernelShared]: 'KernelShared',
 };
 
-/** The name of a {@link MapperError} code (`"NotMapped"`), or `"Ok"` for a non-negative result. */
+/** The name of a {@link MapperError} code (`"NotMapped"`), `"Ok"` for a non-negative result, else `Unknown(code)`. */
 export function mapperErrorName(code: number): string {
   return code >= 0 ? 'Ok' : (NAMES[code] ?? `Unknown(${code})`);
 }
 
-/** True when `result` is one of the {@link MapperError} codes. */
-export function isMapperError(result: number): boolean {
-  return result < 0;
+/** True when `result` is one of the {@link MapperError} codes (not any negative number: those are other domains'). */
+export function isMapperError(result: number): result is MapperError {
+  return NAMES[result] !== undefined;
 }
 
 /** Details of the last failed operation; a preallocated record the mapper overwrites on every failure. */
 export interface MapperErrorInfo {
   /** The {@link MapperError} code (0 when no operation has failed yet). */
-  code: number;
+  code: MapperError | 0;
   /** The virtual page at which the operation failed. */
   vpn: number;
   /** The table level involved (the level of the blocking huge leaf for `ParentEntryHugePage`). */

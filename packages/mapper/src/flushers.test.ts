@@ -1,6 +1,7 @@
 import { Access, EventBus, type MmEvent, PteFlag, type TlbFlusher } from '@pagewright/core';
 import { describe, expect, it } from 'vitest';
 import { AsidAllocator } from './asid-allocator.js';
+import { MapperError } from './errors.js';
 import { InactiveFlusher } from './inactive-flusher.js';
 import { KernelSpace } from './kernel-space.js';
 import { MmContext } from './mm-context.js';
@@ -197,7 +198,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
       expect(u.found.flags & PteFlag.Global).toBe(PteFlag.Global);
       expect(u.lookup(kernel.trampolineVpn)).toBe(tramp);
       expect(u.tableFrames).toBe(1);
-      expect(u.map(kvpn + 1, URW)).toBe(-6); // KernelShared
+      expect(u.map(kvpn + 1, URW)).toBe(MapperError.KernelShared);
     }
     // A kernel mapping made later shows in every user table.
     const later = kernel.map(kvpn + 0x200000, PteFlag.Read | PteFlag.Accessed);

@@ -38,9 +38,16 @@ export class KernelSpace extends PageMapper {
     const n = options.arch.entriesPerTable;
     const indices = sharedRootIndices ?? Array.from({ length: n / 2 }, (_, i) => n / 2 + i);
     for (const i of indices) {
-      if (!Number.isInteger(i) || i < n / 2 || i >= n)
+      if (!Number.isInteger(i) || i < n / 2 || i >= n) {
+        this.destroy(); // the root (and tables pinned so far) go back: a refused kernel space leaks nothing
         throw new RangeError(`shared root index ${i} not in the upper half`);
-      this.pinTopLevelTable(i);
+      }
+      try {
+        this.pinTopLevelTable(i);
+      } catch (e) {
+        this.destroy();
+        throw e; // a MapperFailure (FrameAllocationFailed)
+      }
     }
     this.trampolineVpn = this.vpnCount - 1;
   }

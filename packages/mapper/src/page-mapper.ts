@@ -12,7 +12,6 @@
 
 import {
   type FrameAllocator,
-  NO_FRAME,
   PAGE_SIZE,
   type PagingArch,
   type PhysicalMemory,
@@ -23,21 +22,21 @@ import { copyForCow, LeafTableCopies } from './cow-copy.js';
 import { MapperCursor } from './cursor.js';
 import { RWX } from './entry-facts.js';
 import { recordError } from './error-record.js';
-import { MapperError, type MapperErrorInfo, MapperFailure, mapperErrorName } from './errors.js';
+import {
+  MapperError,
+  type MapperErrorInfo,
+  MapperFailure,
+  type MapperResult,
+  mapperErrorName,
+} from './errors.js';
+import { FlusherRecord } from './flusher-record.js';
 import { InactiveFlusher } from './inactive-flusher.js';
 import { LeafList } from './leaf-buffer-pool.js';
 import { FALLBACK, type LeafTableCache } from './leaf-table-cache.js';
 import { MapperParts } from './mapper-parts.js';
 import type { MmContext } from './mm-context.js';
 import type { StaleTlbDetector } from './stale-tlb-detector.js';
-import {
-  adoptTables,
-  findLeaf,
-  freeEmptyTables,
-  pinTopLevelTable,
-  shareKernelHalf,
-  visitOwnedTables,
-} from './table-tree.js';
+import { findLeaf, freeEmptyTables, pinTopLevelTable, setUpRoot, visitOwnedTables } from './table-tree.js';
 import type { CowCopyOptions, FrameRelease, LeafInfo, LeafVisitor } from './types.js';
 
 /** How to build a {@link PageMapper}. */
@@ -155,8 +154,8 @@ export class PageMapper {
   private readonly parts: MapperParts;
   /** The one-page fast paths (also in `parts`; a field of its own for the hot path). */
   private readonly leafCache: LeafTableCache;
-  private readonly usedFlushers = new Set<TlbFlusher>();
-  private lastFlusher: TlbFlusher | null = null;
+  /** The flushers this mapper has queued changes on. */
+  private readonly flushers = new FlusherRecord();
 
   /**
    * Releases a data frame obtained from {@link PageMapper.map} back to the allocator (a {@link FrameRelease}).
@@ -191,28 +190,9 @@ export class PageMapper {
     this.parts = parts;
     this.leafCache = parts.leafCache;
     this.spans = parts.walker.spans;
-    const { store, tree } = parts;
-
-    if (options.rootPpn !== undefined) {
-      this.root = options.rootPpn;
-      adoptTables(tree, options.rootPpn, this.levels - 1, -1, 0, this.sharesKernel);
-    } else {
-      const root = allocator.alloc();
-      if (root === NO_FRAME)
-        throw new MapperFailure(
-          MapperError.FrameAllocationFailed,
-          0,
-          'PageMapper: no frame for the root table',
-        );
-      memory.zeroFrame(root);
-      this.root = root;
-      store.add(root, 0, -1, 0, this.levels - 1, true);
-    }
-    if (options.kernel) {
-      if (options.kernel.arch !== arch)
-        throw new Error('PageMapper: the kernel template uses another architecture');
-      shareKernelHalf(tree, this.root, options.kernel.root);
-    }
+    if (options.kernel && options.kernel.arch !== arch)
+      throw new Error('PageMapper: the kernel template uses another architecture');
+    this.root = setUpRoot(parts.tree, allocator, options.rootPpn, options.kernel?.rootPpn);
     this.leafCache.root = this.root;
     const f = options.flusher;
     this.flusher = typeof f === 'function' ? f(this) : (f ?? new InactiveFlusher(this.context));
@@ -240,9 +220,7 @@ export class PageMapper {
 
   /** Number of page-table changes queued on a flusher and not yet dispatched. */
   get pendingChanges(): number {
-    let n = 0;
-    for (const f of this.usedFlushers) n += f.pending;
-    return n;
+    return this.flushers.pending;
   }
 
   /** True after {@link PageMapper.destroy}. */
@@ -258,7 +236,7 @@ export class PageMapper {
    * (only User/Accessed/Dirty): it owns its frame, though every hardware access faults on it (Linux's
    * `pte_present()` is true for it). Use {@link PageMapper.translate} for the MMU's view.
    */
-  lookup(vpn: number): number {
+  lookup(vpn: number): MapperResult {
     if (!(vpn >= 0 && vpn < this.vpnCount) || this.root < 0) return MapperError.InvalidArgument;
     return findLeaf(this.parts.tree, this.root, vpn, this.found);
   }
@@ -268,7 +246,7 @@ export class PageMapper {
    * maps to, or a negative {@link MapperError}. The leaf goes to {@link PageMapper.found}. An inaccessible
    * (PROT_NONE) entry translates nothing, as for the MMU: `NotMapped` (its details still go to `found`).
    */
-  translate(va: number): number {
+  translate(va: number): MapperResult {
     const vpn = Math.floor(va / PAGE_SIZE);
     const pfn = this.lookup(vpn);
     if (pfn >= 0 && (this.found.flags & RWX) === 0) return MapperError.NotMapped;
@@ -280,7 +258,7 @@ export class PageMapper {
    * aligned first page). Inaccessible (PROT_NONE) entries are visited as level-0 leaves whose flags lack
    * Read/Write/Exec. Returns the number of leaves, or `InvalidArgument`.
    */
-  visit(start: number, end: number, visitor: LeafVisitor): number {
+  visit(start: number, end: number, visitor: LeafVisitor): MapperResult {
     if (!this.parts.checks.range(start, end, 0, false, this.root < 0)) return this.error.code;
     return this.parts.visit(this.root, start, end, visitor);
   }
@@ -289,7 +267,7 @@ export class PageMapper {
    * Maps page `vpn` (a `512^level`-page leaf at `level`) to a fresh zeroed frame (a `2^(9·level)` block for a huge
    * page) and returns its frame number, or a negative {@link MapperError}. No flush is needed (invalid → valid).
    */
-  map(vpn: number, flags: PteFlags, level = 0): number {
+  map(vpn: number, flags: PteFlags, level = 0): MapperResult {
     if (level === 0) {
       const r = this.leafCache.map(vpn, Number.NaN, flags);
       if (r !== FALLBACK) return r;
@@ -315,7 +293,7 @@ export class PageMapper {
    * User/Accessed/Dirty flags) but every hardware access faults on it ({@link PagingArch.encodeProtNone}; Linux
    * RISC-V's V = 0 + `_PAGE_PROT_NONE` PTE). `InvalidArgument` at `level > 0` or when the arch cannot encode it.
    */
-  mapPhys(vpn: number, pfn: number, flags: PteFlags, level = 0): number {
+  mapPhys(vpn: number, pfn: number, flags: PteFlags, level = 0): MapperResult {
     if (level === 0 && Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn) {
       const r = this.leafCache.map(vpn, pfn, flags);
       if (r !== FALLBACK) return r;
@@ -340,12 +318,12 @@ export class PageMapper {
    * `FrameAllocationFailed`); at `level > 0` there must be a leaf of exactly that level at `vpn`.
    * `release`, when given, receives the frame after the flush is dispatched.
    */
-  unmap(vpn: number, release?: FrameRelease, level = 0): number {
+  unmap(vpn: number, release?: FrameRelease, level = 0): MapperResult {
     if (level === 0) {
       const f = this.flusher;
       const r = this.leafCache.unmap(vpn, release, f);
       if (r !== FALLBACK) {
-        if (f !== this.lastFlusher) this.noteFlusher(f);
+        if (f !== this.flushers.last) this.flushers.note(f);
         return r;
       }
     }
@@ -370,7 +348,7 @@ export class PageMapper {
    * only: a covering huge leaf is split; its flush is queued since rights are lost); flags with rights turn an
    * inaccessible entry back into a leaf (no flush needed). See {@link PageMapper.mapPhys}.
    */
-  protect(vpn: number, flags: PteFlags, level = 0): number {
+  protect(vpn: number, flags: PteFlags, level = 0): MapperResult {
     if (!this.pageOk(vpn, level) || !this.parts.checks.flags(flags, vpn, level, true)) return this.error.code;
     if (this.lookup(vpn) < 0)
       return recordError(this.error, MapperError.NotMapped, vpn, level, 'page is not mapped');
@@ -402,7 +380,7 @@ export class PageMapper {
     level = 0,
     firstPfn = -1,
     flusher = this.flusher,
-  ): number {
+  ): MapperResult {
     if (!this.mutableRange(start, end, level) || !this.parts.checks.flags(flags, start, level, firstPfn >= 0))
       return this.error.code;
     if (firstPfn >= 0 && !this.parts.checks.frame(firstPfn, level, start)) return this.error.code;
@@ -422,7 +400,7 @@ export class PageMapper {
    * leaves that straddle an edge. All or nothing. Returns the number of 4 KiB pages unmapped or a negative
    * {@link MapperError}.
    */
-  unmapRange(start: number, end: number, release?: FrameRelease, flusher = this.flusher): number {
+  unmapRange(start: number, end: number, release?: FrameRelease, flusher = this.flusher): MapperResult {
     if (!this.mutableRange(start, end, 0)) return this.error.code;
     return this.finish(this.parts.unmap(this.root, start, end, release, null), flusher);
   }
@@ -432,7 +410,7 @@ export class PageMapper {
    * leaves that straddle an edge (and huge leaves that become inaccessible: flags without R/W/X). All or nothing.
    * Returns the number of 4 KiB pages covered or a negative error.
    */
-  protectRange(start: number, end: number, flags: PteFlags, flusher = this.flusher): number {
+  protectRange(start: number, end: number, flags: PteFlags, flusher = this.flusher): MapperResult {
     if (!this.mutableRange(start, end, 0) || !this.parts.checks.flags(flags, start, 0, true))
       return this.error.code;
     return this.finish(this.parts.protect(this.root, start, end, flags, this.forced), flusher);
@@ -453,14 +431,14 @@ export class PageMapper {
     end: number,
     onShared?: LeafVisitor,
     options: CowCopyOptions = {},
-  ): number {
+  ): MapperResult {
     if (src === this)
       return recordError(this.error, MapperError.InvalidArgument, start, 0, 'source is this mapper');
     if (src.arch !== this.arch)
       return recordError(this.error, MapperError.InvalidArgument, start, 0, 'different architectures');
     if (!this.mutableRange(start, end, 0)) return this.error.code;
     if (!src.mutableRange(start, end, 0))
-      return recordError(this.error, src.error.code, src.error.vpn, 0, src.error.message);
+      return recordError(this.error, src.error.code as MapperError, src.error.vpn, 0, src.error.message);
     src.parts.tableCopies ??= new LeafTableCopies();
     return copyForCow(
       src.parts.cowSide(src.root, src.error, src.forced),
@@ -483,7 +461,7 @@ export class PageMapper {
    * (outside the source). Inaccessible entries move as they are. All or nothing. Returns the number of 4 KiB pages
    * moved or a negative error.
    */
-  moveRange(srcVpn: number, dstVpn: number, pages: number, flusher = this.flusher): number {
+  moveRange(srcVpn: number, dstVpn: number, pages: number, flusher = this.flusher): MapperResult {
     if (!this.mutableRange(srcVpn, srcVpn + pages, 0) || !this.mutableRange(dstVpn, dstVpn + pages, 0)) {
       return this.error.code;
     }
@@ -501,7 +479,13 @@ export class PageMapper {
    * allocates, so it cannot fail on memory. Returns the number of tables freed or a negative {@link MapperError}
    * (`InvalidArgument` when `floor ≤ start < end ≤ ceiling` does not hold).
    */
-  freeTables(start: number, end: number, floor: number, ceiling: number, flusher = this.flusher): number {
+  freeTables(
+    start: number,
+    end: number,
+    floor: number,
+    ceiling: number,
+    flusher = this.flusher,
+  ): MapperResult {
     if (!this.mutableRange(start, end, 0) || !this.parts.checks.enclosing(start, end, floor, ceiling))
       return this.error.code;
     const top = Math.min(ceiling, this.sharesKernel ? this.kernelStartVpn : this.vpnCount);
@@ -542,12 +526,7 @@ export class PageMapper {
    * Tests call it after each scenario.
    */
   assertNoPendingChanges(): void {
-    const n = this.pendingChanges;
-    if (n > 0) {
-      throw new Error(
-        `PageMapper: ${n} page-table change(s) queued but never flushed (call flush() or close the cursor)`,
-      );
-    }
+    this.flushers.assertNonePending();
   }
 
   /**
@@ -601,20 +580,14 @@ export class PageMapper {
   }
 
   /** Ends an operation: commits when `r ≥ 0`, else rolls back. Returns `r`. */
-  private finish(r: number, flusher: TlbFlusher): number {
+  private finish(r: number, flusher: TlbFlusher): MapperResult {
     if (r < 0) this.parts.tx.rollback();
     else this.commit(flusher);
     return r;
   }
 
   private commit(flusher: TlbFlusher): void {
-    if (this.parts.tx.commit(flusher, this.reclaim) && flusher !== this.lastFlusher)
-      this.noteFlusher(flusher);
-  }
-
-  /** Records that `f` received changes (for {@link PageMapper.pendingChanges}); out of line, rarely taken. */
-  private noteFlusher(f: TlbFlusher): void {
-    this.usedFlushers.add(f);
-    this.lastFlusher = f;
+    if (this.parts.tx.commit(flusher, this.reclaim) && flusher !== this.flushers.last)
+      this.flushers.note(flusher);
   }
 }

@@ -7,6 +7,7 @@
 
 import {
   type FrameAllocator,
+  type FrameResult,
   NO_FRAME,
   PAGE_SIZE,
   type PagingArch,
@@ -149,10 +150,10 @@ export class PageTableTransaction {
     this.freeFns.push(release);
   }
 
-  /** Allocates a zeroed table, links it at entry `index` of `parent` (at `parentLevel`). Its frame, or -1. */
-  newTable(parent: number, index: number, parentLevel: number): number {
+  /** Allocates a zeroed table, links it at entry `index` of `parent` (at `parentLevel`). Its frame, or `NO_FRAME`. */
+  newTable(parent: number, index: number, parentLevel: number): FrameResult {
     const t = this.allocator.alloc();
-    if (t === NO_FRAME) return -1;
+    if (t === NO_FRAME) return NO_FRAME;
     this.memory.zeroFrame(t);
     this.store.add(t, 0, parent, index, parentLevel - 1, false);
     this.newTables.push(t);
@@ -164,14 +165,14 @@ export class PageTableTransaction {
 
   /**
    * Replaces the huge leaf `(lo, hi)` at entry `index` of `table` (at `level`) by a table of 512 leaves one level
-   * down with the same translations (no flush needed). The new table's frame, or -1 when there is no frame.
+   * down with the same translations (no flush needed). The new table's frame, or `NO_FRAME` when there is no frame.
    */
-  splitLeaf(table: number, index: number, level: number, lo: number, hi: number): number {
+  splitLeaf(table: number, index: number, level: number, lo: number, hi: number): FrameResult {
     const { arch, memory } = this;
     const pfn = arch.ppn(lo, hi, level);
     const flags = arch.flags(lo, hi);
     const child = this.allocator.alloc();
-    if (child === NO_FRAME) return -1;
+    if (child === NO_FRAME) return NO_FRAME;
     memory.zeroFrame(child);
     this.newTables.push(child);
     const entries = this.store.entries;
@@ -187,11 +188,11 @@ export class PageTableTransaction {
     return child;
   }
 
-  /** Allocates a zeroed data frame (a `512^level`-frame block) for a leaf at `level`. Its frame, or -1. */
-  allocData(level: number): number {
+  /** Allocates a zeroed data frame (a `512^level`-frame block) for a leaf at `level`. Its frame, or `NO_FRAME`. */
+  allocData(level: number): FrameResult {
     const { allocator, memory } = this;
     const pfn = level === 0 ? allocator.alloc() : allocator.allocContiguous(this.arch.bitsPerLevel * level);
-    if (pfn === NO_FRAME) return -1;
+    if (pfn === NO_FRAME) return NO_FRAME;
     const n = this.store.entries ** level;
     for (let j = 0; j < n; j++) memory.zeroFrame(pfn + j);
     this.newData.push(pfn, level);

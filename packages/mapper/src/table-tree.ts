@@ -7,9 +7,17 @@
  * @module
  */
 
-import { PAGE_SIZE, type PagingArch, type PhysicalMemory, PteKind, type U64Pair } from '@pagewright/core';
+import {
+  type FrameAllocator,
+  NO_FRAME,
+  PAGE_SIZE,
+  type PagingArch,
+  type PhysicalMemory,
+  PteKind,
+  type U64Pair,
+} from '@pagewright/core';
 import { type EntryFacts, PROT_NONE_FLAGS } from './entry-facts.js';
-import { MapperError, PageTableCorruption } from './errors.js';
+import { MapperError, MapperFailure, PageTableCorruption } from './errors.js';
 import type { PageTableTransaction } from './page-table-transaction.js';
 import type { TableInfo, TableStore } from './table-store.js';
 import type { LeafInfo } from './types.js';
@@ -53,6 +61,37 @@ export function adoptTables(
     if (kind === PteKind.Table && !borrowed)
       adoptTables(t, arch.ppn(s.lo, s.hi, level), level - 1, table, i, sharesKernel);
   }
+}
+
+/**
+ * The root table of a new mapper: `adopt` with its subtree (a frame from the mapper's allocator), or a fresh zeroed
+ * frame; with `kernelRoot`, the kernel template's upper-half entries copied in. Returns the root's frame.
+ * @throws {@link MapperFailure} with code `FrameAllocationFailed` when there is no frame for a fresh root.
+ */
+export function setUpRoot(
+  t: TableTree,
+  allocator: FrameAllocator,
+  adopt: number | undefined,
+  kernelRoot: number | undefined,
+): number {
+  const top = t.arch.levels - 1;
+  let root: number;
+  if (adopt !== undefined) {
+    root = adopt;
+    adoptTables(t, root, top, -1, 0, kernelRoot !== undefined);
+  } else {
+    root = allocator.alloc();
+    if (root === NO_FRAME)
+      throw new MapperFailure(
+        MapperError.FrameAllocationFailed,
+        0,
+        'PageMapper: no frame for the root table',
+      );
+    t.memory.zeroFrame(root);
+    t.store.add(root, 0, -1, 0, top, true);
+  }
+  if (kernelRoot !== undefined) shareKernelHalf(t, root, kernelRoot);
+  return root;
 }
 
 /** Copies the kernel template's valid upper-half root entries (`kernelRoot`) into `root`. */
@@ -198,7 +237,12 @@ export function pinTopLevelTable(t: TableTree, tx: PageTableTransaction, root: n
     throw new PageTableCorruption(`root entry ${index} is a leaf; cannot pin a table`);
   const table = tx.newTable(root, index, top);
   tx.keep();
-  if (table < 0) throw new Error('KernelSpace: no frame for a top-level kernel table');
+  if (table === NO_FRAME)
+    throw new MapperFailure(
+      MapperError.FrameAllocationFailed,
+      0,
+      `no frame for the kernel table of root entry ${index}`,
+    );
   const info = t.store.get(table);
   if (info) info.pinned = true;
 }

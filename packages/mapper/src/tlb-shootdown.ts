@@ -9,8 +9,12 @@ import { DeferredFrees } from './deferred-frees.js';
 import type { TlbHart } from './hart.js';
 import type { MmContext } from './mm-context.js';
 
-/** Asterinas's `FLUSH_ALL_PAGES_THRESHOLD` (`ostd/src/mm/tlb.rs`): past this many pages, flush the whole space. */
-export const DEFAULT_FLUSH_THRESHOLD = 32;
+/**
+ * Linux's `tlb_single_page_flush_ceiling` (`arch/x86/mm/tlb.c`, 33): a flush of more pages than this flushes the
+ * whole space instead (`flush_tlb_mm_range` → `flush_tlb_func`). Asterinas's `FLUSH_ALL_PAGES_THRESHOLD` is the
+ * same idea with 32.
+ */
+export const DEFAULT_FLUSH_THRESHOLD = 33;
 
 /** How to build a {@link TlbShootdown}. */
 export interface TlbShootdownOptions {
@@ -25,7 +29,7 @@ export interface TlbShootdownOptions {
   context?: MmContext | undefined;
   /** The hart that edits the tables (flushing it needs no IPI); a number or a getter. Default hart 0. */
   initiator?: number | (() => number) | undefined;
-  /** Queued pages past which the whole ASID (or TLB) is flushed instead. Default 32. */
+  /** Queued pages past which the whole ASID (or TLB) is flushed instead. Default {@link DEFAULT_FLUSH_THRESHOLD} (33). */
   threshold?: number | undefined;
   /**
    * True when the harts run with ASIDs (x86-64: PCIDs): a collapsed flush is `Tlb.flushAsid` (`sfence.vma x0,

@@ -7,6 +7,7 @@
  */
 
 import type { PteFlags, TlbFlusher } from '@pagewright/core';
+import type { MapperResult } from './errors.js';
 import type { MmContext } from './mm-context.js';
 
 /**
@@ -56,13 +57,18 @@ export interface CursorTarget {
     level: number,
     firstPfn: number,
     flusher: TlbFlusher,
-  ): number;
+  ): MapperResult;
   /** See {@link PageMapper.unmapRange}. */
-  unmapRange(start: number, end: number, release: FrameRelease | undefined, flusher: TlbFlusher): number;
+  unmapRange(
+    start: number,
+    end: number,
+    release: FrameRelease | undefined,
+    flusher: TlbFlusher,
+  ): MapperResult;
   /** See {@link PageMapper.protectRange}. */
-  protectRange(start: number, end: number, flags: PteFlags, flusher: TlbFlusher): number;
+  protectRange(start: number, end: number, flags: PteFlags, flusher: TlbFlusher): MapperResult;
   /** See {@link PageMapper.visit}. */
-  visit(start: number, end: number, visitor: LeafVisitor): number;
+  visit(start: number, end: number, visitor: LeafVisitor): MapperResult;
   /** See {@link PageMapper.flush}. */
   flush(flusher: TlbFlusher): void;
 }
@@ -80,5 +86,5 @@ export interface CheckedAddressSpace {
   /** The leaf found by the last successful {@link CheckedAddressSpace.lookup}. */
   readonly found: LeafInfo;
   /** The frame page `vpn` maps to, or a negative error; fills {@link CheckedAddressSpace.found}. */
-  lookup(vpn: number): number;
+  lookup(vpn: number): MapperResult;
 }

@@ -15,6 +15,7 @@
 
 import { type EventSink, isClassConstructor, type TlbFlusher } from '@pagewright/core';
 import {
+  DEFAULT_FLUSH_THRESHOLD,
   DeferredFrees,
   type MmContext,
   PageFlush,
@@ -29,8 +30,8 @@ export type FlushStrategy = 'shootdown' | 'page' | 'full';
 /** The built-in flush strategies, in the order reports list them. */
 export const FLUSH_STRATEGIES: readonly FlushStrategy[] = Object.freeze(['shootdown', 'page', 'full']);
 
-/** Pages per operation past which a shootdown flushes the whole ASID (Linux's ceiling, 33). */
-export const FLUSH_CEILING = 33;
+/** Pages per operation past which a shootdown flushes the whole ASID: the mapper's, Linux's ceiling (33). */
+export const FLUSH_CEILING = DEFAULT_FLUSH_THRESHOLD;
 
 /** What a flusher factory receives: the address space's mapper and MM context, and every hart of the machine. */
 export interface FlusherContext {

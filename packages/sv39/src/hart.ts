@@ -13,6 +13,7 @@ import {
   type PhysicalMemory,
   type Tlb,
   TranslatedAccess,
+  type TranslationResult,
 } from '@pagewright/core';
 import {
   NEVER_SERVABLE,
@@ -399,7 +400,7 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
    * {@link Hart.fault} filled ({@link INVALID_ACCESS} for a bad access type). Never allocates or throws.
    * Does not check that the PA is memory (the accessors do).
    */
-  translate(va: number, access: number): number {
+  translate(va: number, access: number): TranslationResult {
     this.translations++;
     const u = va >>> 0;
     if (u === va && this.fast32) {

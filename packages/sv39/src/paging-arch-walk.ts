@@ -8,10 +8,12 @@
 import {
   type Access,
   type AccessContext,
+  NO_PHYS_ADDR,
   type PagingArch,
   type PhysicalMemory,
   PteFlag,
   PteKind,
+  type TranslationResult,
   type U64Pair,
 } from '@pagewright/core';
 import type { WalkOptions, WalkResult } from './walk.js';
@@ -27,7 +29,7 @@ const scratch: U64Pair = { lo: 0, hi: 0 };
 
 function fail(out: WalkResult, cause: number): number {
   out.cause = cause;
-  out.pa = -1;
+  out.pa = NO_PHYS_ADDR;
   out.flags = 0;
   return -cause;
 }
@@ -56,9 +58,9 @@ export function walkPagingArch(
   ctx: AccessContext,
   options: WalkOptions,
   out: WalkResult,
-): number {
+): TranslationResult {
   out.levelsWalked = 0;
-  out.pteAddr = -1;
+  out.pteAddr = NO_PHYS_ADDR;
   out.level = arch.levels - 1;
   out.lo = 0;
   out.hi = 0;

@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { AccessContext, PhysicalMemory } from '@pagewright/core';
+import {
+  type AccessContext,
+  NO_PHYS_ADDR,
+  type PhysicalMemory,
+  type TranslationResult,
+} from '@pagewright/core';
 import {
   PTE_A,
   PTE_D,
@@ -85,11 +90,11 @@ export interface WalkResult {
 /** A fresh {@link WalkResult}. */
 export function createWalkResult(): WalkResult {
   return {
-    pa: -1,
+    pa: NO_PHYS_ADDR,
     cause: 0,
     level: -1,
     levelsWalked: 0,
-    pteAddr: -1,
+    pteAddr: NO_PHYS_ADDR,
     lo: 0,
     hi: 0,
     flags: 0,
@@ -106,7 +111,7 @@ const ACCESS_FAULT = [5, 7, 1];
 
 function fail(out: WalkResult, cause: number): number {
   out.cause = cause;
-  out.pa = -1;
+  out.pa = NO_PHYS_ADDR;
   out.flags = 0;
   return -cause;
 }
@@ -136,10 +141,10 @@ export function walk(
   ctx: AccessContext,
   options: WalkOptions,
   out: WalkResult,
-): number {
+): TranslationResult {
   const levels = arch.levels;
   out.levelsWalked = 0;
-  out.pteAddr = -1;
+  out.pteAddr = NO_PHYS_ADDR;
   out.level = levels - 1;
   out.lo = 0;
   out.hi = 0;

@@ -10,6 +10,7 @@ import {
   TLB_MISS,
   type Tlb,
   type TlbEntryView,
+  type TlbSlotResult,
   type TlbStats,
 } from '@pagewright/core';
 
@@ -20,12 +21,13 @@ import {
 export class NoTlb implements Tlb {
   readonly capacity = 0;
   readonly stats: TlbStats = emptyTlbStats();
-  lookup(_vpn: number, _asid: number): number {
+  lookup(_vpn: number, _asid: number): TlbSlotResult {
     this.stats.misses++;
     return TLB_MISS;
   }
+  /** No slot exists: {@link TLB_MISS}. */
   translate(_slot: number, _vpn: number): number {
-    return -1;
+    return TLB_MISS;
   }
   flagsOf(_slot: number): PteFlags {
     return 0;
@@ -38,7 +40,7 @@ export class NoTlb implements Tlb {
     _ppn: number,
     _flags: PteFlags,
     _global: boolean,
-  ): number {
+  ): TlbSlotResult {
     return TLB_MISS;
   }
   flushAll(): void {

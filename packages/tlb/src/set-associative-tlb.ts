@@ -16,6 +16,8 @@ import {
   TLB_MISS,
   type Tlb,
   type TlbEntryView,
+  type TlbFrameResult,
+  type TlbSlotResult,
   type TlbStats,
 } from '@pagewright/core';
 import { FifoPolicy } from './fifo-policy.js';
@@ -260,7 +262,7 @@ export class SetAssociativeTlb implements Tlb {
     }
   }
 
-  lookup(vpn: number, asid: number): number {
+  lookup(vpn: number, asid: number): TlbSlotResult {
     if (this.cacheCount !== 0) this.replayAll();
     const ways = this.ways;
     const set = vpn & this.setMask;
@@ -279,7 +281,7 @@ export class SetAssociativeTlb implements Tlb {
     return TLB_MISS;
   }
 
-  private lookupSuper(vpn: number, asid: number): number {
+  private lookupSuper(vpn: number, asid: number): TlbSlotResult {
     const ways = this.ways;
     for (let level = 1; level <= MAX_LEVEL; level++) {
       if (this.perLevel[level] === 0) continue;
@@ -308,13 +310,13 @@ export class SetAssociativeTlb implements Tlb {
   /**
    * One-call hit path (used by CPU models such as sv39's `Hart`): looks up `vpn` for `asid` exactly as
    * {@link lookup} does (same statistics and policy updates) and returns the frame backing the page (≥ 0) when an
-   * entry matches and `servable[its cached flags]` is non-zero; -1 on a miss, or on a hit the table says may not
+   * entry matches and `servable[its cached flags]` is non-zero; `TLB_MISS` on a miss, or on a hit the table says may not
    * serve the access (the caller walks). `servable` is the CPU's {@link ServableFlags} table for the access and
    * its current privilege context. Never allocates or throws.
    */
-  lookupPpn(vpn: number, asid: number, servable: ServableFlags): number {
+  lookupPpn(vpn: number, asid: number, servable: ServableFlags): TlbFrameResult {
     const s = this.lookup(vpn, asid);
-    if (s < 0 || servable[this.flags[s] as number] === 0) return -1;
+    if (s < 0 || servable[this.flags[s] as number] === 0) return TLB_MISS;
     return (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
   }
 
@@ -330,9 +332,9 @@ export class SetAssociativeTlb implements Tlb {
     servable: ServableFlags,
     cache: TranslationCache,
     index: number,
-  ): number {
+  ): TlbFrameResult {
     const s = this.lookup(vpn, asid);
-    if (s < 0 || servable[this.flags[s] as number] === 0) return -1;
+    if (s < 0 || servable[this.flags[s] as number] === 0) return TLB_MISS;
     const ppn = (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
     cache.tags[index] = vpn;
     cache.frames[index] = ppn;
@@ -365,7 +367,14 @@ export class SetAssociativeTlb implements Tlb {
    *
    * @throws PluginContractError when the replacement policy names a victim outside `[0, ways)` (nothing changed)
    */
-  insert(vpn: number, asid: number, level: number, ppn: number, flags: PteFlags, global: boolean): number {
+  insert(
+    vpn: number,
+    asid: number,
+    level: number,
+    ppn: number,
+    flags: PteFlags,
+    global: boolean,
+  ): TlbSlotResult {
     if (!(level >= 0 && level <= MAX_LEVEL && vpn >= 0 && ppn >= 0)) return TLB_MISS;
     level |= 0;
     const span = SPAN[level] as number;

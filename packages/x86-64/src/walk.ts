@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PhysicalMemory, U64Pair } from '@pagewright/core';
+import { NO_PHYS_ADDR, type PhysicalMemory, type TranslationResult, type U64Pair } from '@pagewright/core';
 import { PfError, X86Vector } from './fault.js';
 import {
   largeLeafReservedLo,
@@ -119,12 +119,12 @@ export interface X86WalkResult {
 /** A fresh {@link X86WalkResult}. */
 export function createX86WalkResult(): X86WalkResult {
   return {
-    pa: -1,
+    pa: NO_PHYS_ADDR,
     vector: 0,
     errorCode: 0,
     level: -1,
     levelsWalked: 0,
-    pteAddr: -1,
+    pteAddr: NO_PHYS_ADDR,
     lo: 0,
     hi: 0,
     flags: 0,
@@ -144,7 +144,7 @@ const scratch: U64Pair = { lo: 0, hi: 0 };
 function pageFault(out: X86WalkResult, errorCode: number): number {
   out.vector = X86Vector.PageFault;
   out.errorCode = errorCode;
-  out.pa = -1;
+  out.pa = NO_PHYS_ADDR;
   out.flags = 0;
   return -X86Vector.PageFault;
 }
@@ -191,9 +191,9 @@ export function walkX86(
   pkru: number,
   options: X86WalkOptions,
   out: X86WalkResult,
-): number {
+): TranslationResult {
   out.levelsWalked = 0;
-  out.pteAddr = -1;
+  out.pteAddr = NO_PHYS_ADDR;
   out.lo = 0;
   out.hi = 0;
   out.pfn = 0;

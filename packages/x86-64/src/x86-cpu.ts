@@ -11,6 +11,7 @@ import {
   type PhysicalMemory,
   type Tlb,
   TranslatedAccess,
+  type TranslationResult,
 } from '@pagewright/core';
 import {
   type ServableFlags,
@@ -43,6 +44,8 @@ const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
 const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
 const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
 const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
+/** The servable-table base of an access type that is not 0, 1 or 2 (no table: the access is invalid). */
+const NO_SERVABLE_BASE = -1;
 /** `SERVABLE` cut into its 128-entry `ServableFlags` tables: `SERVABLE_BY_BASE[servableBase(ctl, access) / 128]`. */
 const SERVABLE_BY_BASE: readonly ServableFlags[] = Array.from({ length: SERVABLE.length / 128 }, (_, i) =>
   SERVABLE.subarray(i * 128, (i + 1) * 128),
@@ -408,7 +411,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
    * or `-14` (#PF) / `-13` (#GP) with {@link X86Cpu.fault} filled; {@link INVALID_ACCESS} for a bad access type.
    * Never allocates or throws. Does not check that the PA is memory (the accessors do).
    */
-  translate(va: number, access: number): number {
+  translate(va: number, access: number): TranslationResult {
     const u = va >>> 0;
     if (u === va && this.paging) {
       this.translations++;
@@ -435,7 +438,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
    * Translates the address with signed page number `vpn` and page offset `offset` — exact for every 57-bit
    * address. Same results as {@link X86Cpu.translate}; a `vpn` outside the canonical range (or a bad offset) is #GP.
    */
-  translateAt(vpn: number, offset: number, access: number): number {
+  translateAt(vpn: number, offset: number, access: number): TranslationResult {
     this.translations++;
     if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess();
     if (!this.paging) return this.untranslated(vpn * 4096 + offset);
@@ -451,7 +454,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
    * whatever the CPL): supervisor rules, error-code U = 0, and SMAP blocks user pages regardless of RFLAGS.AC
    * (SDM §4.6.1).
    */
-  translateImplicit(va: number, access: number): number {
+  translateImplicit(va: number, access: number): TranslationResult {
     return this.translateSlow(va, access, this.implicitCtl);
   }
 
@@ -475,10 +478,10 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
             ? this.storeBase
             : access === 2
               ? this.fetchBase
-              : -1
+              : NO_SERVABLE_BASE
         : access === 0 || access === 1 || access === 2
           ? servableBase(ctl, access)
-          : -1;
+          : NO_SERVABLE_BASE;
     if (base < 0) return this.invalidAccess();
     const setTlb = this.setTlb;
     if (setTlb !== null && ctl === this.ctl) {
