@@ -11,8 +11,8 @@
  * @module
  */
 
-import { applyOp, SCENARIO_BASE } from '../scenario/run.js';
-import type { ProcDetails, VmTarget } from '../scenario/target.js';
+import { runOperation, SCENARIO_BASE } from '@pagewright/process-vm';
+import { breakOf, mincoreOf, type ProcDetails, type VmTarget } from '../scenario/target.js';
 import { REGION_PAGES, type Step, WIDE_PAGES } from './program.js';
 
 /** One side of a comparison. */
@@ -70,7 +70,7 @@ function residency(t: VmTarget): string {
     const s = Math.max(m.start, BASE);
     const e = Math.min(m.end, WIDE_END);
     if (s >= e) continue;
-    const r = t.mincore(BigInt(s), BigInt(e - s));
+    const r = mincoreOf(t, BigInt(s), BigInt(e - s));
     parts.push(
       `${(s - BASE).toString(16)}:${typeof r === 'number' ? r : r.map((b) => (b ? 1 : 0)).join('')}`,
     );
@@ -112,7 +112,7 @@ class World {
   harts = 1;
   constructor(readonly sys: System) {
     this.procs = [sys.root];
-    this.brk0 = BigInt(sys.root.brk(0n));
+    this.brk0 = breakOf(sys.root);
   }
 
   target(s: Step): VmTarget {
@@ -126,11 +126,9 @@ class World {
   step(s: Step): string {
     const t = this.target(s);
     if (s.line === 'fork') {
-      try {
-        this.procs.push(t.fork());
-      } catch (e) {
-        return `fork failed: ${(e as Error).message}`;
-      }
+      const c = t.fork();
+      if (typeof c === 'number') return `fork failed: ${c}`;
+      this.procs.push(c);
       return 'forked';
     }
     if (s.line === 'exit') {
@@ -186,7 +184,9 @@ class World {
       const a = Number(this.num(tok[1]));
       return JSON.stringify({ ret: String(t.fetch32!(a)) });
     }
-    return JSON.stringify(applyOp(t, tok, (x) => this.num(x), this.brk0, true));
+    return JSON.stringify(
+      runOperation(t, { tokens: tok, source: 0 }, { brk0: this.brk0, fds: [], format: 'exact' }),
+    );
   }
 
   num(x: string | undefined): bigint {

@@ -5,11 +5,17 @@
  * @module
  */
 
-import { Machine, type MachineOptions, type Process } from '@pagewright/process-vm';
+import {
+  accessSignal,
+  Machine,
+  type MachineOptions,
+  type Process,
+  processTarget,
+} from '@pagewright/process-vm';
 import type { VmaIndex } from '@pagewright/vma';
 import { ModelMachine } from '../model/machine.js';
 import type { ModelConfig } from '../model/process.js';
-import type { AccessSignal, MapsEntry, ProcDetails, VmaDetail, VmTarget } from '../scenario/target.js';
+import type { MapsEntry, ProcDetails, VmaDetail, VmTarget } from '../scenario/target.js';
 
 /** Parses `/proc/PID/maps` text into entries (with the name, for the initial layout). */
 export function parseMaps(text: string): (MapsEntry & { name: string })[] {
@@ -28,47 +34,17 @@ export function parseMaps(text: string): (MapsEntry & { name: string })[] {
     });
 }
 
-/** The signal a negative access sentinel stands for (process-vm `signals.ts`). */
-function signalOf(r: number): AccessSignal {
-  return r === -3 ? 'SIGBUS' : r === -4 ? 'OOM' : 'SIGSEGV';
-}
-
-/** Wraps an implementation process. */
+/** Wraps an implementation process: process-vm's own scenario target, plus what the comparison looks at. */
 export function implTarget(p: Process, wrapChild: (c: Process) => VmTarget = implTarget): VmTarget {
   return {
-    mmap: (a, l, prot, flags) => p.mmap(a, l, prot, flags),
-    munmap: (a, l) => p.munmap(a, l),
-    mprotect: (a, l, prot) => p.mprotect(a, l, prot),
-    mremap: (a, ol, nl, f, na) => p.mremap(a, ol, nl, f, na),
-    madvise: (a, l, adv) => p.madvise(a, l, adv),
-    mincore: (a, l) => {
-      const pages = Number((BigInt.asUintN(64, l) + 4095n) / 4096n);
-      const vec = new Uint8Array(Math.min(pages, 1 << 20));
-      const r = p.mincore(a, l, vec);
-      return r < 0 ? r : [...vec.subarray(0, Math.min(pages, vec.length))].map((b) => (b & 1) === 1);
-    },
-    mlock: (a, l) => p.mlock(a, l),
-    munlock: (a, l) => p.munlock(a, l),
-    msync: (a, l, f) => p.msync(a, l, f),
-    brk: (a) => p.brk(a),
-    load8: (a) => {
-      const r = p.load8(a);
-      return r < 0 ? signalOf(r) : r;
-    },
-    store8: (a, v) => {
-      const r = p.store8(a, v);
-      return r < 0 ? signalOf(r) : 'ok';
-    },
-    maps: () => parseMaps(p.maps()),
+    ...processTarget(p),
     fork: () => {
       const c = p.fork();
-      if (typeof c === 'number') throw new Error(`fork failed: ${c}`);
-      return wrapChild(c);
+      return typeof c === 'number' ? c : wrapChild(c);
     },
-    exit: () => p.exit(0),
     fetch32: (a) => {
       const r = p.fetch(a);
-      return r < 0 && r >= -4 ? signalOf(r) : r >>> 0;
+      return r < 0 && r >= -4 ? accessSignal(r) : r >>> 0;
     },
     setHart: (h) => {
       p.hartId = h % p.machine.harts.length;

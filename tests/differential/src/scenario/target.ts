@@ -6,18 +6,12 @@
  * @module
  */
 
-/** A user-mode access that did not complete. */
-export type AccessSignal = 'SIGSEGV' | 'SIGBUS' | 'OOM';
+import type { AccessSignal, ScenarioMapping, ScenarioTarget } from '@pagewright/process-vm';
+
+export type { AccessSignal } from '@pagewright/process-vm';
 
 /** One `/proc/PID/maps` line reduced to address range and permissions. */
-export interface MapsEntry {
-  /** Start address in bytes. */
-  start: number;
-  /** End address in bytes (exclusive). */
-  end: number;
-  /** Four permission letters, as in /proc (`rw-p`). */
-  perms: string;
-}
+export type MapsEntry = ScenarioMapping;
 
 /** One VMA with the /proc facts the differential tests compare (see the model's `details`). */
 export interface VmaDetail extends MapsEntry {
@@ -41,33 +35,30 @@ export interface ProcDetails {
 }
 
 /**
- * A process to run system calls on. Every call takes Linux's raw arguments (u64 as `bigint`) and returns what
- * Linux returns: the result, or `-errno`.
+ * A process to run programs on: process-vm's scenario target (system calls by their table name, loads and stores,
+ * maps, fork and exit — what the one scenario interpreter drives) plus what the differential comparison also looks
+ * at. Every call takes Linux's raw arguments and returns what Linux returns: the result, or `-errno`.
  */
-export interface VmTarget {
-  mmap(addr: bigint, len: bigint, prot: number, flags: number): number;
-  munmap(addr: bigint, len: bigint): number;
-  mprotect(addr: bigint, len: bigint, prot: number): number;
-  mremap(addr: bigint, oldLen: bigint, newLen: bigint, flags: number, newAddr: bigint): number;
-  madvise(addr: bigint, len: bigint, advice: number): number;
-  /** -errno, or one residency flag per page. */
-  mincore(addr: bigint, len: bigint): number | boolean[];
-  mlock(addr: bigint, len: bigint): number;
-  munlock(addr: bigint, len: bigint): number;
-  msync(addr: bigint, len: bigint, flags: number): number;
-  /** The raw brk system call: the new break, or the old one on failure. */
-  brk(addr: bigint): number;
-  load8(addr: number): number | AccessSignal;
-  store8(addr: number, value: number): 'ok' | AccessSignal;
-  maps(): MapsEntry[];
-  /** fork(): the child process. */
-  fork(): VmTarget;
-  /** exit(0). */
-  exit(): void;
+export interface VmTarget extends ScenarioTarget {
+  /** fork(): the child process, or `-errno`. */
+  fork(): VmTarget | number;
   /** Fetches a 32-bit instruction word (optional: differential tests only). */
   fetch32?(addr: number): number | AccessSignal;
   /** Runs the process on another hart (optional; the model has no harts). */
   setHart?(hart: number): void;
   /** The /proc details (optional: differential tests only). */
   details?(): ProcDetails;
+}
+
+/** `mincore(addr, len)` of a target: `-errno`, or one residency flag per page. */
+export function mincoreOf(t: ScenarioTarget, addr: bigint, len: bigint): number | boolean[] {
+  const pages = Number((BigInt.asUintN(64, len) + 4095n) / 4096n);
+  const vec = new Uint8Array(Math.min(pages, 1 << 20));
+  const r = t.syscall('mincore', [addr, len, vec]);
+  return r < 0 ? r : [...vec].map((b) => (b & 1) === 1);
+}
+
+/** The program break (`brk(0)`). */
+export function breakOf(t: ScenarioTarget): bigint {
+  return BigInt(t.syscall('brk', [0n]));
 }
