@@ -12,6 +12,7 @@ import type { CliIo } from './io.js';
 import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
 import { quizCommand } from './quiz.js';
+import { replayCommand } from './replay.js';
 
 /** Every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
@@ -20,6 +21,7 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
   mmu: mmuCommand,
   inspect: inspectCommand,
   quiz: quizCommand,
+  replay: replayCommand,
 };
 
 /** Validates a `--tlb` spec with the library's own parser (so the CLI accepts exactly what the library does). */

@@ -162,20 +162,31 @@ export class FileSystem {
    * Creates a regular file at `path` holding `contents` — bytes, or `{ size }` for a file of that many zero bytes
    * that costs no memory until written (to stand in for a recorded file by its size). The bytes are in the backing
    * store, not the cache. `EEXIST` when the name exists; `EISDIR` for a path ending in `/`; `EFBIG` for a size
-   * past {@link MAX_FILE_SIZE}.
+   * past {@link MAX_FILE_SIZE}. `identity` gives the file another device and inode number than this filesystem's
+   * own (to stand in for a recorded file under the name `/proc/PID/maps` showed for it).
    */
   createFile(
     path: string,
     contents: Uint8Array | { readonly size: number } = new Uint8Array(0),
     mode = 0o644,
+    identity?: { readonly dev: DeviceNumber; readonly ino: number },
   ): Inode {
+    if (identity !== undefined && !(Number.isSafeInteger(identity.ino) && identity.ino >= 0))
+      throw new MmError('EINVAL', `bad inode number ${identity.ino}`);
     const size = contents instanceof Uint8Array ? contents.length : contents.size;
     if (!(Number.isSafeInteger(size) && size >= 0)) throw new MmError('EINVAL', `bad size ${size}`);
     if (size > MAX_FILE_SIZE) throw new MmError('EFBIG', path);
     const r = this.resolve(path);
     if (r.inode !== undefined) throw new MmError('EEXIST', path);
     if (r.trailingSlash) throw new MmError('EISDIR', path);
-    const inode = this.newInode(this.dev, 'regular', mode);
+    const inode = this.newInode(
+      identity?.dev ?? this.dev,
+      'regular',
+      mode,
+      undefined,
+      undefined,
+      identity?.ino,
+    );
     if (contents instanceof Uint8Array) inode.store.load(contents);
     inode.size = size;
     this.attach(r.dir, r.name, inode);
@@ -309,9 +320,18 @@ export class FileSystem {
     mode: number,
     rdev?: DeviceNumber,
     charDevice?: CharDeviceKind,
+    ino?: number,
   ): Inode {
     this.live++;
-    return new Inode(dev, this.nextIno++, type, mode & 0o7777, rdev, charDevice, this.makeMappingIndex());
+    return new Inode(
+      dev,
+      ino ?? this.nextIno++,
+      type,
+      mode & 0o7777,
+      rdev,
+      charDevice,
+      this.makeMappingIndex(),
+    );
   }
 
   private attach(dir: Inode, name: string, inode: Inode): void {

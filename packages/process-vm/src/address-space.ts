@@ -37,7 +37,7 @@ import { NegErrno } from './errno.js';
 import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
-import { type PlacementChoice, TOP_DOWN } from './placement.js';
+import { type PlacementChoice, type ThpPlacement, TOP_DOWN } from './placement.js';
 import type { SharedMemory } from './shared-memory.js';
 import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR, SEGV_MAPERR } from './signals.js';
 
@@ -60,6 +60,8 @@ export interface AddressSpaceLimits {
    * heuristic compares with RAM + swap; default 16 GiB, a typical reference machine).
    */
   overcommitBytes: number;
+  /** Where placement aligns to 2 MiB for transparent huge pages (default: the kernel's, see `placement.ts`). */
+  thp?: ThpPlacement | undefined;
 }
 
 /** What an address space needs from its machine. */

@@ -8,7 +8,9 @@
 export * from './address-space.js';
 export * from './brk.js';
 export * from './errno.js';
+export * from './elf-exec.js';
 export * from './exec.js';
+export * from './exec-layout.js';
 export * from './file-mmap.js';
 export * from './flush-strategy.js';
 export * from './fork.js';
@@ -32,6 +34,7 @@ export * from './proc-views.js';
 export * from './process.js';
 export * from './program-image.js';
 export * from './scenario.js';
+export * from './seed-from-maps.js';
 export * from './scenario-language.js';
 export * from './scenario-target.js';
 export * from './shared-memory.js';

@@ -53,7 +53,7 @@ import type { FdTable, OpenFileDescription } from '@pagewright/files';
 import { ANON_PRIVATE, anonShared, type Backing, fileBacking, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
-import { getUnmappedArea } from './placement.js';
+import { getUnmappedAreaFor } from './placement.js';
 import { toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
 /** `MAP_DROPPABLE` (6.11+): a private mapping whose pages the kernel may drop. */
@@ -193,7 +193,12 @@ export function decodeMmap(
   let where: number;
   if (flags & MAP_FIXED) where = addr;
   else {
-    where = getUnmappedArea(as, addr, len);
+    // With the file and flags Linux passes: transparent-huge-page alignment where it applies (placement.ts).
+    where = getUnmappedAreaFor(as, addr, len, {
+      file: file === null ? null : file.inode.mapsAsAnonymous ? 'zero' : 'regular',
+      pgoff: file === null ? 0 : Math.floor(u64Value(offArg) / PAGE_SIZE),
+      shared: (flags & 0x3) !== 0x2,
+    });
     if (where < 0) return NegErrno.ENOMEM;
   }
   if (where > taskSize - len) return NegErrno.ENOMEM;

@@ -25,7 +25,8 @@ import {
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
-import { getUnmappedArea } from './placement.js';
+import { fileOf } from './file-mmap.js';
+import { getUnmappedAreaFor } from './placement.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
 
 /** The parameters of one mremap, in bytes (Linux `struct vma_remap_struct`). */
@@ -186,8 +187,13 @@ function expandable(as: AddressSpace, vma: Vma, delta: number): boolean {
 function newAddress(as: AddressSpace, vma: Vma, r: Remap): number {
   if (r.flags & MREMAP_FIXED) return r.newAddr;
   const hint = r.flags & MREMAP_DONTUNMAP ? r.newAddr : 0;
-  const a = getUnmappedArea(as, hint >= as.limits.mmapMinAddr || hint === 0 ? hint : 0, r.newLen);
-  void vma;
+  // get_unmapped_area(vma->vm_file, …, MAP_SHARED if VM_MAYSHARE): THP alignment where it applies (placement.ts).
+  const file = vma.backing.kind === 'file' ? fileOf(vma) : null;
+  const a = getUnmappedAreaFor(as, hint >= as.limits.mmapMinAddr || hint === 0 ? hint : 0, r.newLen, {
+    file: file === null ? null : file.inode.mapsAsAnonymous ? 'zero' : 'regular',
+    pgoff: vma.pgoff + (r.addr / PAGE_SIZE - vma.start),
+    shared: (vma.flags & VM_MAYSHARE) !== 0,
+  });
   if (a < 0) return NegErrno.ENOMEM;
   r.newAddr = a;
   return a;

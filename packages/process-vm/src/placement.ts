@@ -127,3 +127,76 @@ export function startGap(as: AddressSpace, start: number, flags: number): number
   if (!(flags & VM_GROWSDOWN)) return start;
   return Math.max(0, start - as.limits.stackGuardGapPages);
 }
+
+/** `HPAGE_PMD_SIZE`: a PMD-level huge page (2 MiB with 4 KiB pages on x86-64 and RISC-V). */
+export const PMD_SIZE = 2 * 1024 * 1024;
+
+/**
+ * Where transparent-huge-page alignment applies to placement (Linux 6.18, `CONFIG_TRANSPARENT_HUGEPAGE=y`; the
+ * alignment does not depend on `/sys/kernel/mm/transparent_hugepage/enabled`):
+ * - `anonymous`: private anonymous mappings without a hint whose length is a multiple of 2 MiB
+ *   (`__get_unmapped_area` → `thp_get_unmapped_area_vmflags`), and private `/dev/zero` mappings (its
+ *   `get_unmapped_area_zero` uses `thp_get_unmapped_area`);
+ * - `files`: file mappings of a filesystem whose `get_unmapped_area` is `thp_get_unmapped_area` (ext4, xfs, btrfs),
+ *   for which at least 2 MiB of the file from a 2 MiB-aligned offset is mapped. The machine's files are tmpfs-like,
+ *   and tmpfs mounted without `huge=` (and shared anonymous memory with `shmem_enabled` "never", the default)
+ *   aligns nothing, so this is off by default.
+ */
+export interface ThpPlacement {
+  readonly anonymous: boolean;
+  readonly files: boolean;
+}
+
+/** The kernel's default: anonymous mappings aligned, tmpfs files and shared memory not. */
+export const THP_PLACEMENT_DEFAULT: ThpPlacement = Object.freeze({ anonymous: true, files: false });
+
+/** What is being placed: a file (with its page offset) or anonymous memory, shared or private. */
+export interface PlacementTarget {
+  /** A file mapping (`/dev/zero` counts as `zero`), or null for anonymous memory. */
+  readonly file: 'regular' | 'zero' | null;
+  /** The page offset in the file (ignored for anonymous memory). */
+  readonly pgoff: number;
+  /** `MAP_SHARED` (shared memory goes through shmem's placement). */
+  readonly shared: boolean;
+}
+
+/**
+ * `__thp_get_unmapped_area(addr, len, off, PMD_SIZE)`: searches for `len + 2 MiB` and returns the address inside it
+ * that is congruent to `off` modulo 2 MiB (top-down: the higher one when the search's start already is), `addr`
+ * when the hint held the padded length, or -1 when the rule does not apply or nothing fits (the caller then
+ * places `len` as usual).
+ */
+function thpGetUnmappedArea(as: AddressSpace, hint: number, len: number, off: number): number {
+  const offEnd = off + len;
+  const offAlign = Math.ceil(off / PMD_SIZE) * PMD_SIZE;
+  if (offEnd <= offAlign || offEnd - offAlign < PMD_SIZE) return -1;
+  const lenPad = len + PMD_SIZE;
+  const ret = getUnmappedArea(as, hint, lenPad);
+  if (ret < 0) return -1;
+  if (ret === hint) return hint;
+  const offSub = (((off - ret) % PMD_SIZE) + PMD_SIZE) % PMD_SIZE;
+  if (as.placement.kind !== 'bottomup' && offSub === 0) return ret + PMD_SIZE;
+  return ret + offSub;
+}
+
+/**
+ * `get_unmapped_area` with the file and flags Linux passes it: {@link getUnmappedArea}, first trying the
+ * transparent-huge-page alignment where `as.limits.thp` (default {@link THP_PLACEMENT_DEFAULT}) says it applies.
+ * Returns the address or -1 (ENOMEM).
+ */
+export function getUnmappedAreaFor(
+  as: AddressSpace,
+  hint: number,
+  len: number,
+  target: PlacementTarget,
+): number {
+  const thp = as.limits.thp ?? THP_PLACEMENT_DEFAULT;
+  let a = -1;
+  if (target.file === null) {
+    if (thp.anonymous && !target.shared && hint === 0 && len % PMD_SIZE === 0)
+      a = thpGetUnmappedArea(as, 0, len, 0);
+  } else if (target.file === 'zero') {
+    if (thp.anonymous && !target.shared) a = thpGetUnmappedArea(as, hint, len, target.pgoff * PAGE_SIZE);
+  } else if (thp.files) a = thpGetUnmappedArea(as, hint, len, target.pgoff * PAGE_SIZE);
+  return a >= 0 ? a : getUnmappedArea(as, hint, len);
+}
