@@ -1,20 +1,23 @@
 /**
  * Scenario sessions: a `.scn` text (packages/process-vm/conformance/FORMAT.md) stepped one operation at a time.
  *
- * Nothing here interprets the language: every step runs through process-vm's own `runScenario`. The state after
- * the first `k` operations is that of `runScenario` on those `k` lines followed by one read-only `maps` line,
- * stopped (from its `afterEach` hook) when it reaches that last line, before it exits the processes. Every choice
- * is seeded, so replaying a prefix gives exactly the state the whole scenario passes through.
+ * Nothing here interprets the language: every step is one `step()` of process-vm's own interpreter
+ * (`ScenarioRun`, through `startScenario`), so the state after `k` operations is the one the whole scenario passes
+ * through. Every choice is seeded: a run started afresh reaches the same states.
  *
  * @module
  */
 import { PAGE_SIZE } from '@pagewright/core';
 import {
+  type Machine,
   type MachineOptions,
   type Process,
+  type ProcessTarget,
   parseScenario,
   runScenario,
   ScenarioError,
+  type ScenarioRun,
+  startScenario,
 } from '@pagewright/process-vm';
 
 /** The operations of the syscall bar and the scenario language (`load`/`store` are `r`/`w`). */
@@ -69,46 +72,44 @@ export function scenarioMachineOptions(base: MachineOptions): MachineOptions {
   };
 }
 
-/** Thrown from `afterEach` to stop `runScenario` with the state intact. */
-class Stop extends Error {
-  constructor(readonly process: Process) {
-    super('stop');
-  }
+/** The process that ran the last of the operations so far (its machine holds the state). */
+export interface ScenarioPrefixRun {
+  process: Process<Machine>;
 }
 
-/** Where the events of each operation begin (`afterEach` marks), for splitting an event log per step. */
-export interface ScenarioPrefixRun {
-  /** The process that ran the last operation (its machine holds the state). */
-  process: Process;
+/** A scenario being stepped: process-vm's interpreter over a process of a fresh machine. */
+export type ScenarioStepper = ScenarioRun<ProcessTarget<Machine>>;
+
+/** A stepper for `ops` on a fresh machine built from `machine` (no line has run yet). */
+export function scenarioStepper(ops: readonly string[], machine: MachineOptions): ScenarioStepper {
+  return startScenario(ops.join('\n'), { machine });
+}
+
+/**
+ * Steps `run` until `k` operations have run (or the scenario ends); `onOperation()` is called before each step. A
+ * child's `join` ends the child: the parent runs the next line.
+ * @throws {@link ScenarioError} for a malformed line among them
+ */
+export function stepTo(run: ScenarioStepper, k: number, onOperation?: () => void): void {
+  while (run.position < k && !run.done) {
+    onOperation?.();
+    run.step();
+  }
 }
 
 /**
  * Runs the first `k` operations of `ops` on a fresh machine built from `machine` and returns the process that ran
  * the last one, with every process of the machine still alive (as they are at that point of the scenario).
- * `onOperation(line)` is called after each operation `afterEach` reports (line = 1-based operation index).
  * @throws {@link ScenarioError} for a malformed line among the first `k`
  */
 export function runScenarioPrefix(
   ops: readonly string[],
   k: number,
   machine: MachineOptions,
-  onOperation?: (line: number) => void,
 ): ScenarioPrefixRun {
-  const n = Math.max(0, Math.min(k, ops.length));
-  const text = [...ops.slice(0, n), 'maps'].join('\n');
-  try {
-    runScenario(text, {
-      machine,
-      afterEach(process, line) {
-        if (line === n + 1) throw new Stop(process);
-        onOperation?.(line);
-      },
-    });
-  } catch (e) {
-    if (e instanceof Stop) return { process: e.process };
-    throw e;
-  }
-  throw new Error('the scenario ended before its last line');
+  const run = scenarioStepper(ops.slice(0, Math.max(0, k)), machine);
+  stepTo(run, k);
+  return { process: run.current.process };
 }
 
 /**

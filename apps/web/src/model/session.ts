@@ -1,8 +1,8 @@
 /**
  * A session: the machine's options and seed, what is being stepped through (the demo or a scenario's operation
  * lines, typed calls included), the current step, and what the panels select. It is the whole state: the machine
- * after step `k` is rebuilt from it by replaying steps 0..k on a fresh, seeded machine, and it round-trips through
- * the URL query.
+ * after step `k` is rebuilt from it by running steps 0..k on a fresh, seeded machine, and it round-trips through
+ * the URL query. Stepping forward does not rebuild: the last machine is kept and runs one more step.
  *
  * @module
  */
@@ -10,7 +10,13 @@ import type { EventSink, MmEvent, MmEventKind, MmEventMap } from '@pagewright/co
 import { Machine, type Process } from '@pagewright/process-vm';
 import { DEMO_STEPS, demoContext } from './demo.js';
 import { machineOptions, optionsFromQuery, optionsToQuery, type WebOptions } from './options.js';
-import { runScenarioPrefix, scenarioMachineOptions, scenarioResults } from './scenario.js';
+import {
+  type ScenarioStepper,
+  scenarioMachineOptions,
+  scenarioResults,
+  scenarioStepper,
+  stepTo,
+} from './scenario.js';
 
 /** What is stepped through. */
 export type Source =
@@ -70,49 +76,121 @@ export function sessionMachineOptions(options: WebOptions, source: Source) {
   return source.kind === 'demo' ? base : scenarioMachineOptions(base);
 }
 
-/** Replays the first `k` steps of `source` on a fresh machine with `options`. */
-export function replay(options: WebOptions, source: Source, k: number): Replayed {
+/** A machine part-way through a source: the demo's context or a scenario's stepper, and its event sink. */
+interface Live {
+  key: string;
+  sink: KeepAll;
+  machine: Machine;
+  /** Steps done. */
+  k: number;
+  demo: ReturnType<typeof demoContext> | null;
+  scenario: ScenarioStepper | null;
+  /** What the last step did (the demo's calls), and where its events begin. */
+  calls: string[];
+  mark: number;
+}
+
+function liveKey(options: WebOptions, source: Source): string {
+  return JSON.stringify([options, source]);
+}
+
+/** A fresh machine for `source` at step 0. */
+function start(options: WebOptions, source: Source): Live {
   const sink = new KeepAll();
   const mo = { ...sessionMachineOptions(options, source), events: sink };
-  let mark = 0;
+  const key = liveKey(options, source);
   if (source.kind === 'demo') {
     const machine = new Machine(mo);
-    const ctx = demoContext(machine);
-    let calls: string[] = [];
-    for (let i = 0; i < Math.min(k, DEMO_STEPS.length); i++) {
-      mark = sink.events.length;
-      calls = (DEMO_STEPS[i] as (typeof DEMO_STEPS)[number]).act(ctx);
+    return { key, sink, machine, k: 0, demo: demoContext(machine), scenario: null, calls: [], mark: 0 };
+  }
+  const scenario = scenarioStepper(source.ops, mo);
+  const machine = scenario.current.process.machine;
+  return { key, sink, machine, k: 0, demo: null, scenario, calls: [], mark: 0 };
+}
+
+/** Runs `live` forward to step `k`. @throws ScenarioError for a malformed scenario line */
+function advance(live: Live, k: number): void {
+  if (live.demo !== null) {
+    const ctx = live.demo;
+    for (; live.k < Math.min(k, DEMO_STEPS.length); live.k++) {
+      live.mark = live.sink.events.length;
+      live.calls = (DEMO_STEPS[live.k] as (typeof DEMO_STEPS)[number]).act(ctx);
     }
-    const current = ctx.parent;
+    return;
+  }
+  const run = live.scenario as ScenarioStepper;
+  stepTo(run, k, () => {
+    live.mark = live.sink.events.length;
+  });
+  live.k = k;
+}
+
+function replayedOf(live: Live): Replayed {
+  const current = live.demo !== null ? live.demo.parent : (live.scenario as ScenarioStepper).current.process;
+  return {
+    machine: live.machine,
+    current: current !== null && current.exitCode === null ? current : null,
+    events: live.sink.events.slice(live.mark),
+    calls: live.calls,
+    error: null,
+  };
+}
+
+/** The machine kept from the last call of {@link replayStep} (stepping forward runs one step on it). */
+let kept: Live | null = null;
+
+/**
+ * The machine after the first `k` steps of `source`, and `capture` of it one step before (null at step 0). When the
+ * last call ended at step `k - 1` of the same session, its machine runs one more step; otherwise a fresh one runs
+ * from the start. The returned machine stays live until the next call.
+ */
+export function replayStep<T>(
+  options: WebOptions,
+  source: Source,
+  k: number,
+  capture: (machine: Machine) => T,
+): { now: Replayed; before: T | null } {
+  try {
+    const key = liveKey(options, source);
+    const live =
+      kept !== null && kept.key === key && kept.k === k - 1 && k > 0 ? kept : start(options, source);
+    kept = null;
+    if (k > 0) advance(live, k - 1);
+    const before = k > 0 ? capture(live.machine) : null;
+    advance(live, k);
+    kept = live;
+    return { now: replayedOf(live), before };
+  } catch (e) {
+    kept = null;
+    const machine = new Machine(sessionMachineOptions(options, source));
     return {
-      machine,
-      current: current !== null && current.exitCode === null ? current : null,
-      events: sink.events.slice(mark),
-      calls,
-      error: null,
+      now: {
+        machine,
+        current: null,
+        events: [],
+        calls: [],
+        error: e instanceof Error ? e.message : String(e),
+      },
+      before: null,
     };
   }
+}
+
+/** Replays the first `k` steps of `source` on a fresh machine with `options`. */
+export function replay(options: WebOptions, source: Source, k: number): Replayed {
+  const live = start(options, source);
   try {
-    const { process } = runScenarioPrefix(source.ops, k, mo, () => {
-      mark = sink.events.length;
-    });
-    return {
-      machine: process.machine,
-      current: process,
-      events: sink.events.slice(mark),
-      calls: [],
-      error: null,
-    };
+    advance(live, k);
   } catch (e) {
-    const machine = new Machine(mo);
     return {
-      machine,
+      machine: new Machine(sessionMachineOptions(options, source)),
       current: null,
       events: [],
       calls: [],
       error: e instanceof Error ? e.message : String(e),
     };
   }
+  return replayedOf(live);
 }
 
 /** The oracle-format result line of each scenario operation (empty for the demo). */

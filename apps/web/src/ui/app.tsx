@@ -8,7 +8,7 @@ import { DEMO_STEPS } from '../model/demo.js';
 import { runScenarioPrefix, scenarioOps, typedLine } from '../model/scenario.js';
 import {
   type Replayed,
-  replay,
+  replayStep,
   resultsOf,
   type Session,
   type Source,
@@ -35,11 +35,9 @@ interface Frame {
 }
 
 function build(session: Session): Frame {
-  const now = replay(session.options, session.source, session.step);
-  const snap = snapshot(now.machine);
-  const before =
-    session.step > 0 ? snapshot(replay(session.options, session.source, session.step - 1).machine) : null;
-  return { now, snap, before };
+  // One run: the state one step before is captured on the way (a step forward runs one step on the last machine).
+  const { now, before } = replayStep(session.options, session.source, session.step, snapshot);
+  return { now, snap: snapshot(now.machine), before };
 }
 
 function sourceValue(source: Source): string {
