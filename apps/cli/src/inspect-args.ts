@@ -5,7 +5,18 @@
  *
  * @module
  */
-import { MADV_NAMES, MAP_FLAG_NAMES, MREMAP_FLAG_NAMES, MS_NAMES, parseProtString } from '@pagewright/core';
+import {
+  MADV_NAMES,
+  MAP_FLAG_NAMES,
+  MCL_CURRENT,
+  MCL_FUTURE,
+  MCL_ONFAULT,
+  MLOCK_ONFAULT,
+  MREMAP_FLAG_NAMES,
+  MS_NAMES,
+  parseProtString,
+} from '@pagewright/core';
+import { OPEN_FLAG_NAMES } from '@pagewright/process-vm';
 
 /** A bad argument: the inspector prints the message and goes on. */
 export class ArgError extends Error {
@@ -77,6 +88,25 @@ export const parseAdvice = (t: string | undefined) => parseNames(t, 'advice', MA
 /** Parses msync flags (`SYNC`, `ASYNC|INVALIDATE`). */
 export const parseMsyncFlags = (t: string | undefined) => parseNames(t, 'msync flag', MS_NAMES, 'MS_');
 
+const MLOCK2_NAMES: Readonly<Record<string, number>> = { ONFAULT: MLOCK_ONFAULT };
+const MCL_NAMES: Readonly<Record<string, number>> = {
+  CURRENT: MCL_CURRENT,
+  FUTURE: MCL_FUTURE,
+  ONFAULT: MCL_ONFAULT,
+};
+const SEEK_NAMES: Readonly<Record<string, number>> = { SET: 0, CUR: 1, END: 2 };
+
+/** Parses mlock2 flags (`ONFAULT`, `0`). */
+export const parseMlock2Flags = (t: string | undefined) =>
+  parseNames(t, 'mlock2 flag', MLOCK2_NAMES, 'MLOCK_');
+/** Parses mlockall flags (`CURRENT|FUTURE`). */
+export const parseMlockallFlags = (t: string | undefined) =>
+  parseNames(t, 'mlockall flag', MCL_NAMES, 'MCL_');
+/** Parses open flags (`RDWR|CREAT`, `O_RDONLY`, a number). */
+export const parseOpenFlags = (t: string | undefined) => parseNames(t, 'open flag', OPEN_FLAG_NAMES, 'O_');
+/** Parses lseek's whence (`SET`, `CUR`, `END`, a number). */
+export const parseWhence = (t: string | undefined) => parseNames(t, 'whence', SEEK_NAMES, 'SEEK_');
+
 /** Names offered by tab completion for each kind of flag argument. */
 export const COMPLETION_NAMES = {
   prot: ['rw-', 'r--', 'r-x', 'rwx', '---'],
@@ -84,4 +114,8 @@ export const COMPLETION_NAMES = {
   mremap: Object.keys(MREMAP_FLAG_NAMES),
   advice: Object.keys(MADV_NAMES),
   msync: Object.keys(MS_NAMES),
+  mlock2: Object.keys(MLOCK2_NAMES),
+  mlockall: Object.keys(MCL_NAMES),
+  open: Object.keys(OPEN_FLAG_NAMES),
+  whence: Object.keys(SEEK_NAMES),
 };

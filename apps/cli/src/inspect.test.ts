@@ -1,3 +1,4 @@
+import { SYSCALL_LIST } from '@pagewright/process-vm';
 import { describe, expect, it } from 'vitest';
 import { run } from './cli.js';
 import { Inspector } from './inspect.js';
@@ -231,5 +232,37 @@ describe('tab completion', () => {
   });
   it('completes pids after switch', () => {
     expect(ins.complete('switch ')).toEqual([['1'], '']);
+  });
+});
+
+describe('inspect: the system-call commands come from process-vm’s table', () => {
+  it('has one command per call of SYSCALLS that takes no buffer, with its usage and summary', () => {
+    const ins = new Inspector({}, () => {});
+    const expected = SYSCALL_LIST.filter((d) => d.args.every((a) => a.kind !== 'buffer')).map((d) => d.name);
+    expect(ins.commandNames).toEqual(expect.arrayContaining(expected));
+    const out: string[] = [];
+    new Inspector({}, (l) => out.push(l)).exec('help mremap');
+    expect(out[0]).toMatch(
+      /^ {2}mremap OLD_ADDRESS OLD_SIZE NEW_SIZE FLAGS \[NEW_ADDRESS\] +resize or move a mapping; sets \$$/,
+    );
+  });
+
+  it('maps a file through open and mmap with a descriptor, and the store reaches the file', async () => {
+    const { code, lines, err } = await inspect(
+      [
+        'open /f RDWR|CREAT 600',
+        'ftruncate 0 0x1000',
+        'mmap 0 0x1000 rw- SHARED 0 0',
+        'w $ 0x41',
+        'maps',
+      ].join('\n'),
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(lines[0]).toBe('= 0x0'); // the lowest free descriptor: a spawned process has no stdio
+    expect(lines[1]).toBe('= 0x0');
+    expect(lines[2]).toMatch(/^= 0x[0-9a-f]+$/);
+    expect(lines[3]).toBe('ok');
+    expect(lines.some((l) => / rw-s 00000000 .* \/f$/.test(l))).toBe(true);
   });
 });

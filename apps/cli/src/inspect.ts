@@ -10,17 +10,8 @@
 import { createInterface } from 'node:readline';
 import { PAGE_SIZE, pteFlagsToString } from '@pagewright/core';
 import { errnoOf, Machine, machineViolations, type Process, signalOf } from '@pagewright/process-vm';
-import {
-  ArgError,
-  COMPLETION_NAMES,
-  parseAdvice,
-  parseMapFlags,
-  parseMremapFlags,
-  parseMsyncFlags,
-  parseNumber,
-  parseProt,
-  parseU64,
-} from './inspect-args.js';
+import { ArgError, parseNumber } from './inspect-args.js';
+import { type CommandDef, type SyscallShell, syscallCommands } from './inspect-syscalls.js';
 import type { CliIo } from './io.js';
 import { LineReader } from './line-reader.js';
 import { machineOptions } from './machine-options.js';
@@ -29,15 +20,6 @@ import type { SubcommandSpec } from './program.js';
 import { didYouMean } from './suggest.js';
 import { formatPteRow, hex, presentRows, pteRows } from './views.js';
 import { walkLines } from './walk-view.js';
-
-/** One inspector command. */
-interface CommandDef {
-  usage: string;
-  help: string;
-  /** What tab completion offers for argument `i` (0-based), if anything. */
-  complete?: (i: number) => readonly string[];
-  run(args: string[]): void;
-}
 
 /** Most rows a view prints before it says how many it left out. */
 const MAX_ROWS = 64;
@@ -124,15 +106,6 @@ export class Inspector {
     return this.current;
   }
 
-  private syscallResult(name: string, ret: number, isAddress: boolean): void {
-    const errno = name === 'brk' ? undefined : errnoOf(ret);
-    if (errno) this.write(`= -1 ${errno}`);
-    else {
-      if (isAddress) this.last = ret;
-      this.write(`= ${hex(ret)}`);
-    }
-  }
-
   private accessResult(ret: number, va: number, ok: string): void {
     if (ret >= 0) this.write(ok);
     else {
@@ -143,7 +116,17 @@ export class Inspector {
 
   private defineCommands(): Record<string, CommandDef> {
     const num = (t: string | undefined, what: string) => parseNumber(t, what, this.last);
-    const u64 = (t: string | undefined, what: string) => parseU64(t, what, this.last);
+    const self = this;
+    const shell: SyscallShell = {
+      proc: () => this.proc(),
+      get last() {
+        return self.last;
+      },
+      set last(v) {
+        self.last = v;
+      },
+      write: (line) => this.write(line),
+    };
     const pids = () => [...this.machine.processes.keys()].map(String);
     const noMore = (args: string[], max: number) => {
       if (args.length > max) throw new ArgError(`too many arguments: '${args.slice(max).join(' ')}'`);
@@ -238,112 +221,8 @@ export class Inspector {
           this.write(`pid ${this.proc().pid} on hart ${n}`);
         },
       },
-      // ---- system calls ----------------------------------------------------------------------------------------
-      mmap: {
-        usage: 'mmap ADDR LEN PROT FLAGS',
-        help: 'anonymous mmap (fd -1, offset 0); sets $',
-        complete: (i) => (i === 2 ? COMPLETION_NAMES.prot : i === 3 ? COMPLETION_NAMES.map : []),
-        run: (a) => {
-          noMore(a, 4);
-          const ret = this.proc().mmap(
-            u64(a[0], 'ADDR'),
-            u64(a[1], 'LEN'),
-            parseProt(a[2]),
-            parseMapFlags(a[3]),
-          );
-          this.syscallResult('mmap', ret, true);
-        },
-      },
-      munmap: {
-        usage: 'munmap ADDR LEN',
-        help: 'unmap a range',
-        run: (a) => {
-          noMore(a, 2);
-          this.syscallResult('munmap', this.proc().munmap(u64(a[0], 'ADDR'), u64(a[1], 'LEN')), false);
-        },
-      },
-      mprotect: {
-        usage: 'mprotect ADDR LEN PROT',
-        help: 'change the rights of a range',
-        complete: (i) => (i === 2 ? COMPLETION_NAMES.prot : []),
-        run: (a) => {
-          noMore(a, 3);
-          const ret = this.proc().mprotect(u64(a[0], 'ADDR'), u64(a[1], 'LEN'), parseProt(a[2]));
-          this.syscallResult('mprotect', ret, false);
-        },
-      },
-      mremap: {
-        usage: 'mremap OLD OLDLEN NEWLEN FLAGS [NEWADDR]',
-        help: 'resize or move a mapping; sets $',
-        complete: (i) => (i === 3 ? COMPLETION_NAMES.mremap : []),
-        run: (a) => {
-          noMore(a, 5);
-          const ret = this.proc().mremap(
-            u64(a[0], 'OLD'),
-            u64(a[1], 'OLDLEN'),
-            u64(a[2], 'NEWLEN'),
-            parseMremapFlags(a[3]),
-            a[4] === undefined ? 0 : u64(a[4], 'NEWADDR'),
-          );
-          this.syscallResult('mremap', ret, true);
-        },
-      },
-      brk: {
-        usage: 'brk [ADDR]',
-        help: 'the raw brk system call (no argument: ask for the break)',
-        run: (a) => {
-          noMore(a, 1);
-          this.syscallResult('brk', this.proc().brk(a[0] === undefined ? 0 : u64(a[0], 'ADDR')), false);
-        },
-      },
-      madvise: {
-        usage: 'madvise ADDR LEN ADVICE',
-        help: 'madvise (DONTNEED, FREE, WILLNEED, …)',
-        complete: (i) => (i === 2 ? COMPLETION_NAMES.advice : []),
-        run: (a) => {
-          noMore(a, 3);
-          const ret = this.proc().madvise(u64(a[0], 'ADDR'), u64(a[1], 'LEN'), parseAdvice(a[2]));
-          this.syscallResult('madvise', ret, false);
-        },
-      },
-      mincore: {
-        usage: 'mincore ADDR LEN',
-        help: 'which pages are resident (one 0/1 per page)',
-        run: (a) => {
-          noMore(a, 2);
-          const len = num(a[1], 'LEN');
-          const vec = new Uint8Array(Math.min(Math.ceil(len / PAGE_SIZE), 1 << 20));
-          const ret = this.proc().mincore(u64(a[0], 'ADDR'), len, vec);
-          this.syscallResult('mincore', ret, false);
-          if (ret === 0) this.write(`resident ${[...vec].map((b) => b & 1).join('')}`);
-        },
-      },
-      mlock: {
-        usage: 'mlock ADDR LEN',
-        help: 'lock pages in memory',
-        run: (a) => {
-          noMore(a, 2);
-          this.syscallResult('mlock', this.proc().mlock(u64(a[0], 'ADDR'), u64(a[1], 'LEN')), false);
-        },
-      },
-      munlock: {
-        usage: 'munlock ADDR LEN',
-        help: 'unlock pages',
-        run: (a) => {
-          noMore(a, 2);
-          this.syscallResult('munlock', this.proc().munlock(u64(a[0], 'ADDR'), u64(a[1], 'LEN')), false);
-        },
-      },
-      msync: {
-        usage: 'msync ADDR LEN FLAGS',
-        help: 'msync (SYNC, ASYNC, INVALIDATE)',
-        complete: (i) => (i === 2 ? COMPLETION_NAMES.msync : []),
-        run: (a) => {
-          noMore(a, 3);
-          const ret = this.proc().msync(u64(a[0], 'ADDR'), u64(a[1], 'LEN'), parseMsyncFlags(a[2]));
-          this.syscallResult('msync', ret, false);
-        },
-      },
+      // ---- system calls: one command per entry of process-vm's table ------------------------------------
+      ...syscallCommands(shell),
       // ---- memory accesses -------------------------------------------------------------------------------------
       r: {
         usage: 'r ADDR [LEN]',

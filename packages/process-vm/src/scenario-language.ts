@@ -37,7 +37,8 @@ export const SCENARIO_SPAN = 0x40000000n;
 /** The private directory scenario files live in (the oracle makes a fresh one on tmpfs). */
 export const SCENARIO_DIR = '/scenario';
 
-const OPEN_NAMES: Record<string, number> = {
+/** The `open` flag names of the language (and of `inspect`): `RDONLY`, `CREAT` … */
+export const OPEN_FLAG_NAMES: Readonly<Record<string, number>> = {
   RDONLY: O_RDONLY,
   WRONLY: O_WRONLY,
   RDWR: O_RDWR,
@@ -53,7 +54,7 @@ export function parseOpenFlags(s: string | undefined, line: number): number {
   let f = 0;
   for (const t of s.split('|')) {
     if (t === '') continue;
-    const v = OPEN_NAMES[t];
+    const v = OPEN_FLAG_NAMES[t];
     if (v === undefined) throw new ScenarioError(line, `unknown open flag ${t}`);
     f |= v;
   }
