@@ -38,8 +38,10 @@ import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
 import { type PlacementChoice, type ThpPlacement, TOP_DOWN } from './placement.js';
+import type { MachineReclaim } from './reclaim-hooks.js';
 import type { SharedMemory } from './shared-memory.js';
 import { BUS_ADRERR, OOM_KILL, SEGV_ACCERR, SEGV_MAPERR } from './signals.js';
+import { swapInFault } from './swap-fault.js';
 
 /** The fixed parameters of an address space's layout, in bytes (Linux's sysctls and rlimits). */
 export interface AddressSpaceLimits {
@@ -77,6 +79,8 @@ export interface MachineServices {
   readonly files: FileSystem;
   /** The frame of the shared zero page. */
   readonly zeroPfn: number;
+  /** Reclaim and swap (`reclaim-hooks.ts`), or null when the machine has no swap. */
+  readonly reclaim: MachineReclaim | null;
   /** A new empty VMA index of the configured kind. */
   newVmaIndex(): VmaIndex;
   /** A fresh empty address space with the given limits, or null when out of memory. */
@@ -332,6 +336,12 @@ export class AddressSpace {
    * @internal
    */
   faultPage(vpn: number, access: number): FaultResult {
+    const reclaim = this.m.reclaim;
+    return reclaim === null ? this.faultPageOnce(vpn, access) : reclaim.fault(this, vpn, access);
+  }
+
+  /** {@link AddressSpace.faultPage} without reclaim: one attempt. @internal */
+  faultPageOnce(vpn: number, access: number): FaultResult {
     let vma = this.vmas.find(vpn);
     if (vma === undefined) {
       vma = this.vmas.findFrom(vpn);
@@ -363,6 +373,8 @@ export class AddressSpace {
       }
       return 0;
     }
+    const slot = pt.swap.get(vpn);
+    if (slot >= 0) return swapInFault(this.m.reclaim as MachineReclaim, this, f, vpn, slot, write);
     if (vma.backing.kind === 'anon-shared') return this.sharedFault(vma, vpn, write);
     if (vma.backing.kind === 'file' && !fileOf(vma).inode.mapsAsAnonymous)
       return this.fileFault(vma, vpn, write);

@@ -48,6 +48,7 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
       failed = true;
       break;
     }
+    if (parent.m.reclaim !== null) cpt.swap.copyRange(ppt.swap, pv.start, pv.end, parent.m.reclaim); // swap entries
   }
   ppt.flush(); // shoot the parent's harts down: its private pages lost Write
   // dup_mmap: every file VMA copied takes a reference on its description and joins the file's reverse map.

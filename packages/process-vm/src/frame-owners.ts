@@ -13,6 +13,12 @@
 import { type EventSink, NO_FRAME } from '@pagewright/core';
 import { FrameFlag, type FramePool, type FrameTable } from '@pagewright/frames';
 
+/** Told of every data frame handed out and freed (the machine's reclaim keeps its LRU with it). */
+export interface FrameLru {
+  added(pfn: number): void;
+  freed(pfn: number): void;
+}
+
 /**
  * Reference counts of the user data frames of one machine.
  *
@@ -25,6 +31,8 @@ export class FrameOwners {
   /** The shared zero page (read-only, never freed while the machine lives). */
   readonly zeroPfn: number;
   private liveFrames = 0;
+  /** The reclaim LRU told of each data frame handed out and freed (null: no reclaim). */
+  lru: FrameLru | null = null;
 
   /**
    * @param pool - allocator + memory + table
@@ -52,6 +60,7 @@ export class FrameOwners {
     const pfn = this.pool.alloc();
     if (pfn === NO_FRAME) return NO_FRAME;
     this.liveFrames++;
+    if (this.lru !== null) this.lru.added(pfn);
     if (this.sink.enabled) this.sink.emit('frame.alloc', { pfn, order: 0 });
     return pfn;
   }
@@ -74,6 +83,7 @@ export class FrameOwners {
     if (pfn === this.zeroPfn) return false;
     if (this.pool.put(pfn) !== 0) return false;
     this.liveFrames--;
+    if (this.lru !== null) this.lru.freed(pfn);
     return true;
   }
 

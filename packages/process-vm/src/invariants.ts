@@ -138,6 +138,7 @@ export function machineViolations(machine: Machine): string[] {
   for (const [file, n] of descRefs)
     if (file.refCount !== n) out.push(`open file ${file.path}: ${file.refCount} references, ${n} holders`);
   for (const pfn of machine.shared.frames()) expected.set(pfn, (expected.get(pfn) ?? 0) + 1);
+  if (machine.reclaim !== null) out.push(...machine.reclaim.violations(expected)); // swap entries, swap cache
   // Every live shared object is mapped, and its VMA count (kept by the VMA sets) is exact.
   const mappers = new Map<SharedObject, number>();
   for (const p of machine.processes.values())

@@ -53,6 +53,7 @@ import { PageTable } from './page-table.js';
 import { type PlacementChoice, resolvePlacementChoice } from './placement.js';
 import { Process, type ProcessHost } from './process.js';
 import { defaultImage, type ProgramImage } from './program-image.js';
+import { MachineReclaim, type SwapOptions } from './reclaim-hooks.js';
 import { SharedMemory } from './shared-memory.js';
 
 /**
@@ -125,6 +126,12 @@ export interface MachineOptions {
    * cache takes frames from the machine's allocator and memory), or a factory given the plug-in context.
    */
   files?: FileSystem | ((ctx: PluginContext) => FileSystem) | undefined;
+  /**
+   * A swap device and reclaim (see `reclaim-hooks.ts`): `{ bytes, policy?, watermarks?, kswapd? }`; the page
+   * replacement policy is a name (`lru` default, `fifo`, `clock`, `second-chance`, `random`, `arc`), a policy or a
+   * factory. Default none: a fault that finds no frame goes to the OOM killer at once.
+   */
+  swap?: SwapOptions | undefined;
 }
 
 /**
@@ -250,6 +257,8 @@ export class Machine implements MachineServices, ProcessHost {
    * faulting process.
    */
   oomKiller: OomKiller = killFaultingTask;
+  /** Reclaim and swap (the `swap` option), or null. */
+  readonly reclaim: MachineReclaim | null;
   private pid = 1;
 
   private readonly makeVmaIndex: VmaIndexFactory;
@@ -317,6 +326,20 @@ export class Machine implements MachineServices, ProcessHost {
         ? options.files(context)
         : (options.files ?? new FileSystem({ memory: this.memory, allocator: this.allocator }));
     this.zeroPfn = this.refs.zeroPfn;
+    this.reclaim =
+      options.swap === undefined
+        ? null
+        : new MachineReclaim(
+            {
+              memory: this.memory,
+              allocator: this.allocator,
+              refs: this.refs,
+              processes: this.processes,
+              seed,
+            },
+            options.swap,
+          );
+    this.refs.lru = this.reclaim;
     this.asids = new AsidAllocator({ arch, hartCount: harts });
     this.detector = new StaleTlbDetector(this.harts, options.checkTlb ?? false);
     this.limits = {
@@ -427,6 +450,7 @@ export class Machine implements MachineServices, ProcessHost {
       memory: this.memory,
       allocator: this.allocator,
       detector: this.detector,
+      swapSlots: this.reclaim,
       flusher: (mapper, context) => createFlusher(strategy, mapper, context, targets),
     });
   }

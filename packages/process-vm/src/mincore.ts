@@ -83,6 +83,8 @@ export function sysMincore(
 
 function resident(as: AddressSpace, v: Vma, vpn: number): boolean {
   if (as.pageTable.lookup(vpn) !== NOT_MAPPED) return true;
+  const slot = as.pageTable.swap.get(vpn); // a swapped-out page: resident while in the swap cache (mincore_swap)
+  if (slot >= 0) return as.m.reclaim !== null && as.m.reclaim.cachedFrame(slot) >= 0;
   if (v.backing.kind === 'anon-shared') return as.m.shared.frameOf(v.backing.object, v.pgoffAt(vpn)) >= 0;
   if (v.backing.kind === 'file') {
     const inode = fileOf(v).inode;

@@ -31,6 +31,7 @@ import {
   PageMapper,
   type StaleTlbDetector,
 } from '@pagewright/mapper';
+import { SwapPtes, type SwapSlotRefs } from './swap-ptes.js';
 
 /** Returned by {@link PageTable.lookup} for a page without a leaf. */
 export const NOT_MAPPED = -1;
@@ -47,6 +48,8 @@ export interface PageTableOptions {
   flusher: (mapper: PageMapper, context: MmContext) => TlbFlusher;
   /** Stale-TLB detector run after every flush (null: off). */
   detector: StaleTlbDetector | null;
+  /** The swap slots the swap entries name (null or absent: no swap, the space never has swap entries). */
+  swapSlots?: SwapSlotRefs | null | undefined;
 }
 
 /** A visitor of {@link PageTable.forEach}. */
@@ -64,11 +67,15 @@ export class PageTable {
   readonly mapper: PageMapper;
   /** ASID bookkeeping of this address space (which harts may cache it, its generation-tagged ASID). */
   readonly context = new MmContext();
+  /** The swap entries of pages swapped out (`swap-ptes.ts`), kept through zap, move, fork copy and teardown. */
+  readonly swap = new SwapPtes();
+  private readonly swapSlots: SwapSlotRefs | null;
   /** Flags of the leaf found by the last successful {@link PageTable.lookup}. */
   lastFlags = 0;
 
   /** @throws Error when not even the root frame can be allocated */
   constructor(options: PageTableOptions) {
+    this.swapSlots = options.swapSlots ?? null;
     const context = this.context;
     this.mapper = new PageMapper({
       arch: options.arch,
@@ -154,6 +161,7 @@ export class PageTable {
   zap(start: number, end: number, release: FrameRelease): void {
     if (start >= end) return;
     this.mapper.unmapRange(start, end, release);
+    if (this.swapSlots !== null) this.swap.dropRange(start, end, this.swapSlots);
   }
 
   /**
@@ -182,7 +190,9 @@ export class PageTable {
     const r = this.mapper.copyRangeForCow(src.mapper, start, end, (_vpn, pfn) => onShared(pfn), {
       keepWrite,
     });
-    return r >= 0;
+    if (r < 0) return false;
+    if (this.swapSlots !== null) this.swap.copyRange(src.swap, start, end, this.swapSlots); // copy_nonpresent_pte
+    return true;
   }
 
   /**
@@ -191,7 +201,9 @@ export class PageTable {
    */
   move(src: number, dst: number, pages: number): boolean {
     if (pages <= 0) return true;
-    return this.mapper.moveRange(src, dst, pages) >= 0;
+    if (this.mapper.moveRange(src, dst, pages) < 0) return false;
+    this.swap.moveRange(src, dst, pages);
+    return true;
   }
 
   /**
@@ -215,5 +227,6 @@ export class PageTable {
    */
   destroy(release: FrameRelease): void {
     this.mapper.destroy(release);
+    if (this.swapSlots !== null) this.swap.dropAll(this.swapSlots);
   }
 }

@@ -10,6 +10,7 @@ import { formatDeviceNumber } from '@pagewright/files';
 import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { fileOf } from './file-mmap.js';
+import { vmaSwapKb, vmSwapKb } from './swap-views.js';
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
@@ -129,8 +130,9 @@ export function formatSmaps(as: AddressSpace): string {
     out += line('FilePmdMapped', 0);
     out += line('Shared_Hugetlb', 0);
     out += `Private_Hugetlb: ${String(0).padStart(7, ' ')} kB\n`;
-    out += line('Swap', 0);
-    out += line('SwapPss', 0);
+    const swapped = vmaSwapKb(as, v);
+    out += line('Swap', swapped.swap);
+    out += line('SwapPss', swapped.swapPss);
     out += line('Locked', v.flags & VM_LOCKED ? kb(u.pss) : 0);
     out += `${'THPeligible:'.padEnd(16, ' ')}${String(0).padStart(8, ' ')}\n`;
     out += `VmFlags: ${formatVmFlags(v.flags)}\n`;
@@ -181,6 +183,6 @@ export function formatStatus(as: AddressSpace, pid: number): string {
     f('VmExe', textKb) +
     f('VmLib', Math.max(0, exec * 4 - textKb)) +
     f('VmPTE', as.pageTable.tableBytes / 1024) +
-    f('VmSwap', 0)
+    f('VmSwap', vmSwapKb(as))
   );
 }
