@@ -32,6 +32,7 @@ import {
   type Process,
   readInitStack,
   signalOf,
+  traceSyscall,
 } from '@pagewright/process-vm';
 import { diffLines } from './diff.js';
 import { type CliIo, useColor } from './io.js';
@@ -154,13 +155,6 @@ class StepSink implements EventSink {
 /** JSON with bigints (system-call arguments may be u64) as decimal strings. */
 function toJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-}
-
-/** `name(args) = result` with Linux's result convention (`-1 ENOMEM` style for errors). */
-function syscallText(name: string, args: readonly (number | bigint | string)[], ret: number): string {
-  const shown = args.map((a) => (typeof a === 'string' ? a : hex(a)));
-  const errno = name === 'brk' ? undefined : errnoOf(ret);
-  return `${name}(${shown.join(', ')}) = ${errno ? `-1 ${errno}` : hex(ret)}`;
 }
 
 /** Options of {@link runDemo}. */
@@ -286,10 +280,10 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
           ? ': no frame is allocated yet (memory is given out lazily, on the first touch).'
           : `; frames in use went from ${f.framesBefore} to ${f.framesAfter}.`),
       act() {
-        heapStart = parent.brk(0);
-        const ret = parent.brk(heapStart + 3 * P);
+        const ask = traceSyscall(parent, 'brk', [0]);
+        heapStart = ask.ret;
         return {
-          calls: [syscallText('brk', [0], heapStart), syscallText('brk', [heapStart + 3 * P], ret)],
+          calls: [ask.text, traceSyscall(parent, 'brk', [heapStart + 3 * P]).text],
           watch: [{ proc: parent, va: heapStart, pages: 3 }],
         };
       },
@@ -342,13 +336,11 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
         }); touching 12 of its pages took ${plural(eventsOf(f.events, 'fault').length, 'page fault')} and ` +
         `${plural(f.framesAfter - f.framesBefore, 'frame')} (data and page tables).`,
       act() {
-        area = parent.mmap(0, 16 * P, RW, ANON);
+        const m = traceSyscall(parent, 'mmap', [0, 16 * P, RW, ANON]);
+        area = m.ret;
         const f = parent.fill(area, 12 * P, 0x5a);
         return {
-          calls: [
-            syscallText('mmap', [0, 16 * P, 'PROT_READ|PROT_WRITE', 'MAP_PRIVATE|MAP_ANONYMOUS'], area),
-            `fill(${hex(area)}, 12 pages, 0x5a) → ${f.ok ? 'ok' : f.signal}`,
-          ],
+          calls: [m.text, `fill(${hex(area)}, 12 pages, 0x5a) → ${f.ok ? 'ok' : f.signal}`],
           watch: [{ proc: parent, va: area, pages: 13 }],
         };
       },
@@ -367,15 +359,11 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
       },
       act() {
         const framesBeforeFixed = machine.framesInUse();
-        const ret = parent.mmap(area + 4 * P, 2 * P, PROT_READ, ANON | MAP_FIXED);
+        const fixed = traceSyscall(parent, 'mmap', [area + 4 * P, 2 * P, PROT_READ, ANON | MAP_FIXED]);
         fixedFreed = framesBeforeFixed - machine.framesInUse();
         return {
           calls: [
-            syscallText(
-              'mmap',
-              [area + 4 * P, 2 * P, 'PROT_READ', 'MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED'],
-              ret,
-            ),
+            fixed.text,
             `load8(${hex(area + 4 * P)}) → ${parent.load8(area + 4 * P)} (fresh zero-filled memory)`,
           ],
           watch: [{ proc: parent, va: area + 3 * P, pages: 4 }],
@@ -393,15 +381,12 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
         );
       },
       act() {
-        const ret = parent.mprotect(area + 8 * P, 2 * P, PROT_READ);
+        const prot = traceSyscall(parent, 'mprotect', [area + 8 * P, 2 * P, PROT_READ]);
         const w = parent.store8(area + 8 * P, 1);
         const sig =
           w === 0 ? 'ok' : `${signalOf(w, area + 8 * P).signal} (${signalOf(w, area + 8 * P).code})`;
         return {
-          calls: [
-            syscallText('mprotect', [area + 8 * P, 2 * P, 'PROT_READ'], ret),
-            `store8(${hex(area + 8 * P)}, 1) → ${sig}`,
-          ],
+          calls: [prot.text, `store8(${hex(area + 8 * P)}, 1) → ${sig}`],
           watch: [{ proc: parent, va: area + 7 * P, pages: 4 }],
         };
       },
@@ -419,9 +404,8 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
         );
       },
       act() {
-        const ret = parent.mprotect(area + 8 * P, 2 * P, RW);
         return {
-          calls: [syscallText('mprotect', [area + 8 * P, 2 * P, 'PROT_READ|PROT_WRITE'], ret)],
+          calls: [traceSyscall(parent, 'mprotect', [area + 8 * P, 2 * P, RW]).text],
           watch: [{ proc: parent, va: area + 7 * P, pages: 4 }],
         };
       },
@@ -438,17 +422,14 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
             : `The child runs on hart ${child.hartId}, the parent on hart ${parent.hartId}.`),
       act() {
         // One shared anonymous page, to contrast with the private ones after the fork.
-        const shared = parent.mmap(0, P, RW, MAP_SHARED | MAP_ANONYMOUS);
-        parent.store8(shared, 7);
+        const shared = traceSyscall(parent, 'mmap', [0, P, RW, MAP_SHARED | MAP_ANONYMOUS]);
+        parent.store8(shared.ret, 7);
         const c = parent.fork();
         if (typeof c === 'number') throw new Error(`fork failed: ${errnoOf(c)}`);
         child = c;
         child.hartId = Math.min(1, machine.harts.length - 1);
         return {
-          calls: [
-            syscallText('mmap', [0, P, 'PROT_READ|PROT_WRITE', 'MAP_SHARED|MAP_ANONYMOUS'], shared),
-            `fork() = ${child.pid}`,
-          ],
+          calls: [shared.text, `fork() = ${child.pid}`],
           watch: [
             { proc: parent, va: area, pages: 2 },
             { proc: child, va: area, pages: 2 },
@@ -501,7 +482,8 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
             }.`),
       act() {
         const frames = presentRows(parent, area, 4 * P).map((r) => r.pfn);
-        moved = parent.mremap(area, 4 * P, 12 * P, MREMAP_MAYMOVE);
+        const remap = traceSyscall(parent, 'mremap', [area, 4 * P, 12 * P, MREMAP_MAYMOVE]);
+        moved = remap.ret;
         framesMoved =
           moved >= 0 &&
           frames.join() ===
@@ -510,7 +492,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
               .join();
         return {
           calls: [
-            syscallText('mremap', [area, 4 * P, 12 * P, 'MREMAP_MAYMOVE'], moved),
+            remap.text,
             `load8(${hex(moved)}) → ${hex(parent.load8(moved))} (the data moved with its frames)`,
           ],
           watch: [
@@ -526,9 +508,8 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
         'munmap removes the VMA, clears its PTEs, flushes the TLBs and only then returns the frames to the ' +
         `allocator: ${plural(f.framesBefore - f.framesAfter, 'frame')} returned. ${flushSentence(f, noTlb)}`,
       act() {
-        const ret = parent.munmap(moved, 12 * P);
         return {
-          calls: [syscallText('munmap', [moved, 12 * P], ret)],
+          calls: [traceSyscall(parent, 'munmap', [moved, 12 * P]).text],
           watch: [{ proc: parent, va: moved, pages: 4 }],
         };
       },
@@ -548,14 +529,7 @@ export async function runDemo(io: CliIo, plugIns: PlugInOptions, options: DemoOp
         const calls: string[] = [];
         stackGrew = parent.store8(below, 1) === 0;
         calls.push(`store8(${hex(below)}, 1) → ${stackGrew ? 'ok (the stack grew by a page)' : 'signal'}`);
-        const guard = parent.mmap(below - 16 * P, P, RW, ANON | MAP_FIXED);
-        calls.push(
-          syscallText(
-            'mmap',
-            [below - 16 * P, P, 'PROT_READ|PROT_WRITE', 'MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED'],
-            guard,
-          ),
-        );
+        calls.push(traceSyscall(parent, 'mmap', [below - 16 * P, P, RW, ANON | MAP_FIXED]).text);
         const r = parent.store8(below - P, 1);
         guardSignal = r === 0 ? '' : signalOf(r, below - P).signal;
         const sig = r === 0 ? 'ok' : `${signalOf(r, below - P).signal} (${signalOf(r, below - P).code})`;

@@ -7,8 +7,8 @@
 
 export * from './address-space.js';
 export * from './brk.js';
-export * from './errno.js';
 export * from './elf-exec.js';
+export * from './errno.js';
 export * from './exec.js';
 export * from './exec-layout.js';
 export * from './file-mmap.js';
@@ -35,12 +35,13 @@ export * from './process.js';
 export * from './program-image.js';
 export * from './reclaim-hooks.js';
 export * from './scenario.js';
-export * from './seed-from-maps.js';
 export * from './scenario-language.js';
 export * from './scenario-target.js';
+export * from './seed-from-maps.js';
 export * from './shared-memory.js';
 export * from './signals.js';
 export * from './swap-ptes.js';
+export * from './syscall-text.js';
 export * from './syscalls.js';
 export * from './u64.js';
 export * from './user-copy.js';

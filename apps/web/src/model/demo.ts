@@ -15,7 +15,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from '@pagewright/core';
-import { errnoOf, type Machine, type Process, signalOf } from '@pagewright/process-vm';
+import { errnoOf, type Machine, type Process, signalOf, traceSyscall } from '@pagewright/process-vm';
 import { hex } from './hex.js';
 
 const RW = PROT_READ | PROT_WRITE;
@@ -39,13 +39,6 @@ export interface DemoStep {
   explain: string;
   /** Runs the step; returns the calls made, as text. */
   act(ctx: DemoContext): string[];
-}
-
-/** `name(args) = result`, errors as `-1 ENOMEM`. */
-function call(name: string, args: readonly (number | string)[], ret: number): string {
-  const shown = args.map((a) => (typeof a === 'string' ? a : hex(a)));
-  const errno = name === 'brk' ? undefined : errnoOf(ret);
-  return `${name}(${shown.join(', ')}) = ${errno ? `-1 ${errno}` : hex(ret)}`;
 }
 
 function storeText(p: Process, va: number, value: number): string {
@@ -87,9 +80,9 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     explain: 'brk() only moves the end of the [heap] VMA: no frame is allocated until the first touch.',
     act(ctx) {
       const p = parentOf(ctx);
-      ctx.heapStart = p.brk(0);
-      const ret = p.brk(ctx.heapStart + 3 * P);
-      return [call('brk', [0], ctx.heapStart), call('brk', [ctx.heapStart + 3 * P], ret)];
+      const ask = traceSyscall(p, 'brk', [0]);
+      ctx.heapStart = ask.ret;
+      return [ask.text, traceSyscall(p, 'brk', [ctx.heapStart + 3 * P]).text];
     },
   },
   {
@@ -114,12 +107,10 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       'mmap(NULL, 16 pages, rw-, MAP_PRIVATE|MAP_ANONYMOUS) picks a free range; 12 of its pages are touched.',
     act(ctx) {
       const p = parentOf(ctx);
-      ctx.area = p.mmap(0, 16 * P, RW, ANON);
+      const m = traceSyscall(p, 'mmap', [0, 16 * P, RW, ANON]);
+      ctx.area = m.ret;
       const f = p.fill(ctx.area, 12 * P, 0x5a);
-      return [
-        call('mmap', [0, 16 * P, 'PROT_READ|PROT_WRITE', 'MAP_PRIVATE|MAP_ANONYMOUS'], ctx.area),
-        `fill(${hex(ctx.area)}, 12 pages, 0x5a) → ${f.ok ? 'ok' : f.signal}`,
-      ];
+      return [m.text, `fill(${hex(ctx.area)}, 12 pages, 0x5a) → ${f.ok ? 'ok' : f.signal}`];
     },
   },
   {
@@ -129,9 +120,8 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       'around the new read-only one.',
     act(ctx) {
       const p = parentOf(ctx);
-      const ret = p.mmap(ctx.area + 4 * P, 2 * P, PROT_READ, ANON | MAP_FIXED);
       return [
-        call('mmap', [ctx.area + 4 * P, 2 * P, 'PROT_READ', 'MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED'], ret),
+        traceSyscall(p, 'mmap', [ctx.area + 4 * P, 2 * P, PROT_READ, ANON | MAP_FIXED]).text,
         `load8(${hex(ctx.area + 4 * P)}) → ${p.load8(ctx.area + 4 * P)}`,
       ];
     },
@@ -142,9 +132,8 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       'mprotect on two pages in the middle of a VMA splits it in three; their PTEs lose W, their TLB entries go.',
     act(ctx) {
       const p = parentOf(ctx);
-      const ret = p.mprotect(ctx.area + 8 * P, 2 * P, PROT_READ);
       return [
-        call('mprotect', [ctx.area + 8 * P, 2 * P, 'PROT_READ'], ret),
+        traceSyscall(p, 'mprotect', [ctx.area + 8 * P, 2 * P, PROT_READ]).text,
         storeText(p, ctx.area + 8 * P, 1),
       ];
     },
@@ -154,8 +143,7 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     explain: 'Giving the old rights back makes the three VMAs compatible again: Linux merges them into one.',
     act(ctx) {
       const p = parentOf(ctx);
-      const ret = p.mprotect(ctx.area + 8 * P, 2 * P, RW);
-      return [call('mprotect', [ctx.area + 8 * P, 2 * P, 'PROT_READ|PROT_WRITE'], ret)];
+      return [traceSyscall(p, 'mprotect', [ctx.area + 8 * P, 2 * P, RW]).text];
     },
   },
   {
@@ -165,16 +153,13 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       'their frames shared, and stale TLB entries are shot down. The child runs on hart 1.',
     act(ctx) {
       const p = parentOf(ctx);
-      const shared = p.mmap(0, P, RW, MAP_SHARED | MAP_ANONYMOUS);
-      p.store8(shared, 7);
+      const shared = traceSyscall(p, 'mmap', [0, P, RW, MAP_SHARED | MAP_ANONYMOUS]);
+      p.store8(shared.ret, 7);
       const c = p.fork();
       if (typeof c === 'number') return [`fork() = -1 ${errnoOf(c)}`];
       c.hartId = Math.min(1, ctx.machine.harts.length - 1);
       ctx.child = c;
-      return [
-        call('mmap', [0, P, 'PROT_READ|PROT_WRITE', 'MAP_SHARED|MAP_ANONYMOUS'], shared),
-        `fork() = ${c.pid}`,
-      ];
+      return [shared.text, `fork() = ${c.pid}`];
     },
   },
   {
@@ -203,11 +188,9 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       'its page-table entries: same frames, new addresses.',
     act(ctx) {
       const p = parentOf(ctx);
-      ctx.moved = p.mremap(ctx.area, 4 * P, 12 * P, MREMAP_MAYMOVE);
-      return [
-        call('mremap', [ctx.area, 4 * P, 12 * P, 'MREMAP_MAYMOVE'], ctx.moved),
-        `load8(${hex(ctx.moved)}) → ${hex(p.load8(ctx.moved))}`,
-      ];
+      const remap = traceSyscall(p, 'mremap', [ctx.area, 4 * P, 12 * P, MREMAP_MAYMOVE]);
+      ctx.moved = remap.ret;
+      return [remap.text, `load8(${hex(ctx.moved)}) → ${hex(p.load8(ctx.moved))}`];
     },
   },
   {
@@ -215,7 +198,7 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     explain: 'munmap removes the VMA, clears its PTEs, flushes the TLBs and only then frees the frames.',
     act(ctx) {
       const p = parentOf(ctx);
-      return [call('munmap', [ctx.moved, 12 * P], p.munmap(ctx.moved, 12 * P))];
+      return [traceSyscall(p, 'munmap', [ctx.moved, 12 * P]).text];
     },
   },
   {
@@ -230,14 +213,9 @@ export const DEMO_STEPS: readonly DemoStep[] = [
       if (stack === undefined) return ['(no stack VMA)'];
       const below = stack.start * P - P;
       const first = storeText(p, below, 1);
-      const guard = p.mmap(below - 16 * P, P, RW, ANON | MAP_FIXED);
       return [
         first,
-        call(
-          'mmap',
-          [below - 16 * P, P, 'PROT_READ|PROT_WRITE', 'MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED'],
-          guard,
-        ),
+        traceSyscall(p, 'mmap', [below - 16 * P, P, RW, ANON | MAP_FIXED]).text,
         storeText(p, below - P, 1),
       ];
     },
