@@ -137,6 +137,8 @@ export class Process<M extends ProcessHost = ProcessHost> {
   killedBy: SignalName | null = null;
   /** The hart this process's accesses run on (index into `machine.harts`). */
   hartId = 0;
+  /** `oom_score_adj`, −1000 … 1000 (set it with `setOomScoreAdj`, `oom.ts`): inherited by fork, kept by exec. */
+  oomScoreAdj = 0;
   /** Details of the last failed hot access. */
   readonly lastFault: AccessFault = { sentinel: 0, addr: 0 };
   /** The file descriptors (`files_struct`): copied by `fork`, closed at exit, close-on-exec ones by `exec`. */
@@ -153,6 +155,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
   ) {
     this.vm = vm;
     this.fds = parent !== null ? parent.fds.clone() : new FdTable(machine.files);
+    if (parent !== null) this.oomScoreAdj = parent.oomScoreAdj;
     const self = this;
     this.user = {
       translateFor: (va, access, user) => self.translateFor(va, access, user),
