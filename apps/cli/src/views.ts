@@ -26,7 +26,7 @@ export interface PteRow {
 export function pteRows(proc: Process, va: number, pages: number): PteRow[] {
   const first = Math.floor(va / PAGE_SIZE);
   const present = new Map<number, { pfn: number; flags: number }>();
-  proc.vm.pageTable.forEach(first, first + pages, (vpn, pfn, flags) => {
+  proc.vm.pageTable.visit(first, first + pages, (vpn, pfn, flags) => {
     present.set(vpn, { pfn, flags });
   });
   const rows: PteRow[] = [];
@@ -41,7 +41,7 @@ export function pteRows(proc: Process, va: number, pages: number): PteRow[] {
 export function presentRows(proc: Process, va: number, len: number): PteRow[] {
   const rows: PteRow[] = [];
   const first = Math.floor(va / PAGE_SIZE);
-  proc.vm.pageTable.forEach(first, Math.ceil((va + len) / PAGE_SIZE), (vpn, pfn, flags) => {
+  proc.vm.pageTable.visit(first, Math.ceil((va + len) / PAGE_SIZE), (vpn, pfn, flags) => {
     rows.push({ va: vpn * PAGE_SIZE, pfn, flags });
   });
   return rows;

@@ -207,7 +207,7 @@ export class AddressSpace {
   residentPages(): number {
     let n = 0;
     const zero = this.m.zeroPfn;
-    this.pageTable.forEach(0, this.limits.taskSize / PAGE_SIZE, (_v, pfn) => {
+    this.pageTable.visit(0, this.limits.taskSize / PAGE_SIZE, (_v, pfn) => {
       if (pfn !== zero) n++;
     });
     return n;
@@ -227,7 +227,7 @@ export class AddressSpace {
    */
   zap(start: number, end: number): void {
     const pt = this.pageTable;
-    pt.zap(start, end, this.releaseFrame);
+    pt.unmapRange(start, end, this.releaseFrame);
     pt.flush();
   }
 
@@ -241,7 +241,7 @@ export class AddressSpace {
     if (removed.length > 0) {
       // unmap_region: unmap_vmas, free_pgtables, then one tlb_finish_mmu (the flush before any frame goes back).
       const pt = this.pageTable;
-      pt.zap(start, end, this.releaseFrame);
+      pt.unmapRange(start, end, this.releaseFrame);
       this.freePageTables(start, end);
       pt.flush();
       this.releaseShared(removed);
@@ -368,7 +368,7 @@ export class AddressSpace {
       // Present and allowed: only A/D were missing (Svade), or a stale TLB entry was refreshed.
       const want = flags | PteFlag.Accessed | (write ? PteFlag.Dirty : 0);
       if (want !== flags) {
-        pt.setFlags(vpn, want);
+        pt.protect(vpn, want);
         pt.flush();
       }
       return 0;
@@ -380,13 +380,13 @@ export class AddressSpace {
       return this.fileFault(vma, vpn, write);
     if (!write) {
       // do_anonymous_page, read: map the shared zero page read-only (no anon_vma is needed).
-      if (!pt.map(vpn, this.m.zeroPfn, this.pteFlagsFor(f, false) | PteFlag.Accessed)) return OOM_KILL;
+      if (!pt.mapPhys(vpn, this.m.zeroPfn, this.pteFlagsFor(f, false) | PteFlag.Accessed)) return OOM_KILL;
       return 0;
     }
     if (vma.anonVma === null) this.vmas.prepareAnonVma(vma);
     const frame = this.m.refs.alloc();
     if (frame < 0) return OOM_KILL;
-    if (!pt.map(vpn, frame, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
+    if (!pt.mapPhys(vpn, frame, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
       this.m.refs.put(frame);
       return OOM_KILL;
     }
@@ -414,14 +414,14 @@ export class AddressSpace {
     if (vma.flags & VM_MAYSHARE) {
       // wp_page_shared: the first store through a shared file mapping dirties the cache page (write-notify).
       if (vma.backing.kind === 'file') this.m.files.cache.markDirty(fileOf(vma).inode, vma.pgoffAt(vpn));
-      pt.setFlags(vpn, full);
+      pt.protect(vpn, full);
       pt.flush();
       return 0;
     }
     this.vmas.prepareAnonVma(vma);
     if (pfn !== this.m.zeroPfn && this.m.refs.count(pfn) === 1) {
       // The page has no other owner: reuse it (wp_page_reuse).
-      pt.setFlags(vpn, full);
+      pt.protect(vpn, full);
       pt.flush();
       if (this.m.sink.enabled)
         this.m.sink.emit('cow.break', { pid: this.pid, vpn, oldPfn: pfn, newPfn: pfn, reused: true });
@@ -430,7 +430,7 @@ export class AddressSpace {
     const copy = this.m.refs.alloc(); // zero-filled: right for a copy of the zero page
     if (copy < 0) return OOM_KILL;
     if (pfn !== this.m.zeroPfn) this.m.memory.copyFrame(copy, pfn);
-    pt.map(vpn, copy, this.pteFlagsFor(vma.flags, true) | PteFlag.Accessed | PteFlag.Dirty);
+    pt.mapPhys(vpn, copy, this.pteFlagsFor(vma.flags, true) | PteFlag.Accessed | PteFlag.Dirty);
     pt.flush();
     this.releaseFrame(pfn); // a data frame's reference, or a page-cache page's mapping (COW from the cache page)
     if (this.m.sink.enabled)
@@ -453,7 +453,7 @@ export class AddressSpace {
       this.pteFlagsFor(vma.flags, write) |
       PteFlag.Accessed |
       (write && vma.flags & VM_WRITE ? PteFlag.Dirty : 0);
-    if (!this.pageTable.map(vpn, pfn, flags)) return OOM_KILL;
+    if (!this.pageTable.mapPhys(vpn, pfn, flags)) return OOM_KILL;
     this.m.refs.get(pfn);
     return 0;
   }
@@ -479,7 +479,7 @@ export class AddressSpace {
       if (pfn < 0) return OOM_KILL;
       const writable = write && (f & VM_MAYSHARE) !== 0;
       if (
-        !pt.map(vpn, pfn, this.pteFlagsFor(f, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0))
+        !pt.mapPhys(vpn, pfn, this.pteFlagsFor(f, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0))
       ) {
         cache.unmapPage(pfn);
         return OOM_KILL;
@@ -497,7 +497,7 @@ export class AddressSpace {
     }
     this.m.memory.copyFrame(copy, src);
     cache.unmapPage(src);
-    if (!pt.map(vpn, copy, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
+    if (!pt.mapPhys(vpn, copy, this.pteFlagsFor(f, true) | PteFlag.Accessed | PteFlag.Dirty)) {
       this.m.refs.put(copy);
       return OOM_KILL;
     }

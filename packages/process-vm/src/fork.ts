@@ -6,13 +6,14 @@
  * @module
  */
 
-import { toNegErrno, VM_LOCKED_MASK, VM_SHARED, VM_WIPEONFORK } from '@pagewright/core';
+import { VM_LOCKED_MASK, VM_SHARED, VM_WIPEONFORK } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
+import { NegErrno } from './errno.js';
 
 /** Copies `parent` for the child `pid`. Returns the child's space, or `-ENOMEM` (nothing leaked) when frames ran out. */
 export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpace | number {
   const child = parent.m.newAddressSpaceFor(pid, parent.limits);
-  if (child === null) return toNegErrno('ENOMEM');
+  if (child === null) return NegErrno.ENOMEM;
   child.startBrk = parent.startBrk;
   child.brk = parent.brk;
   child.startCode = parent.startCode;
@@ -31,31 +32,28 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
   const pairs = parent.vmas.forkInto(child.vmas);
   const ppt = parent.pageTable;
   const cpt = child.pageTable;
-  // Straight to the mapper (PageTable.copyFrom wraps the callback twice more): one owner more per copied leaf (a
-  // data frame's reference, or a page-cache page's mapping for the file pages of a private file VMA).
+  // One owner more per copied leaf (a data frame's reference, or a page-cache page's mapping for the file pages of a
+  // private file VMA).
   const shareFrame = parent.shareFrame;
   const share = (_vpn: number, pfn: number): void => shareFrame(pfn);
-  const keep = { keepWrite: true };
-  const drop = { keepWrite: false };
   let failed = false;
   for (const [pv, cv] of pairs) {
     if (cv.flags & VM_WIPEONFORK || pv.anonVma === null) continue;
     // copy_present_pte: pages of private mappings lose Write on both sides (copy-on-write; a page of a mapping that
     // may not become writable has no Write to lose), shared mappings keep it and the child's copy is made clean;
     // every child entry is made old (pte_mkold).
-    const shared = (pv.flags & VM_SHARED) !== 0;
-    if (cpt.mapper.copyRangeForCow(ppt.mapper, pv.start, pv.end, share, shared ? keep : drop) < 0) {
+    // The swap entries of the range come along (copy_nonpresent_pte).
+    if (!cpt.copyRangeForCow(ppt, pv.start, pv.end, (pv.flags & VM_SHARED) !== 0, share)) {
       failed = true;
       break;
     }
-    if (parent.m.reclaim !== null) cpt.swap.copyRange(ppt.swap, pv.start, pv.end, parent.m.reclaim); // swap entries
   }
   ppt.flush(); // shoot the parent's harts down: its private pages lost Write
   // dup_mmap: every file VMA copied takes a reference on its description and joins the file's reverse map.
   child.fileMaps.sync(true);
   if (failed) {
     child.destroy();
-    return toNegErrno('ENOMEM');
+    return NegErrno.ENOMEM;
   }
   child.updateHiwater();
   return child;

@@ -51,7 +51,7 @@ export function processViolations(process: Process): string[] {
       );
   });
   const zero = as.m.zeroPfn;
-  as.pageTable.forEach(0, taskPages, (vpn, pfn, flags) => {
+  as.pageTable.visit(0, taskPages, (vpn, pfn, flags) => {
     const v = as.vmas.find(vpn);
     if (v === undefined) {
       out.push(`PTE of page 0x${vpn.toString(16)} outside every VMA`);
@@ -114,7 +114,7 @@ export function machineViolations(machine: Machine): string[] {
   for (const p of machine.processes.values()) {
     out.push(...processViolations(p).map((s) => `pid ${p.pid}: ${s}`));
     tableFrames += p.vm.pageTable.tableFrames;
-    p.vm.pageTable.forEach(0, p.vm.limits.taskSize / PAGE_SIZE, (_vpn, pfn) => {
+    p.vm.pageTable.visit(0, p.vm.limits.taskSize / PAGE_SIZE, (_vpn, pfn) => {
       if (pfn === machine.zeroPfn) return;
       // Page-cache frames are not the frame pool's (reference count 0 there): they are counted by map count.
       if (machine.refs.count(pfn) === 0) cacheMapped.set(pfn, (cacheMapped.get(pfn) ?? 0) + 1);

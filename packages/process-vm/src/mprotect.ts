@@ -158,9 +158,9 @@ export function applyProtection(as: AddressSpace, start: number, end: number): v
       continue;
     }
     const writable = as.pteFlagsFor(v.flags, true);
-    pt.forEach(s, e, (vpn, _pfn, flags) => {
+    pt.visit(s, e, (vpn, _pfn, flags) => {
       const want = flags & PteFlag.Write ? writable : readOnly;
-      if ((flags & RIGHTS) !== want) pt.setFlags(vpn, want);
+      if ((flags & RIGHTS) !== want) pt.protect(vpn, want);
     });
   }
   pt.flush();

@@ -284,7 +284,7 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
   if (oldPages > 0) {
     // move_page_tables: carry each present PTE to its new page (the old pages are flushed).
     const pt = as.pageTable;
-    if (!pt.move(srcStart, dst, oldPages)) {
+    if (!pt.moveRange(srcStart, dst, oldPages)) {
       // A page-table frame for the destination could not be allocated. Linux (move_vma error path) moves the
       // entries back ("which will succeed since page tables still there") and then unmaps the new area instead of
       // the old: ENOMEM, the source and its pages intact. The mapper's move is all or nothing, so the entries never

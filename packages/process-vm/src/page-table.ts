@@ -5,17 +5,17 @@
  *
  * What the adapter adds:
  * - process-layer conventions: {@link PageTable.lookup} answers {@link NOT_MAPPED} and puts the leaf's flags in
- *   {@link PageTable.lastFlags}; {@link PageTable.map} replaces whatever leaf is there; {@link PageTable.setFlags}
+ *   {@link PageTable.lastFlags}; {@link PageTable.mapPhys} replaces whatever leaf is there; {@link PageTable.protect}
  *   is a no-op on an absent page;
  * - inaccessible leaves: a page kept by a `PROT_NONE` VMA keeps its frame but must fault on every access. Linux
  *   RISC-V stores it as a PTE with V = 0 and `_PAGE_PROT_NONE` (= `_PAGE_GLOBAL`, bit 5) holding the PPN
  *   (`arch/riscv/include/asm/pgtable-bits.h`); the mapper writes exactly that entry when given flags without
  *   R/W/X (`PagingArch.encodeProtNone`). The hardware faults on it (V = 0), while every query of this adapter
- *   (`lookup`, `forEach`, `unmap`, fork copies, moves, teardown) sees it with its frame, as Linux's
+ *   (`lookup`, `visit`, `unmap`, fork copies, moves, teardown) sees it with its frame, as Linux's
  *   `pte_present()` does.
  *
  * TLB discipline: the mapper queues a flush for every change that may leave a stale entry; {@link PageTable.flush}
- * dispatches the queue (frames released by `zap` go back only then) and runs the stale-TLB detector when enabled.
+ * dispatches the queue (frames released by `unmapRange` go back only then) and runs the stale-TLB detector when enabled.
  * Tables are not freed when their last entry goes (`reclaimTables: false`), so replacing a leaf never needs a frame;
  * they are freed as Linux's `free_pgtables` frees them, by {@link PageTable.freeTables} when the VMAs of a range are
  * unmapped (only tables no remaining VMA can use), and all of them by {@link PageTable.destroy}.
@@ -23,10 +23,12 @@
  * @module
  */
 
-import type { FrameAllocator, PagingArch, PhysicalMemory, TlbFlusher } from '@pagewright/core';
+import type { FrameAllocator, MmuHart, PagingArch, PhysicalMemory, TlbFlusher } from '@pagewright/core';
 import {
+  type AsidAllocator,
   type FrameRelease,
   MapperError,
+  MapperFailure,
   MmContext,
   PageMapper,
   type StaleTlbDetector,
@@ -52,7 +54,10 @@ export interface PageTableOptions {
   swapSlots?: SwapSlotRefs | null | undefined;
 }
 
-/** A visitor of {@link PageTable.forEach}. */
+const KEEP_WRITE = { keepWrite: true } as const;
+const DROP_WRITE = { keepWrite: false } as const;
+
+/** A visitor of {@link PageTable.visit}. */
 export type PageVisitor = (vpn: number, pfn: number, flags: number) => void;
 
 /**
@@ -123,29 +128,43 @@ export class PageTable {
   /**
    * Maps `vpn` to frame `pfn` with arch-neutral `flags`, replacing any leaf there (the caller accounts for the old
    * frame; its flush is queued). Flags without R/W/X make an inaccessible leaf. Returns false, changing nothing,
-   * when a table frame cannot be allocated.
+   * when a table frame cannot be allocated (`FrameAllocationFailed`, the one failure the fault handler answers:
+   * `OOM_KILL`); any other mapper error is a bug of the caller and throws.
    */
-  map(vpn: number, pfn: number, flags: number): boolean {
+  mapPhys(vpn: number, pfn: number, flags: number): boolean {
     let r = this.mapper.mapPhys(vpn, pfn, flags);
     if (r === MapperError.PageAlreadyMapped) {
       this.mapper.unmap(vpn); // queues the old leaf's flush; the table stays, so the next map cannot fail
       r = this.mapper.mapPhys(vpn, pfn, flags);
     }
-    return r >= 0;
+    if (r >= 0) return true;
+    if (r === MapperError.FrameAllocationFailed) return false;
+    return this.bug();
   }
 
   /**
-   * Replaces the rights of the leaf at `vpn` (no-op when absent). Accessed and Dirty are kept (they can be added,
-   * not removed: Linux `pte_modify`). Flags without R/W/X make the leaf inaccessible, and back.
+   * Replaces the rights of the leaf at `vpn`; an absent page is left alone (the mapper's `NotMapped`, expected
+   * here). Accessed and Dirty are kept (they can be added, not removed: Linux `pte_modify`). Flags without R/W/X
+   * make the leaf inaccessible, and back. Any other mapper error is a bug and throws.
    */
-  setFlags(vpn: number, flags: number): void {
-    this.mapper.protect(vpn, flags);
+  protect(vpn: number, flags: number): void {
+    const r = this.mapper.protect(vpn, flags);
+    if (r < 0 && r !== MapperError.NotMapped) this.bug();
   }
 
-  /** {@link PageTable.setFlags} on every leaf of `[start, end)`, in one range update of the mapper. */
+  /** {@link PageTable.protect} on every leaf of `[start, end)`, in one range update of the mapper. */
   protectRange(start: number, end: number, flags: number): void {
     if (!(start < end)) return;
-    this.mapper.protectRange(start, end, flags);
+    if (this.mapper.protectRange(start, end, flags) < 0) this.bug();
+  }
+
+  /** A mapper error no caller of this adapter can cause with a valid space: a broken invariant. */
+  private bug(): never {
+    throw new MapperFailure(
+      this.mapper.error.code || MapperError.InvalidArgument,
+      this.mapper.error.vpn,
+      this.mapper.describeError(),
+    );
   }
 
   /** Removes the leaf at `vpn` (its flush is queued); returns the frame it mapped, or {@link NOT_MAPPED}. */
@@ -158,9 +177,9 @@ export class PageTable {
    * Removes every leaf of `[start, end)` and hands each frame to `release` once the flush is dispatched (call
    * {@link PageTable.flush}). Linux `zap_page_range`.
    */
-  zap(start: number, end: number, release: FrameRelease): void {
+  unmapRange(start: number, end: number, release: FrameRelease): void {
     if (start >= end) return;
-    this.mapper.unmapRange(start, end, release);
+    if (this.mapper.unmapRange(start, end, release) < 0) this.bug();
     if (this.swapSlots !== null) this.swap.dropRange(start, end, this.swapSlots);
   }
 
@@ -168,29 +187,35 @@ export class PageTable {
    * Visits every leaf (present or inaccessible) with `start <= vpn < end`, ascending. The visitor may change the
    * leaf it is given (not others).
    */
-  forEach(start: number, end: number, visit: PageVisitor): void {
+  visit(start: number, end: number, visit: PageVisitor): void {
     if (!(start < end)) return;
-    this.mapper.visit(start, end, (vpn, pfn, _level, flags) => visit(vpn, pfn, flags));
+    if (this.mapper.visit(start, end, (vpn, pfn, _level, flags) => visit(vpn, pfn, flags)) < 0) this.bug();
   }
 
   /**
    * Fork: copies every leaf (present or inaccessible) of `src` in `[start, end)` into this (empty there) table,
    * write-protecting both sides unless `keepWrite` (the child's entries are made old, Linux `copy_present_pte`),
-   * and calls `onShared(pfn)` for every copied leaf. The source's flushes are queued on its flusher. Returns false
-   * (nothing copied) when a table frame cannot be allocated.
+   * and calls `onShared(vpn, pfn)` for every copied leaf; swap entries are copied too (`copy_nonpresent_pte`). The
+   * source's flushes are queued on its flusher. Returns false (nothing copied) when a table frame cannot be
+   * allocated.
    */
-  copyFrom(
+  copyRangeForCow(
     src: PageTable,
     start: number,
     end: number,
     keepWrite: boolean,
-    onShared: (pfn: number) => void,
+    onShared: (vpn: number, pfn: number) => void,
   ): boolean {
     if (!(start < end)) return true;
-    const r = this.mapper.copyRangeForCow(src.mapper, start, end, (_vpn, pfn) => onShared(pfn), {
-      keepWrite,
-    });
-    if (r < 0) return false;
+    const r = this.mapper.copyRangeForCow(
+      src.mapper,
+      start,
+      end,
+      onShared,
+      keepWrite ? KEEP_WRITE : DROP_WRITE,
+    );
+    if (r === MapperError.FrameAllocationFailed) return false;
+    if (r < 0) this.bug();
     if (this.swapSlots !== null) this.swap.copyRange(src.swap, start, end, this.swapSlots); // copy_nonpresent_pte
     return true;
   }
@@ -199,9 +224,11 @@ export class PageTable {
    * mremap: moves the leaves of `[src, src + pages)` to `[dst, dst + pages)` (the data stays in its frames; the
    * old pages' flushes are queued). Returns false, changing nothing, when a table frame cannot be allocated.
    */
-  move(src: number, dst: number, pages: number): boolean {
+  moveRange(src: number, dst: number, pages: number): boolean {
     if (pages <= 0) return true;
-    if (this.mapper.moveRange(src, dst, pages) < 0) return false;
+    const r = this.mapper.moveRange(src, dst, pages);
+    if (r === MapperError.FrameAllocationFailed) return false;
+    if (r < 0) this.bug();
     this.swap.moveRange(src, dst, pages);
     return true;
   }
@@ -214,6 +241,15 @@ export class PageTable {
   freeTables(start: number, end: number, floor: number, ceiling: number): void {
     if (!(start < end)) return;
     this.mapper.freeTables(start, end, floor, ceiling);
+  }
+
+  /**
+   * Makes `hart` translate for this table (Linux `switch_mm`): `asids` gives the space an ASID of the current
+   * generation and the hart's satp / CR3 is written, unless the hart already translates for it.
+   */
+  activateOn(hart: MmuHart, asids: AsidAllocator): void {
+    if (hart.rootPpn !== this.mapper.rootPpn || !hart.translating)
+      asids.activate(hart, this.context, this.mapper);
   }
 
   /** Dispatches the queued TLB invalidations (and deferred frame releases); runs the stale-TLB detector. */

@@ -79,7 +79,7 @@ export function vmaUsage(as: AddressSpace, v: Vma): VmaUsage {
   const zero = as.m.zeroPfn;
   const sharedBacking = v.backing.kind === 'anon-shared';
   const cache = as.m.files.cache;
-  as.pageTable.forEach(v.start, v.end, (_vpn, pfn, flags) => {
+  as.pageTable.visit(v.start, v.end, (_vpn, pfn, flags) => {
     if (pfn === zero) return;
     const refs = as.m.refs.count(pfn);
     // A page-cache page (refs 0 in the frame pool): its map count, dirty when the PTE or the page is (smaps).

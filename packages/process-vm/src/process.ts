@@ -495,9 +495,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
   activate(): MmuHart {
     const hart = this.machine.harts[this.hartId] as MmuHart;
     const vm = this.vm;
-    const pt = vm.pageTable;
-    if (hart.rootPpn !== pt.root || !hart.translating)
-      this.machine.asids.activate(hart, pt.context, pt.mapper);
+    vm.pageTable.activateOn(hart, this.machine.asids);
     vm.hartId = this.hartId;
     if (!hart.userMode) hart.enterUserMode();
     return hart;

@@ -241,7 +241,7 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
       if (pt.lookup(vpn) !== pfn) continue;
       const flags = pt.lastFlags;
       if ((flags & PteFlag.Accessed) === 0) continue;
-      pt.map(vpn, pfn, flags & ~PteFlag.Accessed); // ptep_clear_flush_young: the leaf without A, flushed
+      pt.mapPhys(vpn, pfn, flags & ~PteFlag.Accessed); // ptep_clear_flush_young: the leaf without A, flushed
       pt.flush();
       young++;
     }
@@ -340,7 +340,7 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
       if (as.destroyed || spaces.includes(as)) continue;
       const k = spaces.length;
       spaces.push(as);
-      as.pageTable.forEach(0, as.limits.taskSize / PAGE_SIZE, (vpn, pfn) => {
+      as.pageTable.visit(0, as.limits.taskSize / PAGE_SIZE, (vpn, pfn) => {
         if (pfn === refs.zeroPfn || refs.count(pfn) === 0) return; // the zero page, page-cache pages
         const list = rmap.get(pfn);
         if (list === undefined) rmap.set(pfn, [k, vpn]);

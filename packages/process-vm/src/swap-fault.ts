@@ -40,7 +40,7 @@ export function swapInFault(
   const exclusive = reclaim.swap.count(slot) === 1;
   const writable = write && exclusive;
   const flags = as.pteFlagsFor(vmFlags, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0);
-  if (!pt.map(vpn, pfn, flags)) {
+  if (!pt.mapPhys(vpn, pfn, flags)) {
     if (major) reclaim.dropCache(slot, pfn); // frees the frame
     return OOM_KILL;
   }

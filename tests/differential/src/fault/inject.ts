@@ -63,7 +63,7 @@ export function snapshot(machine: Machine, procs: readonly Process[], maskWrite 
   const out: string[] = [`free=${machine.allocator.freeFrames} live=${machine.refs.live}`];
   for (const p of procs) {
     out.push(`pid ${p.pid} brk=${p.vm.brk} tables=${p.vm.pageTable.tableFrames}`, p.maps());
-    p.vm.pageTable.forEach(0, p.vm.limits.taskSize / 4096, (vpn, pfn, flags) => {
+    p.vm.pageTable.visit(0, p.vm.limits.taskSize / 4096, (vpn, pfn, flags) => {
       if (maskWrite) flags &= ~PteFlag.Write;
       out.push(`${vpn.toString(16)}:${pfn}:${flags}:${machine.refs.count(pfn)}:${frameDigest(machine, pfn)}`);
     });
