@@ -7,6 +7,7 @@
 import type { Experiment } from '../experiment.js';
 import { allocatorsExperiment } from './allocators.js';
 import { flushExperiment } from './flush.js';
+import { pageReplacementExperiment } from './page-replacement.js';
 import { placementExperiment } from './placement.js';
 import { tlbExperiment } from './tlb.js';
 import { vmaIndexExperiment } from './vma-index.js';
@@ -18,4 +19,5 @@ export const EXPERIMENTS: readonly Experiment[] = [
   vmaIndexExperiment,
   flushExperiment,
   placementExperiment,
+  pageReplacementExperiment,
 ];
