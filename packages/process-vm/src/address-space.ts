@@ -66,6 +66,47 @@ export interface AddressSpaceLimits {
   thp?: ThpPlacement | undefined;
 }
 
+/** Where a program's parts lie in its address space, in bytes (the layout fields of Linux's `mm_struct`). */
+export interface AddressSpaceLayout {
+  /** Start of the heap (`mm->start_brk`). */
+  startBrk: number;
+  /** Current break (`mm->brk`); may be unaligned. */
+  brk: number;
+  /** Start and end of the program's code (`mm->start_code`, `end_code`). */
+  startCode: number;
+  endCode: number;
+  /** Start and end of the program's data (`mm->start_data`, `end_data`). */
+  startData: number;
+  endData: number;
+  /** Top of the initial stack as set up by exec (`mm->start_stack`): the VMA containing it is `[stack]`. */
+  startStack: number;
+  /** Argument and environment strings (`mm->arg_start` …). */
+  argStart: number;
+  argEnd: number;
+  envStart: number;
+  envEnd: number;
+  /** Highest address of the top-down mmap area (`mm->mmap_base`). */
+  mmapBase: number;
+}
+
+/** An empty layout (every field 0), as a fresh space has before exec fills it in. */
+export function newLayout(): AddressSpaceLayout {
+  return {
+    startBrk: 0,
+    brk: 0,
+    startCode: 0,
+    endCode: 0,
+    startData: 0,
+    endData: 0,
+    startStack: 0,
+    argStart: 0,
+    argEnd: 0,
+    envStart: 0,
+    envEnd: 0,
+    mmapBase: 0,
+  };
+}
+
 /** What an address space needs from its machine. */
 export interface MachineServices {
   readonly memory: PhysicalMemory;
@@ -105,25 +146,8 @@ export class AddressSpace {
   readonly pageTable: PageTable;
   /** Layout limits. */
   readonly limits: AddressSpaceLimits;
-  /** Start of the heap (`mm->start_brk`). */
-  startBrk = 0;
-  /** Current break (`mm->brk`); may be unaligned. */
-  brk = 0;
-  /** Start and end of the program's code (`mm->start_code`, `end_code`). */
-  startCode = 0;
-  endCode = 0;
-  /** Start and end of the program's data (`mm->start_data`, `end_data`). */
-  startData = 0;
-  endData = 0;
-  /** Top of the initial stack as set up by exec (`mm->start_stack`): the VMA containing it is `[stack]`. */
-  startStack = 0;
-  /** Argument and environment strings (`mm->arg_start` ...). */
-  argStart = 0;
-  argEnd = 0;
-  envStart = 0;
-  envEnd = 0;
-  /** Highest address of the top-down mmap area (`mm->mmap_base`). */
-  mmapBase = 0;
+  /** Where the program, its heap, stack, strings and mmap area lie (fork copies it whole). */
+  readonly layout: AddressSpaceLayout = newLayout();
   /** Flags added to every new VMA (`mm->def_flags`: `VM_LOCKED` after `mlockall(MCL_FUTURE)`). */
   defFlags: VmFlags = 0;
   /** Where mappings without `MAP_FIXED` go: Linux's top-down layout (default), bottom-up, or a user's policy. */
@@ -162,6 +186,92 @@ export class AddressSpace {
     });
     this.pageTable = machine.newPageTable(() => this.hartId);
     this.fileMaps = new FileMappings(this);
+  }
+
+  // The fields of {@link AddressSpace.layout}, by name (`as.brk` is `as.layout.brk`).
+  /** {@link AddressSpaceLayout.startBrk}. */
+  get startBrk(): number {
+    return this.layout.startBrk;
+  }
+  set startBrk(v: number) {
+    this.layout.startBrk = v;
+  }
+  /** {@link AddressSpaceLayout.brk}. */
+  get brk(): number {
+    return this.layout.brk;
+  }
+  set brk(v: number) {
+    this.layout.brk = v;
+  }
+  /** {@link AddressSpaceLayout.startCode}. */
+  get startCode(): number {
+    return this.layout.startCode;
+  }
+  set startCode(v: number) {
+    this.layout.startCode = v;
+  }
+  /** {@link AddressSpaceLayout.endCode}. */
+  get endCode(): number {
+    return this.layout.endCode;
+  }
+  set endCode(v: number) {
+    this.layout.endCode = v;
+  }
+  /** {@link AddressSpaceLayout.startData}. */
+  get startData(): number {
+    return this.layout.startData;
+  }
+  set startData(v: number) {
+    this.layout.startData = v;
+  }
+  /** {@link AddressSpaceLayout.endData}. */
+  get endData(): number {
+    return this.layout.endData;
+  }
+  set endData(v: number) {
+    this.layout.endData = v;
+  }
+  /** {@link AddressSpaceLayout.startStack}. */
+  get startStack(): number {
+    return this.layout.startStack;
+  }
+  set startStack(v: number) {
+    this.layout.startStack = v;
+  }
+  /** {@link AddressSpaceLayout.argStart}. */
+  get argStart(): number {
+    return this.layout.argStart;
+  }
+  set argStart(v: number) {
+    this.layout.argStart = v;
+  }
+  /** {@link AddressSpaceLayout.argEnd}. */
+  get argEnd(): number {
+    return this.layout.argEnd;
+  }
+  set argEnd(v: number) {
+    this.layout.argEnd = v;
+  }
+  /** {@link AddressSpaceLayout.envStart}. */
+  get envStart(): number {
+    return this.layout.envStart;
+  }
+  set envStart(v: number) {
+    this.layout.envStart = v;
+  }
+  /** {@link AddressSpaceLayout.envEnd}. */
+  get envEnd(): number {
+    return this.layout.envEnd;
+  }
+  set envEnd(v: number) {
+    this.layout.envEnd = v;
+  }
+  /** {@link AddressSpaceLayout.mmapBase}. */
+  get mmapBase(): number {
+    return this.layout.mmapBase;
+  }
+  set mmapBase(v: number) {
+    this.layout.mmapBase = v;
   }
 
   /**
