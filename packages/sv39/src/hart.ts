@@ -20,9 +20,8 @@ import {
   type ServableFlags,
   SetAssociativeTlb,
   TRANSLATION_CACHE_ENTRIES,
-  TRANSLATION_CACHE_LOG,
   TRANSLATION_CACHE_MASK,
-  type TranslationCache,
+  TranslationCache,
 } from '@pagewright/tlb';
 import { servableTables } from './cached-rights.js';
 import { walkPagingArch } from './paging-arch-walk.js';
@@ -146,8 +145,18 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
   /** The last walk's details (preallocated, rewritten by every walk). */
   readonly lastWalk: WalkResult = createWalkResult();
 
-  /** Calls of {@link Hart.translate} (including those made by the accessors). */
-  translations = 0;
+  /**
+   * Calls of {@link Hart.translate} (including those made by the accessors): counted lazily, as the hits of the
+   * translation cache (its clock) plus every other call, so the hit path counts nothing.
+   */
+  get translations(): number {
+    return this.cacheHits + this.uncached;
+  }
+
+  /** `TranslationCacheOwner`: the translations served by the translation cache so far (its TLB replays them). */
+  get translationCacheHits(): number {
+    return this.cacheHits;
+  }
   /** Page walks performed (TLB misses, and re-walks for rights or D). */
   walks = 0;
   /** Translations or accesses that faulted. */
@@ -159,7 +168,7 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
   }
   set asid(v: number) {
     this.asidValue = v;
-    this.cache?.clear();
+    this.cache.clear();
   }
   /** `satp.PPN`: the root page-table frame. */
   rootPpn = 0;
@@ -168,14 +177,19 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
   private readonly tlbRef: Tlb;
   private asidValue = 0;
   /**
-   * The translation cache in front of {@link setTlb} (null with any other TLB), and its arrays: a hit there is
-   * a TLB hit replayed to the TLB later (see `TranslationCache`). Cleared on every change of ASID, satp or rights.
+   * The translation cache in front of {@link setTlb} (a detached one, never filled, with any other TLB), and its
+   * arrays: a hit there is a TLB hit replayed to the TLB later (see `TranslationCache`). Cleared on every change of
+   * ASID, satp or rights.
    */
-  private readonly cache: TranslationCache | null;
+  private readonly cache: TranslationCache;
   private readonly cacheTags: Float64Array;
   private readonly cacheFrames: Float64Array;
   private readonly cacheSlots: Int32Array;
-  private readonly cacheLog: Int32Array;
+  private readonly cacheStamps: Float64Array;
+  /** Translations served by the translation cache (see {@link Hart.translationCacheHits}). */
+  private cacheHits = 0;
+  /** Calls of `translate` not served by the translation cache. */
+  private uncached = 0;
   private mode: number = SatpMode.Bare;
   private active: RiscvPagingArch;
   private readonly sv39: RiscvPagingArch;
@@ -214,12 +228,13 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
     this.tlbRef = tlb;
     // Exactly the class, not a subclass: a subclass may change what lookup/translate/flagsOf mean.
     this.setTlb = tlb.constructor === SetAssociativeTlb ? (tlb as SetAssociativeTlb) : null;
-    const cache = this.setTlb === null ? null : this.setTlb.attachTranslationCache();
+    const cache =
+      this.setTlb === null ? TranslationCache.detached(this) : this.setTlb.attachTranslationCache(this);
     this.cache = cache;
-    this.cacheTags = cache === null ? NO_CACHE_TAGS : cache.tags;
-    this.cacheFrames = cache === null ? NO_CACHE_FRAMES : cache.frames;
-    this.cacheSlots = cache === null ? NO_CACHE_SLOTS : cache.slots;
-    this.cacheLog = cache === null ? NO_CACHE_LOG : cache.log;
+    this.cacheTags = cache.tags;
+    this.cacheFrames = cache.frames;
+    this.cacheSlots = cache.slots;
+    this.cacheStamps = cache.stamps;
     const arch: PagingArch = options.arch ?? Sv39;
     this.arch = arch as A;
     if (arch instanceof RiscvPagingArch) {
@@ -401,7 +416,6 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
    * Does not check that the PA is memory (the accessors do).
    */
   translate(va: number, access: number): TranslationResult {
-    this.translations++;
     const u = va >>> 0;
     if (u === va && this.fast32) {
       // An integer VA in [0, 2^32), canonical in the current mode (Sv39, Sv48), so 32-bit shifts are exact. The
@@ -410,13 +424,12 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
       const vpn = u >>> 12;
       const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
       if (this.cacheTags[k] === vpn) {
-        const cache = this.cache as TranslationCache;
-        const n = cache.pending;
-        this.cacheLog[n] = this.cacheSlots[k] as number;
-        cache.pending = n + 1;
-        if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+        const t = this.cacheHits + 1;
+        this.cacheHits = t;
+        this.cacheStamps[this.cacheSlots[k] as number] = t;
         return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
       }
+      this.uncached++;
       // The unary plus (here and below) tells V8 the call's result is a number: the inlined hit path's
       // result then stays an unboxed double instead of being boxed (one heap number per hit) to merge with it.
       return +this.lookupTlb(va, access, vpn, u & 0xfff, k);
@@ -426,20 +439,25 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
 
   /** {@link translate} of a VA outside the 32-bit fast path. */
   private translateGeneral(va: number, access: number): number {
-    if (!this.translatesNow) return this.untranslated(va, access);
-    if (!(va >= this.vaMin && va < this.vaMax)) return this.slowPath(va, access, -1);
+    if (!this.translatesNow) {
+      this.uncached++;
+      return this.untranslated(va, access);
+    }
+    if (!(va >= this.vaMin && va < this.vaMax)) {
+      this.uncached++;
+      return this.slowPath(va, access, -1);
+    }
     const v = va < 0 ? va + this.vaSpan : va;
     const off = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
     const vpn = (v - off) / 4096; // a non-integer VA gives a non-integer vpn, which no entry matches
     const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
     if (this.cacheTags[k] === vpn) {
-      const cache = this.cache as TranslationCache;
-      const n = cache.pending;
-      this.cacheLog[n] = this.cacheSlots[k] as number;
-      cache.pending = n + 1;
-      if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+      const t = this.cacheHits + 1;
+      this.cacheHits = t;
+      this.cacheStamps[this.cacheSlots[k] as number] = t;
       return (this.cacheFrames[k] as number) * 4096 + off;
     }
+    this.uncached++;
     return this.lookupTlb(va, access, vpn, off, k);
   }
 
@@ -455,7 +473,7 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
             : NEVER_SERVABLE;
     const setTlb = this.setTlb;
     if (setTlb !== null) {
-      const ppn = setTlb.lookupPpnCached(vpn, this.asidValue, servable, this.cache as TranslationCache, k);
+      const ppn = setTlb.lookupPpnCached(vpn, this.asidValue, servable, this.cache, k);
       return ppn >= 0 ? ppn * 4096 + off : this.slowPath(va, access, vpn);
     }
     const tlb = this.tlbRef;
@@ -507,7 +525,7 @@ export class Hart<A extends PagingArch = RiscvPagingArch>
 
   /** Recomputes what depends on privilege, SUM, MXR and satp.MODE: the fast-path switch and the rights bits. */
   private recomputePermissions(): void {
-    this.cache?.clear();
+    this.cache.clear();
     this.translatesNow = this.mode !== SatpMode.Bare && this.priv !== 3;
     this.fast32 = this.translatesNow && this.vaMax >= 2 ** 32;
     const base = ((this.priv === 0 ? 0 : 4) + (this.sumBit ? 2 : 0) + (this.mxrBit ? 1 : 0)) * 3;
@@ -536,12 +554,6 @@ function checkGenericArch(arch: PagingArch): void {
     throw new RangeError(`Hart needs 0 to 16 ASID bits; ${arch.name} has ${arch.asidBits}`);
   }
 }
-
-/** The translation-cache arrays of a hart without one: no tag ever matches (never written). */
-const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
-const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
-const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
-const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
 
 /** Page-fault cause for an access type (0 load → 13, 1 store → 15, 2 fetch → 12). */
 export function pageFaultFor(access: number): number {

@@ -26,14 +26,14 @@ import { type ReplacementPolicySpec, resolveReplacementPolicy } from './policy-r
 import { RandomPolicy } from './random-policy.js';
 import type { ReplacementPolicy } from './replacement-policy.js';
 import type { ServableFlags } from './servable-flags.js';
-import { TranslationCache } from './translation-cache.js';
+import { TranslationCache, type TranslationCacheOwner } from './translation-cache.js';
 import { TreePlruPolicy } from './tree-plru-policy.js';
 
 export {
   TRANSLATION_CACHE_ENTRIES,
-  TRANSLATION_CACHE_LOG,
   TRANSLATION_CACHE_MASK,
   TranslationCache,
+  type TranslationCacheOwner,
 } from './translation-cache.js';
 
 /**
@@ -48,7 +48,8 @@ const FLAG_MASK = 0x7f;
 
 /**
  * How a TLB hands the hits its translation caches served to its replacement policy.
- * - `Every`: one `touch` per hit, in order (any policy).
+ * - `Every`: one `touch` per hit, in order (any policy) — which a translation cache cannot record cheaply, so a TLB
+ *   with such a policy never fills its caches (every hit is its own).
  * - `None`: no `touch` at all — the built-in FIFO and random policies' `touch` does nothing.
  * - `LastTouches`: for each slot only its last hit, in the order of those last hits — for the built-in LRU and
  *   tree-PLRU, whose every answer depends only on that order: an LRU victim is the way of its set touched or
@@ -114,10 +115,8 @@ export class SetAssociativeTlb implements Tlb {
    * built-ins are known well enough to take a shortcut.
    */
   private readonly touchReplay: TouchReplay;
-  /** Per slot, the replay that last saw it (the last-touch replay's "seen" marks), and that replay's scratch. */
-  private readonly seenIn: Int32Array;
+  /** The last-touch replay's scratch: the slots hit since the last replay, ordered by their last hit. */
   private readonly lastTouches: Int32Array;
-  private replayNumber = 0;
 
   private readonly setMask: number;
   /** First virtual page of each slot's entry, or -1 when the slot is invalid. */
@@ -172,7 +171,6 @@ export class SetAssociativeTlb implements Tlb {
         : kind === LruPolicy || kind === TreePlruPolicy
           ? TouchReplay.LastTouches
           : TouchReplay.Every;
-    this.seenIn = new Int32Array(this.touchReplay === TouchReplay.LastTouches ? this.capacity : 0);
     this.lastTouches = new Int32Array(this.touchReplay === TouchReplay.LastTouches ? this.capacity : 0);
   }
 
@@ -197,49 +195,47 @@ export class SetAssociativeTlb implements Tlb {
   /**
    * Attaches a new {@link TranslationCache} for one CPU model and returns it (cold). From then on this TLB drops
    * the cache's entries whenever an insert, flush or `setFlags` could change what {@link lookup} answers for
-   * them, and replays the cache's pending hits (statistics and `policy.touch`, in order) before each of its own
-   * operations and each read of {@link stats} or {@link policy}. The CPU fills it through
-   * {@link lookupPpnCached}, clears it when its own context (ASID, privilege, rights) changes, and, on a cache
-   * hit, appends the entry's slot to the log.
+   * them, and replays the hits served through it (statistics and `policy.touch`) before each of its own operations
+   * and each read of {@link stats} or {@link policy}. The CPU fills it through {@link lookupPpnCached}, clears it
+   * when its own context (ASID, privilege, rights) changes, and on a cache hit advances its clock and stamps the
+   * entry's slot (see {@link TranslationCache}).
    */
-  attachTranslationCache(): TranslationCache {
-    const cache = new TranslationCache(this);
+  attachTranslationCache(owner: TranslationCacheOwner): TranslationCache {
+    const cache = new TranslationCache(owner, this.capacity);
     this.caches = [...this.caches, cache];
     this.cacheCount = this.caches.length;
     return cache;
   }
 
-  /** @internal Replays one cache's pending hits (called by {@link TranslationCache.replay}). */
-  replayTranslationCache(cache: TranslationCache): void {
-    const n = cache.pending;
-    if (n === 0) return;
-    cache.pending = 0;
-    const log = cache.log;
+  /**
+   * Replays the hits served through `cache` since the last replay: their number to the statistics, and for the
+   * `LastTouches` policies one `touch` per slot hit since, in the order of the slots' last hits (at most
+   * `capacity` slots, sorted by their stamps). Never allocates.
+   */
+  private replayTranslationCache(cache: TranslationCache): void {
+    const now = cache.owner.translationCacheHits;
+    const prev = cache.replayed;
+    if (now === prev) return;
+    cache.replayed = now;
+    this.statsRecord.hits += now - prev;
+    if (this.touchReplay !== TouchReplay.LastTouches) return;
+    const stamps = cache.stamps;
+    const order = this.lastTouches;
+    let count = 0;
+    for (let s = 0; s < this.capacity; s++) {
+      const t = stamps[s] as number;
+      if (t <= prev) continue;
+      let j = count++;
+      while (j > 0 && (stamps[order[j - 1] as number] as number) > t) {
+        order[j] = order[j - 1] as number;
+        j--;
+      }
+      order[j] = s;
+    }
     const ways = this.ways;
     const policy = this.policyRef;
-    this.statsRecord.hits += n;
-    if (this.touchReplay === TouchReplay.None) return;
-    if (this.touchReplay === TouchReplay.Every) {
-      for (let i = 0; i < n; i++) {
-        const s = log[i] as number;
-        const set = Math.floor(s / ways);
-        policy.touch(set, s - set * ways);
-      }
-      return;
-    }
-    // The last touch of each slot, in the order of those last touches (found walking the log backwards).
-    const mark = ++this.replayNumber;
-    const seen = this.seenIn;
-    const last = this.lastTouches;
-    let count = 0;
-    for (let i = n - 1; i >= 0; i--) {
-      const s = log[i] as number;
-      if (seen[s] === mark) continue;
-      seen[s] = mark;
-      last[count++] = s;
-    }
-    for (let i = count - 1; i >= 0; i--) {
-      const s = last[i] as number;
+    for (let i = 0; i < count; i++) {
+      const s = order[i] as number;
       const set = Math.floor(s / ways);
       policy.touch(set, s - set * ways);
     }
@@ -336,6 +332,7 @@ export class SetAssociativeTlb implements Tlb {
     const s = this.lookup(vpn, asid);
     if (s < 0 || servable[this.flags[s] as number] === 0) return TLB_MISS;
     const ppn = (this.ppns[s] as number) + (vpn - (this.tags[s] as number));
+    if (this.touchReplay === TouchReplay.Every) return ppn; // every hit must reach the policy itself
     cache.tags[index] = vpn;
     cache.frames[index] = ppn;
     cache.slots[index] = s;

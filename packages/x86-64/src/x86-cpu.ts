@@ -17,9 +17,8 @@ import {
   type ServableFlags,
   SetAssociativeTlb,
   TRANSLATION_CACHE_ENTRIES,
-  TRANSLATION_CACHE_LOG,
   TRANSLATION_CACHE_MASK,
-  type TranslationCache,
+  TranslationCache,
 } from '@pagewright/tlb';
 import { createX86Fault, type X86Fault, X86Vector } from './fault.js';
 import { SERVABLE, servableBase } from './servable.js';
@@ -39,11 +38,6 @@ export { Cr0, Cr4, Efer, type X86CpuOptions } from './x86-cpu-options.js';
 /** Returned for an `access` that is not 0 (load), 1 (store) or 2 (fetch). */
 export const INVALID_ACCESS = -256;
 
-/** The translation-cache arrays of a CPU without one: no tag ever matches (never written). */
-const NO_CACHE_TAGS = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES).fill(-1);
-const NO_CACHE_FRAMES = new Float64Array(3 * TRANSLATION_CACHE_ENTRIES);
-const NO_CACHE_SLOTS = new Int32Array(3 * TRANSLATION_CACHE_ENTRIES);
-const NO_CACHE_LOG = new Int32Array(TRANSLATION_CACHE_LOG);
 /** The servable-table base of an access type that is not 0, 1 or 2 (no table: the access is invalid). */
 const NO_SERVABLE_BASE = -1;
 /** `SERVABLE` cut into its 128-entry `ServableFlags` tables: `SERVABLE_BY_BASE[servableBase(ctl, access) / 128]`. */
@@ -80,7 +74,14 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
   readonly lastWalk: X86WalkResult = createX86WalkResult();
 
   /** Calls of {@link X86Cpu.translate} and {@link X86Cpu.translateAt} (including the accessors'). */
-  translations = 0;
+  get translations(): number {
+    return this.cacheHits + this.uncached;
+  }
+
+  /** `TranslationCacheOwner`: the translations served by the translation cache so far (its TLB replays them). */
+  get translationCacheHits(): number {
+    return this.cacheHits;
+  }
   /** Page walks. */
   walks = 0;
   /** Faults raised. */
@@ -90,16 +91,20 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
   /** `tlb` when it is exactly a {@link SetAssociativeTlb} (which gets a translation cache), else null. */
   private readonly setTlb: SetAssociativeTlb | null;
   /**
-   * The translation cache in front of {@link setTlb} (null with any other TLB), and its arrays: a hit there is
-   * a TLB hit that the TLB replays to its statistics and policy later (see `TranslationCache`). It serves only
+   * The translation cache in front of {@link setTlb} (a detached one, never filled, with any other TLB), and
+   * its arrays: a hit there is a TLB hit that the TLB replays to its statistics and policy later (see `TranslationCache`). It serves only
    * translations at the current `ctl` (not implicit supervisor accesses) and is cleared on every register, CPL,
    * AC, PKRU or PCID change.
    */
-  private readonly cache: TranslationCache | null;
+  private readonly cache: TranslationCache;
   private readonly cacheTags: Float64Array;
   private readonly cacheFrames: Float64Array;
   private readonly cacheSlots: Int32Array;
-  private readonly cacheLog: Int32Array;
+  private readonly cacheStamps: Float64Array;
+  /** Translations served by the translation cache (see {@link X86Cpu.translationCacheHits}). */
+  private cacheHits = 0;
+  /** Calls of the translate methods not served by the translation cache. */
+  private uncached = 0;
   private readonly four: X86PagingArch;
   private readonly five: X86PagingArch | null;
   private active: X86PagingArch;
@@ -132,12 +137,13 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
     // Exactly the class, not a subclass: a subclass may change what lookup means.
     this.setTlb =
       this.tlbField.constructor === SetAssociativeTlb ? (this.tlbField as SetAssociativeTlb) : null;
-    const cache = this.setTlb === null ? null : this.setTlb.attachTranslationCache();
+    const cache =
+      this.setTlb === null ? TranslationCache.detached(this) : this.setTlb.attachTranslationCache(this);
     this.cache = cache;
-    this.cacheTags = cache === null ? NO_CACHE_TAGS : cache.tags;
-    this.cacheFrames = cache === null ? NO_CACHE_FRAMES : cache.frames;
-    this.cacheSlots = cache === null ? NO_CACHE_SLOTS : cache.slots;
-    this.cacheLog = cache === null ? NO_CACHE_LOG : cache.log;
+    this.cacheTags = cache.tags;
+    this.cacheFrames = cache.frames;
+    this.cacheSlots = cache.slots;
+    this.cacheStamps = cache.stamps;
     const arch = options.arch ?? X86_64;
     if (!(arch instanceof X86PagingArch)) throw new RangeError('X86Cpu needs an X86PagingArch');
     this.arch = arch;
@@ -249,7 +255,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
   }
   set pkru(v: number) {
     this.pkruv = v >>> 0;
-    this.cache?.clear();
+    this.cache.clear();
   }
 
   /**
@@ -328,7 +334,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
     this.cr3Pfn = rootPfn;
     this.cr3Low = low;
     this.tag = pcide ? low : 0;
-    this.cache?.clear();
+    this.cache.clear();
     if (!noFlush) this.tlbField.flushAsid(this.tag);
     return true;
   }
@@ -414,19 +420,17 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
   translate(va: number, access: number): TranslationResult {
     const u = va >>> 0;
     if (u === va && this.paging) {
-      this.translations++;
       // The translation cache first: one compare (a bad access type gives an index no valid entry has). This
       // method stays small so that V8 inlines it into the caller's loop.
       const vpn = u >>> 12;
       const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
       if (this.cacheTags[k] === vpn) {
-        const cache = this.cache as TranslationCache;
-        const n = cache.pending;
-        this.cacheLog[n] = this.cacheSlots[k] as number;
-        cache.pending = n + 1;
-        if (n + 1 === TRANSLATION_CACHE_LOG) cache.replay();
+        const t = this.cacheHits + 1;
+        this.cacheHits = t;
+        this.cacheStamps[this.cacheSlots[k] as number] = t;
         return (this.cacheFrames[k] as number) * 4096 + (u & 0xfff);
       }
+      this.uncached++;
       // The unary plus (here and below) tells V8 the call's result is a number: the inlined hit path's
       // result then stays an unboxed double instead of being boxed (one heap number per hit) to merge with it.
       return +this.lookup(vpn, u & 0xfff, access, this.ctl);
@@ -439,7 +443,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
    * address. Same results as {@link X86Cpu.translate}; a `vpn` outside the canonical range (or a bad offset) is #GP.
    */
   translateAt(vpn: number, offset: number, access: number): TranslationResult {
-    this.translations++;
+    this.uncached++;
     if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess();
     if (!this.paging) return this.untranslated(vpn * 4096 + offset);
     const span = this.active.pageSpan;
@@ -459,7 +463,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
   }
 
   private translateSlow(va: number, access: number, ctl: number): number {
-    this.translations++;
+    this.uncached++;
     if (access !== 0 && access !== 1 && access !== 2) return this.invalidAccess();
     if (!this.paging) return this.untranslated(va);
     if (!this.active.isCanonicalNumber(va)) return this.generalProtection();
@@ -487,7 +491,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
     if (setTlb !== null && ctl === this.ctl) {
       const k = access * TRANSLATION_CACHE_ENTRIES + (vpn & TRANSLATION_CACHE_MASK);
       const servable = SERVABLE_BY_BASE[base / 128] as ServableFlags;
-      const ppn = setTlb.lookupPpnCached(vpn, this.tag, servable, this.cache as TranslationCache, k);
+      const ppn = setTlb.lookupPpnCached(vpn, this.tag, servable, this.cache, k);
       return ppn >= 0 ? ppn * 4096 + off : this.walkAndFill(vpn, off, access, ctl);
     }
     const tlb = this.tlbField;
@@ -557,7 +561,7 @@ export class X86Cpu extends TranslatedAccess implements MmuHart {
 
   /** Recomputes what depends on the registers, the CPL and AC: the walk's control word and the hit tables. */
   private recompute(): void {
-    this.cache?.clear();
+    this.cache.clear();
     this.paging = (this.cr0v & Cr0.PG) !== 0;
     let common = 0;
     if ((this.cr0v & Cr0.WP) !== 0) common |= X86Ctl.Wp;
