@@ -30,7 +30,7 @@ import { FdTable, type FileSystem } from '@pagewright/files';
 import type { AsidAllocator } from '@pagewright/mapper';
 import type { AddressSpace, AddressSpaceLimits } from './address-space.js';
 import { sbrk } from './brk.js';
-import { errnoOf, NegErrno } from './errno.js';
+import { NegErrno } from './errno.js';
 
 export { errnoOf } from './errno.js';
 
@@ -48,14 +48,8 @@ import {
   SEGV_MAPERR,
   type SignalName,
 } from './signals.js';
-import {
-  isScalarArg,
-  SYSCALLS,
-  type SyscallArg,
-  type SyscallArgValue,
-  type SyscallDef,
-  type SyscallName,
-} from './syscalls.js';
+import { invokeSyscall, invokeSyscallNamed } from './syscall-dispatch.js';
+import { SYSCALLS, type SyscallArgValue, type SyscallName } from './syscalls.js';
 import { toInt32, type U64Arg } from './u64.js';
 import {
   copyFromUser,
@@ -64,7 +58,6 @@ import {
   MAX_ACCESS_BYTES,
   readUser,
   storeValue,
-  type UserTranslation,
   writeUser,
 } from './user-copy.js';
 
@@ -143,9 +136,6 @@ export class Process<M extends ProcessHost = ProcessHost> {
   readonly lastFault: AccessFault = { sentinel: 0, addr: 0 };
   /** The file descriptors (`files_struct`): copied by `fork`, closed at exit, close-on-exec ones by `exec`. */
   fds: FdTable;
-  /** This process as the cold accesses of `user-copy.ts` see it. */
-  private readonly user: UserTranslation;
-
   /** @internal use `Machine.spawn` or {@link Process.fork} */
   constructor(
     readonly machine: M,
@@ -156,41 +146,30 @@ export class Process<M extends ProcessHost = ProcessHost> {
     this.vm = vm;
     this.fds = parent !== null ? parent.fds.clone() : new FdTable(machine.files);
     if (parent !== null) this.oomScoreAdj = parent.oomScoreAdj;
-    const self = this;
-    this.user = {
-      translateFor: (va, access, user) => self.translateFor(va, access, user),
-      failAccess: (sentinel, addr) => self.failAccess(sentinel, addr),
-      lastFault: this.lastFault,
-      get taskSize() {
-        return self.vm.limits.taskSize;
-      },
-      memory: machine.memory,
-    };
   }
 
   // ---- system calls --------------------------------------------------------------------------------------------------
-  // Each is one entry of the table in `syscalls.ts`, run by `invoke`: a dead process answers ESRCH, the call's
-  // function does the work, and the `syscall` event is built only when a sink listens.
+  // Each is one entry of the table in `syscalls.ts`, run by `invokeSyscall` (`syscall-dispatch.ts`).
 
   /** `mmap(addr, len, prot, flags, fd, offset)`: anonymous memory, or the file open at `fd` (see `mmap.ts`). */
   mmap(addr: U64Arg, len: U64Arg, prot: U64Arg, flags: U64Arg, fd: U64Arg = -1, offset: U64Arg = 0): number {
-    return this.invoke(SYSCALLS.mmap, addr, len, prot, flags, fd, offset);
+    return invokeSyscall(this, SYSCALLS.mmap, addr, len, prot, flags, fd, offset);
   }
   /** `munmap(addr, len)`. */
   munmap(addr: U64Arg, len: U64Arg): number {
-    return this.invoke(SYSCALLS.munmap, addr, len);
+    return invokeSyscall(this, SYSCALLS.munmap, addr, len);
   }
   /** `mprotect(addr, len, prot)`. */
   mprotect(addr: U64Arg, len: U64Arg, prot: U64Arg): number {
-    return this.invoke(SYSCALLS.mprotect, addr, len, prot);
+    return invokeSyscall(this, SYSCALLS.mprotect, addr, len, prot);
   }
   /** `mremap(old, oldLen, newLen, flags, newAddr)`. */
   mremap(addr: U64Arg, oldLen: U64Arg, newLen: U64Arg, flags: U64Arg, newAddr: U64Arg = 0): number {
-    return this.invoke(SYSCALLS.mremap, addr, oldLen, newLen, flags, newAddr);
+    return invokeSyscall(this, SYSCALLS.mremap, addr, oldLen, newLen, flags, newAddr);
   }
   /** The raw `brk(addr)`: the new break, or the old one on failure. */
   brk(addr: U64Arg): number {
-    return this.invoke(SYSCALLS.brk, addr);
+    return invokeSyscall(this, SYSCALLS.brk, addr);
   }
   /** The C library's `sbrk(increment)`: the old break, or -1. */
   sbrk(increment: number): number {
@@ -198,37 +177,37 @@ export class Process<M extends ProcessHost = ProcessHost> {
   }
   /** `madvise(addr, len, advice)`. */
   madvise(addr: U64Arg, len: U64Arg, advice: U64Arg): number {
-    return this.invoke(SYSCALLS.madvise, addr, len, advice);
+    return invokeSyscall(this, SYSCALLS.madvise, addr, len, advice);
   }
   /**
    * `mincore(addr, len, vec)`: `vec` is a `Uint8Array` to fill, or a user address (copied out; EFAULT if unmapped).
    */
   mincore(addr: U64Arg, len: U64Arg, vec: Uint8Array | U64Arg): number {
-    return this.invoke(SYSCALLS.mincore, addr, len, vec);
+    return invokeSyscall(this, SYSCALLS.mincore, addr, len, vec);
   }
   /** `mlock(addr, len)`. */
   mlock(addr: U64Arg, len: U64Arg): number {
-    return this.invoke(SYSCALLS.mlock, addr, len);
+    return invokeSyscall(this, SYSCALLS.mlock, addr, len);
   }
   /** `mlock2(addr, len, flags)`. */
   mlock2(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    return this.invoke(SYSCALLS.mlock2, addr, len, flags);
+    return invokeSyscall(this, SYSCALLS.mlock2, addr, len, flags);
   }
   /** `munlock(addr, len)`. */
   munlock(addr: U64Arg, len: U64Arg): number {
-    return this.invoke(SYSCALLS.munlock, addr, len);
+    return invokeSyscall(this, SYSCALLS.munlock, addr, len);
   }
   /** `mlockall(flags)`. */
   mlockall(flags: U64Arg): number {
-    return this.invoke(SYSCALLS.mlockall, flags);
+    return invokeSyscall(this, SYSCALLS.mlockall, flags);
   }
   /** `munlockall()`. */
   munlockall(): number {
-    return this.invoke(SYSCALLS.munlockall);
+    return invokeSyscall(this, SYSCALLS.munlockall);
   }
   /** `msync(addr, len, flags)`. */
   msync(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
-    return this.invoke(SYSCALLS.msync, addr, len, flags);
+    return invokeSyscall(this, SYSCALLS.msync, addr, len, flags);
   }
 
   // ---- file descriptors --------------------------------------------------------------------------------------------
@@ -236,42 +215,42 @@ export class Process<M extends ProcessHost = ProcessHost> {
 
   /** `open(path, flags, mode)`: the lowest free descriptor, or `-errno`. */
   open(path: string, flags: U64Arg, mode: U64Arg = 0o644): number {
-    return this.invoke(SYSCALLS.open, path, flags, mode);
+    return invokeSyscall(this, SYSCALLS.open, path, flags, mode);
   }
   /** `close(fd)`: 0 or `-EBADF`. */
   close(fd: U64Arg): number {
-    return this.invoke(SYSCALLS.close, fd);
+    return invokeSyscall(this, SYSCALLS.close, fd);
   }
   /** `read(fd, buf)` into a kernel-side buffer: bytes read (the position advances), or `-errno`. */
   readFd(fd: U64Arg, buf: Uint8Array): number {
-    return this.invoke(SYSCALLS.read, fd, buf);
+    return invokeSyscall(this, SYSCALLS.read, fd, buf);
   }
   /** `write(fd, bytes)`: bytes written (the position advances), or `-errno`. */
   writeFd(fd: U64Arg, bytes: Uint8Array): number {
-    return this.invoke(SYSCALLS.write, fd, bytes);
+    return invokeSyscall(this, SYSCALLS.write, fd, bytes);
   }
   /** `pread(fd, buf, offset)`: bytes read at `offset` (the position stays), or `-errno`. */
   pread(fd: U64Arg, buf: Uint8Array, offset: number): number {
-    return this.invoke(SYSCALLS.pread64, fd, buf, offset);
+    return invokeSyscall(this, SYSCALLS.pread64, fd, buf, offset);
   }
   /** `pwrite(fd, bytes, offset)`: bytes written at `offset`, or `-errno`. */
   pwrite(fd: U64Arg, bytes: Uint8Array, offset: number): number {
-    return this.invoke(SYSCALLS.pwrite64, fd, bytes, offset);
+    return invokeSyscall(this, SYSCALLS.pwrite64, fd, bytes, offset);
   }
   /** `lseek(fd, offset, whence)`: the new position, or `-errno`. */
   lseek(fd: U64Arg, offset: number, whence: U64Arg): number {
-    return this.invoke(SYSCALLS.lseek, fd, offset, whence);
+    return invokeSyscall(this, SYSCALLS.lseek, fd, offset, whence);
   }
   /**
    * `ftruncate(fd, length)`: 0 or `-errno`. Shrinking a mapped file first removes the pages past the new end from
    * every mapping of it, in every process (`unmap_mapping_range`): later accesses there raise SIGBUS.
    */
   ftruncate(fd: U64Arg, length: number): number {
-    return this.invoke(SYSCALLS.ftruncate, fd, length);
+    return invokeSyscall(this, SYSCALLS.ftruncate, fd, length);
   }
   /** `fsync(fd)`: writes the file's dirty cache pages to its store; 0 or `-errno`. */
   fsync(fd: U64Arg): number {
-    return this.invoke(SYSCALLS.fsync, fd);
+    return invokeSyscall(this, SYSCALLS.fsync, fd);
   }
 
   /**
@@ -280,46 +259,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * above are the same calls.
    */
   syscall(name: SyscallName, args: readonly SyscallArgValue[]): number {
-    const d: SyscallDef = SYSCALLS[name];
-    const v = (i: number): SyscallArgValue | undefined => {
-      const a = args[i];
-      return a === undefined ? d.args[i]?.optional : a;
-    };
-    return this.invoke(d, v(0), v(1), v(2), v(3), v(4), v(5));
-  }
-
-  /** Runs table entry `d` with up to six arguments (see {@link Process.syscall}). */
-  private invoke(
-    d: SyscallDef,
-    a0?: SyscallArgValue,
-    a1?: SyscallArgValue,
-    a2?: SyscallArgValue,
-    a3?: SyscallArgValue,
-    a4?: SyscallArgValue,
-    a5?: SyscallArgValue,
-  ): number {
-    let ret: number = NegErrno.ESRCH;
-    if (this.exitCode === null) {
-      ret = d.run(this, a0 as never, a1 as never, a2 as never, a3 as never, a4 as never, a5 as never);
-      // Splits, merges and moves of file VMAs reach the files' reverse maps.
-      if (d.movesFileVmas) this.vm.fileMaps.sync();
-    }
-    if (this.machine.sink.enabled) this.emitSyscall(d, [a0, a1, a2, a3, a4, a5], ret);
-    return ret;
-  }
-
-  private emitSyscall(d: SyscallDef, all: readonly (SyscallArgValue | undefined)[], ret: number): void {
-    const args: (U64Arg | string)[] = [];
-    for (let i = 0; i < d.args.length; i++)
-      if (isScalarArg((d.args[i] as SyscallArg).kind)) args.push(all[i] as U64Arg | string);
-    const errno = d.result === 'break' ? undefined : errnoOf(ret);
-    this.machine.sink.emit('syscall', {
-      pid: this.pid,
-      name: d.name,
-      args: args as U64Arg[],
-      ret,
-      ...(errno ? { errno } : {}),
-    });
+    return invokeSyscallNamed(this, name, args);
   }
 
   // ---- process life ------------------------------------------------------------------------------------------------
@@ -638,7 +578,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * (`ENOMEM`). A read of more than 1 MiB checks every page before it makes the buffer.
    */
   read(va: number, len: number): AccessOutcome<{ bytes: Uint8Array }> {
-    return readUser(this.user, va, len, true);
+    return readUser(this, va, len, true);
   }
 
   /**
@@ -646,7 +586,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * that is not a `Uint8Array` is refused (`EINVAL`).
    */
   write(va: number, bytes: Uint8Array): AccessOutcome<{ written: number }> {
-    return writeUser(this.user, va, bytes, true);
+    return writeUser(this, va, bytes, true);
   }
 
   /**
@@ -654,7 +594,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * for {@link Process.read} (a huge one fills up to the first fault); `value` as for the stores.
    */
   fill(va: number, len: number, value: number): AccessOutcome<{ written: number }> {
-    return fillUser(this.user, va, len, value);
+    return fillUser(this, va, len, value);
   }
 
   /**
@@ -665,7 +605,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * {@link MAX_ACCESS_BYTES}. `-ESRCH` for a dead process.
    */
   copyFromUser(va: number, len: number): Uint8Array | number {
-    return this.exitCode !== null ? NegErrno.ESRCH : copyFromUser(this.user, va, len);
+    return this.exitCode !== null ? NegErrno.ESRCH : copyFromUser(this, va, len);
   }
 
   /**
@@ -674,6 +614,6 @@ export class Process<M extends ProcessHost = ProcessHost> {
    * for a dead process.
    */
   copyToUser(va: number, bytes: Uint8Array): number {
-    return this.exitCode !== null ? NegErrno.ESRCH : copyToUser(this.user, va, bytes);
+    return this.exitCode !== null ? NegErrno.ESRCH : copyToUser(this, va, bytes);
   }
 }

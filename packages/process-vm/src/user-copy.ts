@@ -25,16 +25,16 @@ export const MAX_ACCESS_BYTES = 2 ** 30;
 /** Accesses longer than this first check every page, so that a fault answers before a large buffer is made. */
 const PROBE_BYTES = 2 ** 20;
 
-/** What the cold accesses need of a process. */
+/** What the cold accesses need of a process (a `Process` is one). */
 export interface UserTranslation {
   /** Translates with fault handling (`user`: a fault without memory runs the OOM killer), or a signal sentinel. */
   translateFor(va: number, access: number, user: boolean): number;
   /** Records a failed access (`lastFault`) and returns `sentinel`. */
   failAccess(sentinel: number, addr: number): number;
   readonly lastFault: AccessFault;
-  /** `TASK_SIZE`. */
-  readonly taskSize: number;
-  readonly memory: PhysicalMemory;
+  /** The address space (for `TASK_SIZE`). */
+  readonly vm: { readonly limits: { readonly taskSize: number } };
+  readonly machine: { readonly memory: PhysicalMemory };
 }
 
 /**
@@ -87,7 +87,7 @@ export function readUser(
     const pa = p.translateFor(va + done, Access.Load, user);
     if (pa < 0) return { ok: false, ...signalOf(pa, p.lastFault.addr) };
     const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
-    p.memory.readBytes(pa, bytes.subarray(done, done + k));
+    p.machine.memory.readBytes(pa, bytes.subarray(done, done + k));
     done += k;
   }
   return { ok: true, bytes };
@@ -98,7 +98,7 @@ export function readUser(
  * first that fails, or null. `n` may be `Infinity`: the walk then fails at the end of user space at the latest.
  */
 function probe(p: UserTranslation, va: number, n: number, access: number, user: boolean): SignalInfo | null {
-  const end = Math.min(va + n, p.taskSize + PAGE_SIZE);
+  const end = Math.min(va + n, p.vm.limits.taskSize + PAGE_SIZE);
   for (let a = va; a < end; a = Math.floor(a / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE) {
     const pa = p.translateFor(a, access, user);
     if (pa < 0) return signalOf(pa, p.lastFault.addr);
@@ -120,7 +120,7 @@ export function writeUser(
     const pa = p.translateFor(va + done, Access.Store, user);
     if (pa < 0) return { ok: false, ...signalOf(pa, p.lastFault.addr) };
     const n = Math.min(bytes.length - done, PAGE_SIZE - ((va + done) & 0xfff));
-    p.memory.writeBytes(pa, bytes.subarray(done, done + n));
+    p.machine.memory.writeBytes(pa, bytes.subarray(done, done + n));
     done += n;
   }
   return { ok: true, written: done };
@@ -142,7 +142,7 @@ export function fillUser(
     const pa = p.translateFor(va + done, Access.Store, true);
     if (pa < 0) return { ok: false, ...signalOf(pa, p.lastFault.addr) };
     const k = Math.min(n - done, PAGE_SIZE - ((va + done) & 0xfff));
-    p.memory.fill(pa, k, byte);
+    p.machine.memory.fill(pa, k, byte);
     done += k;
   }
   return { ok: true, written: done };
@@ -153,7 +153,7 @@ export function copyFromUser(p: UserTranslation, va: number, len: unknown): Uint
   const n = byteCount(len);
   if (n < 0) return NegErrno.EINVAL;
   if (!(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0)) return NegErrno.EFAULT;
-  if (n > p.taskSize - va) return NegErrno.EFAULT;
+  if (n > p.vm.limits.taskSize - va) return NegErrno.EFAULT;
   const r = readUser(p, va, n, false);
   if (r.ok) return r.bytes;
   return r.signal === null ? (r.code === 'ENOMEM' ? NegErrno.ENOMEM : NegErrno.EINVAL) : NegErrno.EFAULT;
@@ -162,7 +162,10 @@ export function copyFromUser(p: UserTranslation, va: number, len: unknown): Uint
 /** `copy_to_user` (see `Process.copyToUser`): 0, or `-EFAULT` / `-EINVAL`. */
 export function copyToUser(p: UserTranslation, va: number, bytes: Uint8Array): number {
   if (!(bytes instanceof Uint8Array)) return NegErrno.EINVAL;
-  if (!(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0) || va + bytes.length > p.taskSize)
+  if (
+    !(typeof va === 'number' && Number.isSafeInteger(va) && va >= 0) ||
+    va + bytes.length > p.vm.limits.taskSize
+  )
     return NegErrno.EFAULT;
   return writeUser(p, va, bytes, false).ok ? 0 : NegErrno.EFAULT;
 }
