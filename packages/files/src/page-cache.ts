@@ -201,8 +201,10 @@ export class PageCache {
 
   /**
    * Copies file bytes `[pos, pos + dst.length)` into `dst` through the cache and returns how many were copied (fewer
-   * at the end of file, 0 at or past it). Missing pages are read from the store; `MmError('ENOMEM')` (nothing
-   * changed, nothing copied) when the frames for them cannot all be had.
+   * at the end of file, 0 at or past it). Missing pages are read from the store; a hole (a page neither cached nor
+   * stored) reads as zeros without entering the cache, as tmpfs's `shmem_file_read_iter` reads one (`SGP_READ`:
+   * no page is allocated, so `mincore` still says it is not resident). `MmError('ENOMEM')` (nothing changed,
+   * nothing copied) when the frames for the stored pages cannot all be had.
    */
   readFile(file: CachedFile, pos: number, dst: Uint8Array): number {
     checkByteRange(pos, dst.length);
@@ -211,15 +213,16 @@ export class PageCache {
     if (count === 0) return 0;
     const first = Math.floor(pos / PAGE_SIZE);
     const end = Math.ceil((pos + count) / PAGE_SIZE);
-    this.populate(file, first, end, true, -1, -1);
+    this.populate(file, first, end, true, -1, -1, true);
     let done = 0;
     while (done < count) {
       const at = pos + done;
       const index = Math.floor(at / PAGE_SIZE);
       const inPage = at - index * PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - inPage, count - done);
-      const page = file.pages.get(index)!;
-      this.memory.readBytes(page.pfn * PAGE_SIZE + inPage, dst.subarray(done, done + n));
+      const page = file.pages.get(index);
+      if (page === undefined) dst.fill(0, done, done + n);
+      else this.memory.readBytes(page.pfn * PAGE_SIZE + inPage, dst.subarray(done, done + n));
       done += n;
     }
     return count;
@@ -375,9 +378,11 @@ export class PageCache {
     readAll: boolean,
     partialA: number,
     partialB: number,
+    skipHoles = false,
   ): void {
     const missing: number[] = [];
-    for (let i = first; i < end; i++) if (!file.pages.has(i)) missing.push(i);
+    for (let i = first; i < end; i++)
+      if (!file.pages.has(i) && !(skipHoles && !file.store.hasPage(i))) missing.push(i);
     if (missing.length === 0) return;
     const frames: number[] = [];
     for (let k = 0; k < missing.length; k++) {

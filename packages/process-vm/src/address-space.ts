@@ -36,6 +36,7 @@ import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaS
 import { NegErrno } from './errno.js';
 import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
+import { dropGuards, isGuarded } from './guard-regions.js';
 import { NOT_MAPPED, type PageTable } from './page-table.js';
 import { type PlacementChoice, type ThpPlacement, TOP_DOWN } from './placement.js';
 import type { MachineReclaim } from './reclaim-hooks.js';
@@ -349,6 +350,7 @@ export class AddressSpace {
   unmapRange(start: number, end: number): Vma[] {
     const removed = this.vmas.removeRange(start, end);
     if (removed.length > 0) {
+      dropGuards(this, start, end); // the guard markers go with the page-table entries
       // unmap_region: unmap_vmas, free_pgtables, then one tlb_finish_mmu (the flush before any frame goes back).
       const pt = this.pageTable;
       pt.unmapRange(start, end, this.releaseFrame);
@@ -458,6 +460,7 @@ export class AddressSpace {
       if (vma === undefined || (vma.flags & VM_GROWSDOWN) === 0 || !this.expandStack(vma, vpn))
         return SEGV_MAPERR;
     }
+    if (isGuarded(this, vpn)) return SEGV_MAPERR; // a guard marker: VM_FAULT_SIGSEGV (guard-regions.ts)
     const f = vma.flags;
     const write = access === Access.Store;
     // Linux access_error(): a store needs VM_WRITE, a fetch VM_EXEC, a load any access right (x86 semantics: write

@@ -23,6 +23,7 @@ import {
 import { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import type { SyscallResult } from './errno.js';
+import { sealedIn } from './mseal.js';
 import { startGap } from './placement.js';
 import { BAD_ARG, toU64, type U64Arg } from './u64.js';
 
@@ -55,6 +56,7 @@ export function decodeBrk(as: AddressSpace, brkArg: U64Arg): BrkRequest | Syscal
     // Always allow shrinking brk — if the pages above newbrk still belong to a VMA.
     const v = as.vmas.findFrom(newEnd);
     if (v === undefined || v.start >= oldEnd) return origbrk;
+    if (sealedIn(as, newEnd, oldEnd)) return origbrk; // do_vmi_align_munmap refuses a sealed VMA (mseal.ts)
     return { brk, oldEnd, newEnd };
   }
   if (newEnd * PAGE_SIZE > as.limits.taskSize) return origbrk;

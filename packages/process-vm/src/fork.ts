@@ -9,6 +9,7 @@
 import { VM_LOCKED_MASK, VM_SHARED, VM_WIPEONFORK } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno } from './errno.js';
+import { copyGuards } from './guard-regions.js';
 
 /** Copies `parent` for the child `pid`. Returns the child's space, or `-ENOMEM` (nothing leaked) when frames ran out. */
 export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpace | number {
@@ -27,6 +28,7 @@ export function forkAddressSpace(parent: AddressSpace, pid: number): AddressSpac
   const share = (_vpn: number, pfn: number): void => shareFrame(pfn);
   let failed = false;
   for (const [pv, cv] of pairs) {
+    if (!(cv.flags & VM_WIPEONFORK)) copyGuards(parent, child, pv.start, pv.end); // guard markers (guard-regions.ts)
     if (cv.flags & VM_WIPEONFORK || pv.anonVma === null) continue;
     // copy_present_pte: pages of private mappings lose Write on both sides (copy-on-write; a page of a mapping that
     // may not become writable has no Write to lose), shared mappings keep it and the child's copy is made clean;

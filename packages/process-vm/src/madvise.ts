@@ -15,6 +15,8 @@ import {
   MADV_DONTNEED,
   MADV_DONTNEED_LOCKED,
   MADV_FREE,
+  MADV_GUARD_INSTALL,
+  MADV_GUARD_REMOVE,
   MADV_HUGEPAGE,
   MADV_HWPOISON,
   MADV_KEEPONFORK,
@@ -56,10 +58,11 @@ import type { SharedObject, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
 import { fileOf, punchHole } from './file-mmap.js';
+import { guardInstall, guardRemove } from './guard-regions.js';
+import { canMadviseModify } from './mseal.js';
 import { OOM_KILL } from './signals.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
 
-/** `MADV_GUARD_INSTALL` / `MADV_GUARD_REMOVE` are valid advice on 6.18 but not modelled (see README). */
 const ADVICE_VALID = new Set<number>([
   MADV_NORMAL,
   MADV_RANDOM,
@@ -84,6 +87,8 @@ const ADVICE_VALID = new Set<number>([
   MADV_POPULATE_WRITE,
   MADV_DONTNEED_LOCKED,
   25, // MADV_COLLAPSE
+  MADV_GUARD_INSTALL,
+  MADV_GUARD_REMOVE,
   MADV_HWPOISON,
   MADV_SOFT_OFFLINE,
 ]);
@@ -146,6 +151,7 @@ export function doMadvise(as: AddressSpace, req: MadviseRequest): SyscallResult 
         start,
         end,
         (v) => {
+          if (!canMadviseModify(v, advice)) throw new MmError('EPERM');
           const f = flagUpdate(v);
           return f === v.flags ? null : { flags: f };
         },
@@ -236,9 +242,14 @@ function flagAdvice(advice: number): ((v: Vma) => VmFlags) | null {
 
 /** One VMA's part `[s, e)` of page-level advice. Returns 0 or `-errno`. */
 function visit(as: AddressSpace, v: Vma, s: number, e: number, advice: number): number {
+  if (!canMadviseModify(v, advice)) return NegErrno.EPERM; // a sealed read-only private anonymous VMA
   switch (advice) {
     case MADV_WILLNEED:
       return 0;
+    case MADV_GUARD_INSTALL:
+      return guardInstall(as, v, s, e);
+    case MADV_GUARD_REMOVE:
+      return guardRemove(as, v, s, e);
     case MADV_DONTNEED:
     case MADV_DONTNEED_LOCKED:
     case MADV_FREE:

@@ -53,6 +53,7 @@ import type { FdTable, OpenFileDescription } from '@pagewright/files';
 import { ANON_PRIVATE, anonShared, type Backing, fileBacking, Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
+import { sealedIn } from './mseal.js';
 import { getUnmappedAreaFor } from './placement.js';
 import { toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
@@ -249,6 +250,8 @@ export function decodeMmap(
     }
   if (flags & MAP_NORESERVE) vmFlags |= VM_NORESERVE;
   if (file === null && flags & MAP_HUGETLB) return NegErrno.ENOMEM; // no huge pages are reserved in this model
+  // __mmap_setup → vms_gather_munmap_vmas: a sealed VMA in a MAP_FIXED range cannot be unmapped (mseal.ts).
+  if (flags & MAP_FIXED && sealedIn(as, start, start + pages)) return NegErrno.EPERM;
   // __mmap_region: accountable_mapping() charges private writable memory (overcommit heuristic).
   if ((vmFlags & (VM_SHARED | 0x2 | VM_NORESERVE)) === 0x2) {
     if (len > as.limits.overcommitBytes) return NegErrno.ENOMEM;

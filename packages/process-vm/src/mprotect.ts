@@ -28,6 +28,7 @@ import {
 } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
+import { isSealed } from './mseal.js';
 import { pageAlign64, toInt32, toU64, type U64Arg, u64PageOffset, u64Value } from './u64.js';
 
 /** A checked `mprotect`: the page range (from its first VMA) and the new access bits. */
@@ -101,6 +102,7 @@ export function doMprotect(as: AddressSpace, req: MprotectRequest): SyscallResul
       let newFlags: VmFlags = ((v.flags & ~0x7) | newAccess) >>> 0;
       // newflags >> 4 puts VM_MAY* in place of VM_*: a right the VMA may not have.
       if (newFlags & ~(newFlags >>> 4) & 0x7) throw new MmError('EACCES');
+      if (isSealed(v)) throw new MmError('EPERM'); // mprotect_fixup: a sealed VMA, even for the same rights
       const old = v.flags;
       if (newFlags === old) return null;
       if (newFlags & VM_WRITE) {

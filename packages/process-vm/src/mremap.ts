@@ -26,6 +26,8 @@ import type { Vma } from '@pagewright/vma';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
 import { fileOf } from './file-mmap.js';
+import { moveGuards } from './guard-regions.js';
+import { isSealed, sealedIn } from './mseal.js';
 import { getUnmappedAreaFor } from './placement.js';
 import { BAD_ARG, pageAlign64, toInt32, toU64, type U64Arg } from './u64.js';
 
@@ -135,6 +137,7 @@ export function sysMremap(
 /** `check_prep_vma`. Returns 0 or `-errno`. */
 function checkPrepVma(as: AddressSpace, vma: Vma | undefined, r: Remap): number {
   if (vma === undefined) return NegErrno.EFAULT;
+  if (isSealed(vma)) return NegErrno.EPERM; // "If mseal()'d, mremap() is prohibited"
   const impliesNewAddr = (r.flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (!impliesNewAddr) r.newAddr = r.addr;
   const expand = r.newLen > r.oldLen;
@@ -203,6 +206,8 @@ function newAddress(as: AddressSpace, vma: Vma, r: Remap): number {
 function remapTo(as: AddressSpace, vma: Vma, r: Remap): number {
   if (r.flags & MREMAP_FIXED) {
     if (r.newAddr < as.limits.mmapMinAddr) return NegErrno.EPERM;
+    // do_munmap of the destination: a sealed VMA there is not unmapped.
+    if (sealedIn(as, r.newAddr / PAGE_SIZE, (r.newAddr + r.newLen) / PAGE_SIZE)) return NegErrno.EPERM;
     as.unmapRange(r.newAddr / PAGE_SIZE, (r.newAddr + r.newLen) / PAGE_SIZE);
   }
   if (r.newLen < r.oldLen) {
@@ -293,6 +298,7 @@ function moveVma(as: AddressSpace, vma: Vma, r: Remap): number {
       return NegErrno.ENOMEM;
     }
     pt.flush();
+    moveGuards(as, srcStart, dst, oldPages); // guard markers travel with the page-table entries
   }
   if (dontUnmap) dontUnmapComplete(as, srcStart, oldPages, target);
   else if (oldPages > 0) {

@@ -7,6 +7,7 @@
 import { PAGE_SIZE } from '@pagewright/core';
 import type { AddressSpace } from './address-space.js';
 import { NegErrno, type SyscallResult } from './errno.js';
+import { sealedIn } from './mseal.js';
 import { type U64Arg, u64Value } from './u64.js';
 
 /** A checked `munmap`: the page range to unmap. */
@@ -41,6 +42,8 @@ export function decodeMunmap(
     const first = as.vmas.find(s);
     if (first !== undefined && first.start < s && first.end > e) return NegErrno.ENOMEM;
   }
+  // vms_gather_munmap_vmas: a sealed VMA is not unmapped (mseal.ts).
+  if (sealedIn(as, s, e)) return NegErrno.EPERM;
   return { start: s, end: e };
 }
 

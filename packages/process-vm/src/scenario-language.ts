@@ -157,7 +157,15 @@ export function parseFlags(s: string | undefined, line: number): number {
 export function parseAdvice(s: string | undefined, line: number): number {
   if (s === undefined) throw new ScenarioError(line, 'missing advice');
   const known = ['DONTNEED', 'WILLNEED', 'FREE', 'NORMAL', 'RANDOM', 'SEQUENTIAL', 'DONTFORK', 'DOFORK'];
-  const more = ['WIPEONFORK', 'KEEPONFORK', 'POPULATE_READ', 'POPULATE_WRITE'];
+  const more = [
+    'WIPEONFORK',
+    'KEEPONFORK',
+    'POPULATE_READ',
+    'POPULATE_WRITE',
+    'REMOVE',
+    'GUARD_INSTALL',
+    'GUARD_REMOVE',
+  ];
   if (known.includes(s) || more.includes(s)) return MADV_NAMES[s] as number;
   return strtoint(s);
 }

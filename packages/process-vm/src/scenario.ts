@@ -44,6 +44,7 @@ const SCENARIO_SYSCALLS: ReadonlySet<string> = new Set<SyscallName>([
   'mlock',
   'munlock',
   'msync',
+  'mseal',
   'brk',
   'close',
   'fsync',
@@ -64,6 +65,9 @@ export interface OperationContext {
    * names), or `exact` (the address in hex, every errno by name: the differential tests compare two systems).
    */
   readonly format?: 'oracle' | 'exact' | undefined;
+  /** This operation's number (`i`) and the addresses earlier operations returned, by number (the `@N` tokens). */
+  readonly index?: number | undefined;
+  readonly addresses?: Map<number, bigint> | undefined;
 }
 
 /**
@@ -83,6 +87,12 @@ export function runOperation(
     if (s === undefined) throw new ScenarioError(L, 'missing argument');
     if (s.startsWith('+')) return BigInt.asUintN(64, SCENARIO_BASE + strtoull(s.slice(1)));
     if (s.startsWith('b+')) return BigInt.asUintN(64, ctx.brk0 + strtoull(s.slice(2)));
+    if (s.startsWith('@')) {
+      // `@N`: the address operation N returned (an mmap or mremap that went `elsewhere`, say).
+      const a = ctx.addresses?.get(Number.parseInt(s.slice(1), 10));
+      if (a === undefined) throw new ScenarioError(L, `${s} returned no address`);
+      return a;
+    }
     return strtoull(s);
   };
   const err = (r: number): string => (exact ? (errnoName(-r) ?? 'E?') : errText(r));
@@ -126,6 +136,7 @@ export function runOperation(
       case 'address': {
         if (r < 0 && r >= -4095) return { ret: err(r) };
         const a = BigInt(r);
+        if (ctx.index !== undefined) ctx.addresses?.set(ctx.index, a);
         if (exact) return { ret: `0x${a.toString(16)}` };
         return {
           ret:
@@ -194,6 +205,13 @@ export function runOperation(
       return { ret: check(t, Number(num(tok[1])), Number(num(tok[2])), strtoint(tok[3] ?? '')) };
     case 'maps':
       return { maps: regionMaps(t) };
+    case 'align': // `align ADDR MOD`: ADDR modulo MOD (where placement put an `elsewhere` mapping)
+      return { ret: `0x${(num(tok[1]) % (num(tok[2]) || 1n)).toString(16)}` };
+    case 'dist': {
+      // `dist A B`: A − B, signed (how far apart two `elsewhere` mappings were placed)
+      const d = BigInt.asIntN(64, num(tok[1]) - num(tok[2]));
+      return { ret: d < 0n ? `-0x${(-d).toString(16)}` : `0x${d.toString(16)}` };
+    }
     default:
       throw new ScenarioError(L, `unknown op ${op}`);
   }
@@ -262,6 +280,8 @@ export interface ScenarioRunOptions<T> {
 export class ScenarioRun<T extends ScenarioTarget> {
   /** The break when the scenario began (the base of `b+OFF`). */
   readonly brk0: bigint;
+  /** The addresses operations returned, by operation number (`@N`). */
+  private readonly addresses: Map<number, bigint>;
   private pos = 0;
   private readonly frames: Frame<T>[];
 
@@ -271,6 +291,7 @@ export class ScenarioRun<T extends ScenarioTarget> {
     private readonly options: ScenarioRunOptions<T> = {},
   ) {
     this.brk0 = BigInt(root.syscall('brk', [0]));
+    this.addresses = new Map();
     this.frames = [{ target: root, fds: [], child: null }];
   }
 
@@ -327,7 +348,13 @@ export class ScenarioRun<T extends ScenarioTarget> {
     if (top.child !== null) rec.who = 'child';
     Object.assign(
       rec,
-      runOperation(top.target, line, { brk0: this.brk0, fds: top.fds, format: this.options.format }),
+      runOperation(top.target, line, {
+        brk0: this.brk0,
+        fds: top.fds,
+        format: this.options.format,
+        index: i,
+        addresses: this.addresses,
+      }),
     );
     out.push(rec);
     this.options.afterEach?.(top.target, line.source);

@@ -28,6 +28,7 @@ import { sysMlock, sysMlock2, sysMlockall, sysMunlock, sysMunlockall } from './m
 import { sysMmap } from './mmap.js';
 import { sysMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
+import { sysMseal } from './mseal.js';
 import { sysMsync } from './msync.js';
 import { sysMunmap } from './munmap.js';
 import { toInt32, type U64Arg } from './u64.js';
@@ -253,6 +254,14 @@ export const SYSCALLS = {
     [ADDR, LEN, arg('flags', 'msync-flags')],
     'zero',
     (c, addr: U64Arg, len: U64Arg, flags: U64Arg) => sysMsync(c.vm, addr, len, flags),
+  ),
+  mseal: def(
+    'mseal',
+    'seal mappings: every later change of them answers EPERM (flags must be 0)',
+    [ADDR, LEN, arg('flags', 'len', 0)],
+    'zero',
+    (c, addr: U64Arg, len: U64Arg, flags: U64Arg) => sysMseal(c.vm, addr, len, flags),
+    true,
   ),
   open: def(
     'open',
