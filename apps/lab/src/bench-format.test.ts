@@ -23,6 +23,8 @@ describe('bench JSON lines', () => {
       'frames/buddy-alloc-free',
       'mapper/map-unmap',
       'vma/insert-remove@100k',
+      'swap/out-in-cycle',
+      'reclaim/scan',
     ]);
   });
 

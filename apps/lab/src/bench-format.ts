@@ -29,6 +29,8 @@ export const SIM_ONLY_BENCHMARKS = [
   'frames/buddy-alloc-free',
   'mapper/map-unmap',
   'vma/insert-remove@100k',
+  'swap/out-in-cycle',
+  'reclaim/scan',
 ] as const;
 
 /** Every benchmark, in the order they run and print. */

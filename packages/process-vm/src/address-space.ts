@@ -31,9 +31,11 @@ import {
   type VmFlags,
 } from '@pagewright/core';
 import { type CachedFile, type CachedPageState, type FileSystem, PAGE_BEYOND_EOF } from '@pagewright/files';
+import type { VmEvents } from '@pagewright/reclaim';
 import type { PlacementPolicy } from '@pagewright/vma';
 import { type AnonVmaAllocator, type SharedObject, type Vma, type VmaIndex, VmaSet } from '@pagewright/vma';
 import { NegErrno } from './errno.js';
+import { accountFault, type TaskFaults } from './fault-stats.js';
 import { FILE_MAPPING_OBSERVER, FileMappings, fileOf } from './file-mmap.js';
 import type { FrameOwners } from './frame-owners.js';
 import { dropGuards, isGuarded } from './guard-regions.js';
@@ -123,6 +125,8 @@ export interface MachineServices {
   readonly zeroPfn: number;
   /** Reclaim and swap (`reclaim-hooks.ts`), or null when the machine has no swap. */
   readonly reclaim: MachineReclaim | null;
+  /** The `/proc/vmstat` counters (`pgfault` …, `fault-stats.ts`). */
+  readonly vmstat: VmEvents;
   /** A new empty VMA index of the configured kind. */
   newVmaIndex(): VmaIndex;
   /** A fresh empty address space with the given limits, or null when out of memory. */
@@ -159,6 +163,8 @@ export class AddressSpace {
   hiwaterRss = 0;
   /** Highest total size seen, in pages (`VmPeak`). */
   hiwaterVm = 0;
+  /** The owning task's minor and major faults (`fault-stats.ts`; exec carries them to the new space). */
+  faults: TaskFaults = { minor: 0, major: 0 };
   /** Set once {@link AddressSpace.destroy} has run. */
   destroyed = false;
   /** The hart the owning process runs on (the initiator of TLB shootdowns: no IPI to itself). */
@@ -449,7 +455,10 @@ export class AddressSpace {
    */
   faultPage(vpn: number, access: number): FaultResult {
     const reclaim = this.m.reclaim;
-    return reclaim === null ? this.faultPageOnce(vpn, access) : reclaim.fault(this, vpn, access);
+    if (reclaim !== null) return reclaim.fault(this, vpn, access);
+    const r = this.faultPageOnce(vpn, access);
+    accountFault(this.m.vmstat, this.faults, r, false);
+    return r;
   }
 
   /** {@link AddressSpace.faultPage} without reclaim: one attempt. @internal */

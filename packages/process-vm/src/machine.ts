@@ -27,6 +27,7 @@ import {
   SparsePhysicalMemory,
 } from '@pagewright/frames';
 import { AsidAllocator, MapperError, MapperFailure, StaleTlbDetector } from '@pagewright/mapper';
+import { VmEvents } from '@pagewright/reclaim';
 import { parseTlbSpec, type ReplacementPolicySpec, type TlbSpec } from '@pagewright/tlb';
 import {
   AnonVmaAllocator,
@@ -259,6 +260,8 @@ export class Machine implements MachineServices, ProcessHost {
   oomKiller: OomKiller = killFaultingTask;
   /** Reclaim and swap (the `swap` option), or null. */
   readonly reclaim: MachineReclaim | null;
+  /** The `/proc/vmstat` event counters (`formatVmstat`, `proc-meminfo.ts`). */
+  readonly vmstat = new VmEvents();
   private pid = 1;
 
   private readonly makeVmaIndex: VmaIndexFactory;
@@ -336,6 +339,7 @@ export class Machine implements MachineServices, ProcessHost {
               refs: this.refs,
               processes: this.processes,
               seed,
+              vmstat: this.vmstat,
             },
             options.swap,
           );

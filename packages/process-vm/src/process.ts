@@ -37,6 +37,7 @@ export { errnoOf } from './errno.js';
 import { type ElfExecOptions, installProgram, loadElf } from './elf-exec.js';
 import { loadImage, validateImage } from './exec.js';
 import { execLayoutFor } from './exec-layout.js';
+import { carryFaults } from './fault-stats.js';
 import { forkAddressSpace } from './fork.js';
 import { formatMaps, formatSmaps, formatStatus } from './proc-views.js';
 import type { ProgramImage } from './program-image.js';
@@ -297,6 +298,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
       vm.destroy();
       return r;
     }
+    carryFaults(vm.faults, this.vm.faults); // min_flt/maj_flt survive exec
     this.vm.destroy();
     this.vm = vm;
     this.fds.closeOnExec();
@@ -340,6 +342,7 @@ export class Process<M extends ProcessHost = ProcessHost> {
       if (r.pointOfNoReturn) this.die('SIGSEGV');
       return r.ret;
     }
+    carryFaults(vm.faults, this.vm.faults); // min_flt/maj_flt survive exec
     this.vm.destroy();
     this.vm = vm;
     this.fds.closeOnExec();

@@ -44,10 +44,12 @@ import {
   type ReclaimHost,
   resolvePageReplacementPolicy,
   SwapDevice,
-  VmEvents,
+  VM_EVENT,
+  type VmEvents,
   type Watermarks,
 } from '@pagewright/reclaim';
 import type { AddressSpace, FaultResult } from './address-space.js';
+import { accountFault } from './fault-stats.js';
 import type { FrameLru, FrameOwners } from './frame-owners.js';
 import { NOT_MAPPED } from './page-table.js';
 import { OOM_KILL } from './signals.js';
@@ -82,6 +84,8 @@ export interface ReclaimMachine {
   readonly refs: FrameOwners;
   readonly processes: ReadonlyMap<number, { readonly vm: AddressSpace }>;
   readonly seed: number;
+  /** The machine's `/proc/vmstat` counters (reclaim adds to them). */
+  readonly vmstat: VmEvents;
 }
 
 /**
@@ -94,8 +98,8 @@ export interface ReclaimMachine {
 export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
   /** The swap device. */
   readonly swap: SwapDevice;
-  /** `/proc/vmstat` counters of faults, reclaim and swap. */
-  readonly events = new VmEvents();
+  /** `/proc/vmstat` counters of faults, reclaim and swap (the machine's `vmstat`). */
+  readonly events: VmEvents;
   /** The replacement policy (attached to the machine's frames). */
   readonly policy: PageReplacementPolicy;
   /** The watermarks, in frames. */
@@ -120,6 +124,7 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
       throw new RangeError(`swap.bytes must be a non-negative multiple of 4096, got ${String(bytes)}`);
     const frames = m.allocator.totalFrames;
     this.firstFrame = m.allocator.firstFrame;
+    this.events = m.vmstat;
     this.swap = new SwapDevice({ slots: bytes / PAGE_SIZE });
     this.watermarks = checkWatermarks(options.watermarks ?? linuxWatermarks(frames), frames);
     const kswapd = options.kswapd ?? 'inline';
@@ -132,6 +137,13 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
     });
     this.cacheSlots = new Int32Array(frames).fill(-1);
     this.reclaimer = new Reclaimer(this.policy, this.watermarks, this.events, this, frames);
+  }
+
+  /** Frames in the swap cache (`SwapCached`). */
+  get swapCachePages(): number {
+    let n = 0;
+    for (let i = 0; i < this.cacheSlots.length; i++) if ((this.cacheSlots[i] as number) >= 0) n++;
+    return n;
   }
 
   // ---- FrameLru: the frame pool's hooks ---------------------------------------------------------------------------
@@ -201,6 +213,19 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
     });
   }
 
+  /**
+   * Ages every resident data page once: tests and clears the accessed bits of all its PTEs through the reverse map
+   * (`folio_referenced`, what one scan of the whole LRU does). Returns the pages that had been referenced.
+   */
+  age(): number {
+    return this.withReverseMap(() => {
+      let young = 0;
+      for (const pfn of [...(this.rmap as Map<number, number[]>).keys()])
+        if (this.referenced(pfn - this.firstFrame) > 0) young++;
+      return young;
+    });
+  }
+
   /** Direct reclaim (one batch); returns the pages reclaimed. */
   directReclaim(): number {
     return this.withReverseMap(() => this.reclaimer.direct());
@@ -212,13 +237,14 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
    * @internal
    */
   fault(as: AddressSpace, vpn: number, access: number): FaultResult {
-    this.events.add('pgfault');
+    const majors = this.events.counts[VM_EVENT.pgmajfault] as number;
     if (this.inlineKswapd && this.m.allocator.freeFrames < this.watermarks.low) this.kswapd();
     let r = as.faultPageOnce(vpn, access);
     for (let retry = 0; r === OOM_KILL && retry < MAX_RECLAIM_RETRIES; retry++) {
       if (this.directReclaim() === 0) break;
       r = as.faultPageOnce(vpn, access);
     }
+    accountFault(this.events, as.faults, r, (this.events.counts[VM_EVENT.pgmajfault] as number) > majors);
     return r;
   }
 

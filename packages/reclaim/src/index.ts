@@ -32,5 +32,5 @@ export {
 export { Eviction, Reclaimer, type ReclaimHost, SWAP_CLUSTER_MAX } from './reclaimer.js';
 export { NO_SLOT, SwapDevice, type SwapDeviceOptions, SwapError } from './swap-device.js';
 export { simulateTrace, type TraceResult } from './trace.js';
-export { VM_EVENT_NAMES, type VmEventName, VmEvents } from './vm-events.js';
+export { VM_EVENT, VM_EVENT_NAMES, type VmEventName, VmEvents } from './vm-events.js';
 export { checkWatermarks, linuxWatermarks, type Watermarks } from './watermarks.js';
