@@ -81,4 +81,17 @@ export interface PhysicalMemory {
   copyFrame(dst: number, src: number): boolean;
   /** True when frame `pfn` reads as all zeros (cheap for a frame never written); false outside RAM. */
   isFrameZero(pfn: number): boolean;
+
+  /**
+   * Optional fast read path for page walkers: the 1024 little-endian 32-bit words of frame `pfn` as a live,
+   * **read-only** view (word `2i` is bits 31:0 of the 64-bit entry `i`, word `2i + 1` bits 63:32; signed, so read
+   * them with `>>> 0`), or null when `pfn` is not RAM. The view is valid until the next write or frame operation on
+   * this memory (a frame never written may answer a shared all-zero view); never write through it. Present only
+   * where it is cheap and exact: a walker uses it when {@link HOST_LITTLE_ENDIAN} and falls back to `read64`
+   * otherwise. Never allocates or throws.
+   */
+  frameWords?(pfn: number): Int32Array | null;
 }
+
+/** True on a little-endian host (every platform Node supports in practice): typed-array words are little-endian. */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -272,3 +272,45 @@ describe('SparsePhysicalMemory frames and bulk operations', () => {
     expect(m.hostBytes).toBe(2 * 64 * 4096);
   });
 });
+
+describe('SparsePhysicalMemory.frameWords', () => {
+  it('lends a live view of each frame’s words that agrees with read32, null outside RAM', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.integer({ min: 0, max: 7 * 4096 - 4 }), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+          {
+            maxLength: 40,
+          },
+        ),
+        (writes) => {
+          const m = new SparsePhysicalMemory({ base: DEFAULT_RAM_BASE, size: 8 * 4096 });
+          for (const [off, v] of writes) m.write32(DEFAULT_RAM_BASE + off, v);
+          for (let f = 0; f < 8; f++) {
+            const words = m.frameWords(m.baseFrame + f);
+            expect(words).not.toBeNull();
+            for (let i = 0; i < 1024; i++) {
+              expect((words as Int32Array)[i]! >>> 0).toBe(m.read32(DEFAULT_RAM_BASE + f * 4096 + i * 4));
+            }
+          }
+        },
+      ),
+      { seed: 7, numRuns: 30 },
+    );
+  });
+
+  it('answers zeros for a frame without bytes (and after zeroFrame), null for a non-frame', () => {
+    const m = new SparsePhysicalMemory({ base: DEFAULT_RAM_BASE, size: 4 * 4096 });
+    const f = m.baseFrame + 1;
+    expect(m.frameWords(f)?.every((w) => w === 0)).toBe(true);
+    m.write64(f * 4096 + 8, 0xdeadbeef, 0x12345678);
+    const words = m.frameWords(f) as Int32Array;
+    expect([words[2]! >>> 0, words[3]! >>> 0]).toEqual([0xdeadbeef, 0x12345678]);
+    m.write32(f * 4096 + 8, 7); // live: the same view sees the write
+    expect(words[2]).toBe(7);
+    m.zeroFrame(f);
+    expect(m.frameWords(f)?.every((w) => w === 0)).toBe(true);
+    for (const bad of [m.baseFrame - 1, m.baseFrame + 4, f + 0.5, Number.NaN])
+      expect(m.frameWords(bad)).toBeNull();
+  });
+});

@@ -4,7 +4,13 @@
  * @module
  */
 
-import { type MemoryReadResult, NOT_MEMORY, type PhysicalMemory, type U64Pair } from '@pagewright/core';
+import {
+  HOST_LITTLE_ENDIAN,
+  type MemoryReadResult,
+  NOT_MEMORY,
+  type PhysicalMemory,
+  type U64Pair,
+} from '@pagewright/core';
 
 const FRAME_SIZE = 4096;
 const FRAME_OFFSET_MASK = 0xfff;
@@ -19,12 +25,9 @@ const SLAB_MASK = SLAB_FRAMES - 1;
 const SLAB_BYTES = SLAB_FRAMES * FRAME_SIZE;
 /** `slotOf` of a frame that owns no host bytes (it reads as zeros). */
 const NO_SLOT = -1;
-/**
- * True on a little-endian host (every platform Node supports in practice). Aligned 32/64-bit accesses then use a
- * slab's `Int32Array` view directly, which is about twice as fast as `DataView` on V8; a big-endian host takes the
- * `DataView` path, which is correct everywhere.
- */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+// On a little-endian host (core's HOST_LITTLE_ENDIAN: every platform Node supports in practice) aligned 32/64-bit
+// accesses use a slab's `Int32Array` view directly, which is about twice as fast as `DataView` on V8; a big-endian
+// host takes the `DataView` path, which is correct everywhere.
 
 /** The RISC-V `virt` machine's RAM base, the default {@link SparsePhysicalMemoryOptions.base}. */
 export const DEFAULT_RAM_BASE = 0x8000_0000;
@@ -77,6 +80,10 @@ export class SparsePhysicalMemory implements PhysicalMemory {
   private readonly slabs: Uint8Array[] = [];
   private readonly views: DataView[] = [];
   private readonly words: Int32Array[] = [];
+  /** Per slot, the `Int32Array` view of its 4096 bytes (made with its slab, so `frameWords` never allocates). */
+  private readonly slotWords: Int32Array[] = [];
+  /** What `frameWords` answers for a frame without bytes: all zeros, never written. */
+  private readonly zeroWords = new Int32Array(FRAME_SIZE / 4);
   /** Slots handed out so far (the next never-used slot). */
   private slotHighWater = 0;
   /** Recycled slots (all-zero), a stack. */
@@ -360,13 +367,24 @@ export class SparsePhysicalMemory implements PhysicalMemory {
     }
     let d = this.slotOf(dst - this.baseFrame);
     if (d < 0) d = this.attachSlot(dst - this.baseFrame);
-    const from = (s & SLAB_MASK) * FRAME_SIZE;
-    const to = (d & SLAB_MASK) * FRAME_SIZE;
-    const srcSlab = this.slabs[s >>> SLAB_SHIFT] as Uint8Array;
-    const dstSlab = this.slabs[d >>> SLAB_SHIFT] as Uint8Array;
-    if (srcSlab === dstSlab) dstSlab.copyWithin(to, from, from + FRAME_SIZE);
-    else dstSlab.set(srcSlab.subarray(from, from + FRAME_SIZE), to);
+    // One bulk copy between the two slots' views (distinct slots never overlap; no view is made per copy).
+    (this.slotWords[d] as Int32Array).set(this.slotWords[s] as Int32Array);
     return true;
+  }
+
+  /**
+   * `PhysicalMemory.frameWords`: the live word view of frame `pfn` (its slot's view, made with the slab; a shared
+   * all-zero view for a frame without bytes), or null outside RAM. Read-only, valid until the next write or frame
+   * operation. Never allocates.
+   */
+  frameWords(pfn: number): Int32Array | null {
+    const idx = pfn - this.baseFrame;
+    // `>>> 0` keeps exactly the integers in [0, 2^32): frame indices (frameCount ≤ 2^32).
+    if (!(idx >>> 0 === idx && idx < this.frameCount)) return null;
+    const chunk = this.chunks[idx >>> CHUNK_SHIFT];
+    if (chunk === undefined) return this.zeroWords;
+    const slot = (chunk[idx & CHUNK_MASK] as number) - 1;
+    return slot < 0 ? this.zeroWords : (this.slotWords[slot] as Int32Array);
   }
 
   isFrameZero(pfn: number): boolean {
@@ -444,6 +462,8 @@ export class SparsePhysicalMemory implements PhysicalMemory {
         this.slabs.push(slab);
         this.views.push(new DataView(slab.buffer));
         this.words.push(new Int32Array(slab.buffer));
+        for (let k = 0; k < SLAB_FRAMES; k++)
+          this.slotWords.push(new Int32Array(slab.buffer, k * FRAME_SIZE, FRAME_SIZE / 4));
       }
     }
     chunk[idx & CHUNK_MASK] = slot + 1;

@@ -7,6 +7,7 @@
 
 import {
   type AccessContext,
+  HOST_LITTLE_ENDIAN,
   NO_PHYS_ADDR,
   type PhysicalMemory,
   type TranslationResult,
@@ -104,6 +105,9 @@ export function createWalkResult(): WalkResult {
   };
 }
 
+/** A memory that lends its frames' words (`PhysicalMemory.frameWords`). */
+type WordMemory = PhysicalMemory & { frameWords(pfn: number): Int32Array | null };
+
 /** 512^i: the number of 4 KiB frames in a level-i page. */
 const PAGE_FRAMES = [1, 512, 512 ** 2, 512 ** 3];
 /** Access-fault cause by access type (load, store, fetch). */
@@ -157,27 +161,38 @@ export function walk(
   const v = va < 0 ? va + arch.vaSpan : va;
   const offset = v & 0xfff; // exact: ToInt32 keeps the low 32 bits of any integer below 2^53
   const vpn = (v - offset) / 4096; // an integer below 2^45
-  let a = rootPpn * 4096;
+  // A memory that lends its frames' words is read directly: one call and two loads per level.
+  const direct = HOST_LITTLE_ENDIAN && memory.frameWords !== undefined;
+  let table = rootPpn;
   let global = false;
   for (let i = levels - 1; i >= 0; i--) {
     // Step 2: read the PTE at a + vpn[i] * 8 (vpn[0..2] are bits below 27 of the page number: `>>>` is exact).
     const index = i < 3 ? (vpn >>> (9 * i)) & 0x1ff : Math.floor(vpn / PAGE_FRAMES_3) & 0x1ff;
-    const pteAddr = a + index * 8;
+    const pteAddr = table * 4096 + index * 8;
     out.level = i;
     out.pteAddr = pteAddr;
     out.levelsWalked = levels - i;
-    if (!memory.read64(pteAddr, out)) {
+    let lo: number;
+    let hi: number;
+    const words = direct ? (memory as WordMemory).frameWords(table) : null;
+    if (words !== null) {
+      lo = (words[index * 2] as number) >>> 0;
+      hi = (words[index * 2 + 1] as number) >>> 0;
+      out.lo = lo;
+      out.hi = hi;
+    } else if (!direct && memory.read64(pteAddr, out)) {
+      lo = out.lo;
+      hi = out.hi;
+    } else {
       out.lo = 0;
       out.hi = 0;
       return fail(out, pteReadFaultFor(options, access, pageFault));
     }
-    const lo = out.lo;
-    const hi = out.hi;
     // Step 4 for the usual pointer, in one test: V = 1, R = W = X = 0, D = A = U = 0 (reserved in a non-leaf),
     // and no reserved bits, N or PBMT (both reserved in a non-leaf). Every other non-leaf PTE is a page fault.
     if ((lo & POINTER_TEST_MASK) === PTE_V && (hi & PTE_HI_NOT_PPN_MASK) === 0) {
       if ((lo & PTE_G) !== 0) global = true;
-      a = ((lo >>> 10) + hi * LO_PPN_SPAN) * 4096;
+      table = (lo >>> 10) + hi * LO_PPN_SPAN;
       continue;
     }
     // Step 3: V = 0, W without R, reserved bits and encodings; a non-leaf here is one of those.

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { NO_PHYS_ADDR, type PhysicalMemory, type TranslationResult, type U64Pair } from '@pagewright/core';
+import {
+  HOST_LITTLE_ENDIAN,
+  NO_PHYS_ADDR,
+  type PhysicalMemory,
+  type TranslationResult,
+  type U64Pair,
+} from '@pagewright/core';
 import { PfError, X86Vector } from './fault.js';
 import {
   largeLeafReservedLo,
@@ -141,6 +147,9 @@ const SPAN = [1, 512, 512 ** 2, 512 ** 3, 512 ** 4];
 /** Scratch word for the atomic read-modify-writes (allocated once). */
 const scratch: U64Pair = { lo: 0, hi: 0 };
 
+/** A memory that lends its frames' words (`PhysicalMemory.frameWords`). */
+type WordMemory = PhysicalMemory & { frameWords(pfn: number): Int32Array | null };
+
 function pageFault(out: X86WalkResult, errorCode: number): number {
   out.vector = X86Vector.PageFault;
   out.errorCode = errorCode;
@@ -210,7 +219,9 @@ export function walkX86(
   const rsvdCode = code | PfError.RSVD | (options.reservedFaultPresent ? PfError.P : 0);
   const rsvdHi = arch.reservedHi | (nxe ? 0 : X86_HI_XD);
   const tableA = options.tableAccessedDuringWalk;
-  let table = rootPfn * 4096;
+  // A memory that lends its frames' words is read directly: one call and two loads per level.
+  const direct = HOST_LITTLE_ENDIAN && memory.frameWords !== undefined;
+  let table = rootPfn;
   let rw = X86_RW;
   let us = X86_US;
   let xd = 0;
@@ -220,12 +231,17 @@ export function walkX86(
     const span = SPAN[l] as number;
     // vpn[l] for l ≤ 2 is bits 26:0 of the page number, which `>>>` keeps exactly; higher levels divide.
     const index = l <= 2 ? (vpn >>> (9 * l)) & 0x1ff : Math.floor(vpn / span) & 0x1ff;
-    const pteAddr = table + index * 8;
+    const pteAddr = table * 4096 + index * 8;
     out.level = l;
     out.pteAddr = pteAddr;
     out.entryAddr[l] = pteAddr;
     out.levelsWalked++;
-    if (!memory.read64(pteAddr, out)) {
+    const words = direct ? (memory as WordMemory).frameWords(table) : null;
+    if (words !== null) {
+      out.lo = (words[index * 2] as number) >>> 0;
+      out.hi = (words[index * 2 + 1] as number) >>> 0;
+    } else if (direct || !memory.read64(pteAddr, out)) {
+      // An entry address that is not memory reads as all ones (a reserved-bit fault).
       out.lo = 0xffff_ffff;
       out.hi = 0xffff_ffff;
     }
@@ -246,7 +262,7 @@ export function walkX86(
         if (!tableA) missingA |= 1 << l;
         else if (lockedOr(memory, pteAddr, X86_A)) out.adUpdated = true;
       }
-      table = ((lo >>> 12) + (hi & X86_HI_ADDR_MASK) * 0x10_0000) * 4096;
+      table = (lo >>> 12) + (hi & X86_HI_ADDR_MASK) * 0x10_0000;
       continue;
     }
     // The leaf.
