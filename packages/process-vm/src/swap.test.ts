@@ -277,3 +277,28 @@ describe('options', () => {
     expect(new Machine().reclaim).toBeNull();
   });
 });
+
+describe('direct reclaim', () => {
+  it('without kswapd, a fault that finds no frame reclaims directly and succeeds', () => {
+    const { m, p, r } = machine({}, { kswapd: 'manual' });
+    const a = p.mmap(0, 1024 * P, RW, PRIV);
+    fill(p, a, 1024, 11);
+    expect(r.events.get('allocstall_normal')).toBeGreaterThan(0);
+    expect(r.events.get('pgsteal_direct')).toBeGreaterThan(0);
+    expect(r.events.get('pgsteal_kswapd')).toBe(0);
+    expect(m.allocator.freeFrames).toBeLessThan(r.watermarks.low); // nobody balanced to the high watermark
+    check(p, a, 1024, 11);
+    checkInvariants(m);
+  });
+
+  it('kswapd() on demand balances free memory up to the high watermark', () => {
+    const { m, p, r } = machine({}, { kswapd: 'manual' });
+    const a = p.mmap(0, 600 * P, RW, PRIV);
+    fill(p, a, 600, 12);
+    expect(m.allocator.freeFrames).toBeLessThan(r.watermarks.low);
+    expect(r.kswapd()).toBeGreaterThan(0);
+    expect(m.allocator.freeFrames).toBeGreaterThanOrEqual(r.watermarks.high);
+    expect(r.kswapd()).toBe(0); // above low: nothing to do
+    check(p, a, 600, 12);
+  });
+});
