@@ -1,0 +1,92 @@
+/**
+ * RISC-V Linux system-call numbers: RISC-V uses the generic table (include/uapi/asm-generic/unistd.h), so these are
+ * the numbers `ecall` finds in `a7`.
+ *
+ * @module
+ */
+
+/** System-call numbers by name (asm-generic `__NR_*`), the ones this personality serves and a few it refuses. */
+export const SYS = {
+  getcwd: 17,
+  dup: 23,
+  dup3: 24,
+  fcntl: 25,
+  ioctl: 29,
+  mkdirat: 34,
+  unlinkat: 35,
+  ftruncate: 46,
+  faccessat: 48,
+  chdir: 49,
+  openat: 56,
+  close: 57,
+  pipe2: 59,
+  getdents64: 61,
+  lseek: 62,
+  read: 63,
+  write: 64,
+  readv: 65,
+  writev: 66,
+  pread64: 67,
+  pwrite64: 68,
+  readlinkat: 78,
+  newfstatat: 79,
+  fstat: 80,
+  fsync: 82,
+  exit: 93,
+  exit_group: 94,
+  set_tid_address: 96,
+  futex: 98,
+  set_robust_list: 99,
+  nanosleep: 101,
+  clock_gettime: 113,
+  clock_getres: 114,
+  sched_yield: 124,
+  kill: 129,
+  tkill: 130,
+  tgkill: 131,
+  sigaltstack: 132,
+  rt_sigaction: 134,
+  rt_sigprocmask: 135,
+  rt_sigreturn: 139,
+  times: 153,
+  getrlimit: 163,
+  setrlimit: 164,
+  uname: 160,
+  gettimeofday: 169,
+  getpid: 172,
+  getppid: 173,
+  getuid: 174,
+  geteuid: 175,
+  getgid: 176,
+  getegid: 177,
+  gettid: 178,
+  sysinfo: 179,
+  brk: 214,
+  munmap: 215,
+  mremap: 216,
+  clone: 220,
+  execve: 221,
+  mmap: 222,
+  mprotect: 226,
+  msync: 227,
+  mlock: 228,
+  munlock: 229,
+  mlockall: 230,
+  munlockall: 231,
+  mincore: 232,
+  madvise: 233,
+  wait4: 260,
+  prlimit64: 261,
+  getrandom: 278,
+  mlock2: 284,
+  rseq: 293,
+  clone3: 435,
+} as const;
+
+/** A served system call's name. */
+export type SyscallName = keyof typeof SYS;
+
+/** Name by number, for traces. */
+export const SYSCALL_NAMES: ReadonlyMap<number, SyscallName> = new Map(
+  (Object.entries(SYS) as [SyscallName, number][]).map(([name, n]) => [n, name]),
+);
