@@ -149,6 +149,24 @@ function mincoreVector(ctx: SyscallContext, vec: Uint8Array | U64Arg): MincoreVe
   return (offset, bytes) => ctx.copyToUser(base + offset, bytes) === 0;
 }
 
+/**
+ * A descriptor call on a kernel-side buffer (`read`, `write`, `pread64`, `pwrite64`): `-EFAULT` for a buffer that is
+ * not a `Uint8Array`, else the bytes moved or the files layer's errno.
+ */
+function bufferCall(
+  name: string,
+  summary: string,
+  positioned: boolean,
+  io: (fds: FdTable, fd: number, buf: Uint8Array, offset: number) => number,
+): SyscallDef {
+  const args = positioned ? [FD, arg('buf', 'buffer'), arg('offset', 'offset')] : [FD, arg('buf', 'buffer')];
+  return def(name, summary, args, 'count', (c, fd: U64Arg, buf: Uint8Array, off: U64Arg = 0) =>
+    buf instanceof Uint8Array
+      ? fdResult(() => io(c.fds, fdNumber(fd), buf, offsetNumber(off)))
+      : NegErrno.EFAULT,
+  );
+}
+
 /** The system calls, by Linux name. */
 export const SYSCALLS = {
   mmap: def(
@@ -279,41 +297,13 @@ export const SYSCALLS = {
       return 0;
     }),
   ),
-  read: def(
-    'read',
-    'read at the file position (it advances)',
-    [FD, arg('buf', 'buffer')],
-    'count',
-    (c, fd: U64Arg, buf: Uint8Array) =>
-      buf instanceof Uint8Array ? fdResult(() => c.fds.read(fdNumber(fd), buf)) : NegErrno.EFAULT,
+  read: bufferCall('read', 'read at the file position (it advances)', false, (f, fd, b) => f.read(fd, b)),
+  write: bufferCall('write', 'write at the file position (it advances)', false, (f, fd, b) => f.write(fd, b)),
+  pread64: bufferCall('pread64', 'read at an offset (the position stays)', true, (f, fd, b, o) =>
+    f.pread(fd, b, o),
   ),
-  write: def(
-    'write',
-    'write at the file position (it advances)',
-    [FD, arg('buf', 'buffer')],
-    'count',
-    (c, fd: U64Arg, buf: Uint8Array) =>
-      buf instanceof Uint8Array ? fdResult(() => c.fds.write(fdNumber(fd), buf)) : NegErrno.EFAULT,
-  ),
-  pread64: def(
-    'pread64',
-    'read at an offset (the position stays)',
-    [FD, arg('buf', 'buffer'), arg('offset', 'offset')],
-    'count',
-    (c, fd: U64Arg, buf: Uint8Array, off: U64Arg) =>
-      buf instanceof Uint8Array
-        ? fdResult(() => c.fds.pread(fdNumber(fd), buf, offsetNumber(off)))
-        : NegErrno.EFAULT,
-  ),
-  pwrite64: def(
-    'pwrite64',
-    'write at an offset (the position stays)',
-    [FD, arg('buf', 'buffer'), arg('offset', 'offset')],
-    'count',
-    (c, fd: U64Arg, buf: Uint8Array, off: U64Arg) =>
-      buf instanceof Uint8Array
-        ? fdResult(() => c.fds.pwrite(fdNumber(fd), buf, offsetNumber(off)))
-        : NegErrno.EFAULT,
+  pwrite64: bufferCall('pwrite64', 'write at an offset (the position stays)', true, (f, fd, b, o) =>
+    f.pwrite(fd, b, o),
   ),
   lseek: def(
     'lseek',
