@@ -112,6 +112,8 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
   /** Per frame (index in RAM): the swap slot of the swap-cache page it holds, or -1. */
   private readonly cacheSlots: Int32Array;
   private rmap: Map<number, number[]> | null = null;
+  /** kswapd runs in a row that reclaimed nothing (Linux `pgdat->kswapd_failures`): from 16 on it sleeps. */
+  private kswapdFailures = 0;
   private spaces: AddressSpace[] = [];
 
   /** @throws RangeError for a bad option, naming it */
@@ -195,9 +197,16 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
 
   // ---- entry points -------------------------------------------------------------------------------------------------
 
-  /** kswapd's step: when free frames are below `low`, reclaims until `high`. Returns the pages reclaimed. */
+  /**
+   * kswapd's step: when free frames are below `low`, reclaims until `high`. Returns the pages reclaimed. After 16
+   * runs in a row that reclaimed nothing, the faults stop waking it until some reclaim succeeds again (Linux
+   * `kswapd_failures` against `MAX_RECLAIM_RETRIES`); a direct call always runs.
+   */
   kswapd(): number {
-    return this.withReverseMap(() => this.reclaimer.kswapd());
+    const n = this.withReverseMap(() => this.reclaimer.kswapd());
+    if (n > 0) this.kswapdFailures = 0;
+    else if (this.m.allocator.freeFrames < this.watermarks.low) this.kswapdFailures++;
+    return n;
   }
 
   /**
@@ -228,7 +237,9 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
 
   /** Direct reclaim (one batch); returns the pages reclaimed. */
   directReclaim(): number {
-    return this.withReverseMap(() => this.reclaimer.direct());
+    const n = this.withReverseMap(() => this.reclaimer.direct());
+    if (n > 0) this.kswapdFailures = 0;
+    return n;
   }
 
   /**
@@ -238,7 +249,12 @@ export class MachineReclaim implements ReclaimHost, SwapSlotRefs, FrameLru {
    */
   fault(as: AddressSpace, vpn: number, access: number): FaultResult {
     const majors = this.events.counts[VM_EVENT.pgmajfault] as number;
-    if (this.inlineKswapd && this.m.allocator.freeFrames < this.watermarks.low) this.kswapd();
+    if (
+      this.inlineKswapd &&
+      this.kswapdFailures < MAX_RECLAIM_RETRIES &&
+      this.m.allocator.freeFrames < this.watermarks.low
+    )
+      this.kswapd();
     let r = as.faultPageOnce(vpn, access);
     for (let retry = 0; r === OOM_KILL && retry < MAX_RECLAIM_RETRIES; retry++) {
       if (this.directReclaim() === 0) break;

@@ -302,3 +302,21 @@ describe('direct reclaim', () => {
     check(p, a, 600, 12);
   });
 });
+
+describe('kswapd backs off', () => {
+  it('after 16 runs without progress (swap full), faults stop waking it until reclaim succeeds again', () => {
+    const { m, p, r } = machine({}, { bytes: 16 * P });
+    const a = p.mmap(0, 600 * P, RW, PRIV);
+    let i = 0;
+    // Fill memory until swap is full and free frames are below the low watermark.
+    while (!(r.swap.free === 0 && m.allocator.freeFrames < r.watermarks.low))
+      expect(p.store8(a + i++ * P, 1)).toBe(0);
+    for (let k = 0; k < 20; k++) expect(p.store8(a + i++ * P, 1)).toBe(0); // 16 failures and more
+    const scans = r.events.get('pgscan_kswapd');
+    for (let k = 0; k < 10; k++) expect(p.store8(a + i++ * P, 1)).toBe(0);
+    expect(r.events.get('pgscan_kswapd')).toBe(scans); // asleep
+    p.munmap(a, 8 * P); // frees swap slots (and frames)
+    expect(r.kswapd()).toBeGreaterThan(0); // a run that makes progress wakes it again
+    checkInvariants(m);
+  });
+});
