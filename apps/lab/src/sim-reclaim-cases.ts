@@ -42,7 +42,7 @@ export const RECLAIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
     return {
       opsPerCall: pages,
       run() {
-        if (reclaim.reclaimAll() !== pages) throw new Error('not every page was swapped out');
+        if (reclaim.reclaimAll() < pages) throw new Error('not every page was swapped out');
         for (let i = 0; i < pages; i++) if (p.load32(base + i * PAGE) !== i) throw new Error('contents lost');
       },
     };
