@@ -99,7 +99,7 @@ export const pageReplacementExperiment: Experiment = {
     for (const name of new Set(rows.map((r) => r.trace as string))) {
       const at = rows.filter((r) => r.trace === name);
       const target = Math.max(1, Math.round(0.2 * (at[0]?.distinct_pages as number)));
-      const line: Row = { trace: name, frames: target };
+      const line: Record<string, string | number> = { trace: name, frames: target };
       for (const r of at)
         if (r.frames === target)
           line[`${r.policy as string} %`] = (100 * (r.fault_rate as number)).toFixed(1);
