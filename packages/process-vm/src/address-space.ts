@@ -601,7 +601,11 @@ export class AddressSpace {
       if (pfn < 0) return OOM_KILL;
       const writable = write && (f & VM_MAYSHARE) !== 0;
       if (
-        !pt.mapPhys(vpn, pfn, this.pteFlagsFor(f, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0))
+        !pt.mapPhys(
+          vpn,
+          pfn,
+          this.pteFlagsFor(f, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0),
+        )
       ) {
         cache.unmapPage(pfn);
         return OOM_KILL;
