@@ -13,6 +13,7 @@ import { mmuCommand } from './mmu.js';
 import { runProgram, type SubcommandSpec } from './program.js';
 import { quizCommand } from './quiz.js';
 import { replayCommand } from './replay.js';
+import { runCommand } from './run.js';
 
 /** Every subcommand, by name. */
 export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
@@ -22,6 +23,7 @@ export const SUBCOMMANDS: Readonly<Record<string, SubcommandSpec>> = {
   inspect: inspectCommand,
   quiz: quizCommand,
   replay: replayCommand,
+  run: runCommand,
 };
 
 /** Validates a `--tlb` spec with the library's own parser (so the CLI accepts exactly what the library does). */

@@ -14,7 +14,7 @@ import {
   type Process,
   readInitStack,
 } from '@pagewright/process-vm';
-import { processMemory, type RunOutcome, Rv64Hart } from '@pagewright/rv64';
+import { type GuestMemory, processMemory, type RunOutcome, Rv64Hart } from '@pagewright/rv64';
 import { KernelFiles } from './kernel-files.js';
 import { SYSCALL_NAMES } from './numbers.js';
 import { deliverPending, forceSignal, isTrampoline, sigreturn } from './signal-frame.js';
@@ -35,6 +35,11 @@ export interface LinuxKernelOptions {
   onOutput?: ((fd: 1 | 2, bytes: Uint8Array) => void) | undefined;
   /** Called after every system call with its number, name, arguments and result. */
   onSyscall?: ((record: SyscallRecord) => void) | undefined;
+  /**
+   * Called for every translation a program's access makes that missed the TLB (found by the TLB's miss counter;
+   * this costs a check per access, so leave it unset unless tracing).
+   */
+  onTlbMiss?: ((pid: number, va: number, access: number, hart: number) => void) | undefined;
   /** The most tasks alive at once (Linux `threads-max`): past it `clone` answers `EAGAIN`. Default 256. */
   maxTasks?: number | undefined;
   /** Instructions a task runs before the next one gets the hart (default 100 000). */
@@ -89,6 +94,7 @@ export class LinuxKernel {
   private readonly stderrChunks: Uint8Array[] = [];
   private readonly onOutput: LinuxKernelOptions['onOutput'];
   private readonly onSyscall: LinuxKernelOptions['onSyscall'];
+  private readonly onTlbMiss: LinuxKernelOptions['onTlbMiss'];
   private readonly timeslice: number;
   private readonly stdin: Uint8Array;
   private root: Task | null = null;
@@ -104,6 +110,7 @@ export class LinuxKernel {
     this.stdin = options.stdin ?? new Uint8Array(0);
     this.onOutput = options.onOutput;
     this.onSyscall = options.onSyscall;
+    this.onTlbMiss = options.onTlbMiss;
     this.maxTasks = options.maxTasks ?? 256;
     this.timeslice = options.timeslice ?? 100_000;
     this.nsPerInstruction = options.nsPerInstruction ?? 1;
@@ -157,12 +164,29 @@ export class LinuxKernel {
       process.exit(0);
       return r;
     }
-    const hart = new Rv64Hart(processMemory(process));
+    const hart = new Rv64Hart(this.memoryOf(process));
     const task = new Task(process.pid, process, hart, null, path, defaultLimits());
     this.enterImage(task);
     this.tasks.set(task.pid, task);
     this.root = task;
     return task;
+  }
+
+  /** The guest memory of a process: its MMU, observed for TLB misses when `onTlbMiss` is set. */
+  private memoryOf(process: Process): GuestMemory {
+    const memory = processMemory(process);
+    const report = this.onTlbMiss;
+    if (report === undefined) return memory;
+    return {
+      physical: memory.physical,
+      translate: (va, access) => {
+        const hart = process.hart;
+        const misses = hart.tlb.stats.misses;
+        const pa = memory.translate(va, access);
+        if (hart.tlb.stats.misses !== misses) report(process.pid, va, access, process.hartId);
+        return pa;
+      },
+    };
   }
 
   /** Sets the registers for a freshly exec'ed image: all zero, `sp` the initial stack, `pc` the entry. */
@@ -193,7 +217,7 @@ export class LinuxKernel {
 
   /** A new task for a forked process, with a copy of `parent`'s registers. */
   newTask(parent: Task, process: Process, limits: RLimit[]): Task {
-    const hart = new Rv64Hart(processMemory(process));
+    const hart = new Rv64Hart(this.memoryOf(process));
     const from = parent.hart;
     hart.lo.set(from.lo);
     hart.hi.set(from.hi);
