@@ -25,7 +25,7 @@ import type { AddressSpace } from './address-space.js';
 import type { SyscallResult } from './errno.js';
 import { sealedIn } from './mseal.js';
 import { startGap } from './placement.js';
-import { BAD_ARG, toU64, type U64Arg } from './u64.js';
+import { type U64Arg, u64Value } from './u64.js';
 
 /** `VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT`: the flags of a heap VMA. */
 export const BRK_VM_FLAGS = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
@@ -44,15 +44,16 @@ export interface BrkRequest {
  * break: `brk` never answers `-errno`).
  */
 export function decodeBrk(as: AddressSpace, brkArg: U64Arg): BrkRequest | SyscallResult {
-  const origbrk = as.brk;
-  const want = toU64(brkArg);
-  if (want === BAD_ARG || want < BigInt(as.startBrk)) return origbrk;
-  if (want > BigInt(as.limits.taskSize)) return origbrk;
-  const brk = Number(want);
+  const layout = as.layout;
+  const origbrk = layout.brk;
+  // The u64 as a number (see u64Value): exact below 2^53, and any larger value is past TASK_SIZE either way.
+  const brk = u64Value(brkArg);
+  if (brk < 0 || brk < layout.startBrk) return origbrk;
+  if (brk > as.limits.taskSize) return origbrk;
   const newEnd = Math.ceil(brk / PAGE_SIZE);
-  const oldEnd = Math.ceil(as.brk / PAGE_SIZE);
+  const oldEnd = Math.ceil(origbrk / PAGE_SIZE);
   if (oldEnd === newEnd) return { brk, oldEnd, newEnd };
-  if (brk <= as.brk) {
+  if (brk <= origbrk) {
     // Always allow shrinking brk — if the pages above newbrk still belong to a VMA.
     const v = as.vmas.findFrom(newEnd);
     if (v === undefined || v.start >= oldEnd) return origbrk;
@@ -70,25 +71,26 @@ export function decodeBrk(as: AddressSpace, brkArg: U64Arg): BrkRequest | Syscal
 /** Moves the break as checked: the heap VMA shrinks (its pages unmapped) or grows. Returns the new break. */
 export function doBrk(as: AddressSpace, req: BrkRequest): SyscallResult {
   const { brk, oldEnd: oldbrk, newEnd: newbrk } = req;
+  const layout = as.layout;
   if (oldbrk === newbrk) {
-    as.brk = brk;
+    layout.brk = brk;
     return brk;
   }
   if (newbrk < oldbrk) {
-    as.brk = brk;
+    layout.brk = brk;
     as.unmapRange(newbrk, oldbrk);
     return brk;
   }
   const flags = (BRK_VM_FLAGS | as.defFlags | VM_SOFTDIRTY) >>> 0;
   const prev = oldbrk > 0 ? as.vmas.find(oldbrk - 1) : undefined;
   const grown = new Vma({ start: oldbrk, end: newbrk, flags, pgoff: oldbrk });
-  if (prev !== undefined && prev.end === oldbrk && prev.start >= Math.floor(as.startBrk / PAGE_SIZE)) {
+  if (prev !== undefined && prev.end === oldbrk && prev.start >= Math.floor(layout.startBrk / PAGE_SIZE)) {
     // do_brk_flags: expand the heap VMA below when it matches (just_expand: never merges with the next one).
     as.vmas.insertAndMerge(grown);
   } else {
     as.vmas.insertNoMerge(grown);
   }
-  as.brk = brk;
+  layout.brk = brk;
   as.updateHiwater();
   if (flags & VM_LOCKED && !(flags & VM_LOCKONFAULT)) as.populate(oldbrk, newbrk, true);
   return brk;
