@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/lab.ts', 'src/bench.ts'],
+  entry: ['src/lab.ts', 'src/bench.ts', 'src/sweep-worker.ts'],
   format: ['esm'],
   dts: false,
   clean: true,

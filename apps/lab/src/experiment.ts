@@ -11,6 +11,7 @@ import { type TopLevelSpec, writeSvg } from './chart.js';
 import { type Row, writeCsv } from './csv.js';
 import type { LoadedPlugin } from './plugin-module.js';
 import type { Progress } from './progress.js';
+import type { ExperimentSweep } from './sweep.js';
 
 /** `apps/lab/results/` (both `src/` and `dist/` sit one level below the lab's root). */
 export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -30,6 +31,8 @@ export interface ExperimentContext {
    * `x86-64`, `x86-64-la57`). Experiments that do not compare architectures ignore it.
    */
   arches?: readonly ArchName[] | undefined;
+  /** Worker threads a sweep runs its configurations on (`--threads`; default 1: in this thread). */
+  threads?: number | undefined;
 }
 
 /** What an experiment produced. */
@@ -62,6 +65,11 @@ export interface Experiment {
   ): number;
   /** Runs it. */
   run(context: ExperimentContext): Promise<ExperimentResult> | ExperimentResult;
+  /**
+   * Present when the experiment is a sweep of independent configurations (`sweep.ts`): they can run on worker
+   * threads (`--threads`) or as a Slurm job array (`--emit-slurm DIR`, then `pnpm lab merge DIR`).
+   */
+  sweep?: ExperimentSweep | undefined;
 }
 
 /** Writes `<dir>/<name>.csv` and `<dir>/<name>.svg`; returns their paths. */

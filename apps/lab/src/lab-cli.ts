@@ -4,7 +4,9 @@
  * @module
  */
 
+import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ARCH_NAMES, type ArchName } from '@pagewright/process-vm';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Experiment, RESULTS_DIR, writeResults } from './experiment.js';
@@ -13,6 +15,7 @@ import { DEMO_TRACE } from './experiments/tlb.js';
 import { LabUsageError, type LoadedPlugin, loadLabPlugin } from './plugin-module.js';
 import { createProgress } from './progress.js';
 import { recordDemoTrace } from './record-trace.js';
+import { emitSlurm, mergeSweep, runSlurmTask } from './sweep.js';
 import { renderTable } from './table.js';
 import { writeTrace } from './trace.js';
 
@@ -34,6 +37,16 @@ export function parseArches(value: string): ArchName[] {
   return names as ArchName[];
 }
 
+function parseThreads(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('the thread count must be a positive integer');
+  return n;
+}
+
+/** The repository's root (`apps/lab/src/` and `apps/lab/dist/` are two levels below it). */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
 /** The exit code for an error that ended `pnpm lab`: 2 for bad input ({@link LabUsageError}), else 1. */
 export function labExitCode(error: unknown): number {
   return error instanceof LabUsageError ? 2 : 1;
@@ -50,6 +63,8 @@ export async function runExperiment(
     plugins?: readonly LoadedPlugin[] | undefined;
     /** The architectures compared (experiments with {@link Experiment.comparesArches}; default all). */
     arches?: readonly ArchName[] | undefined;
+    /** Worker threads of a sweep (default 1). */
+    threads?: number | undefined;
   },
 ): Promise<{ text: string; csv: string; svg: string }> {
   const plugins = options.plugins ?? [];
@@ -65,13 +80,30 @@ export async function runExperiment(
   );
   let result: Awaited<ReturnType<Experiment['run']>>;
   try {
-    result = await experiment.run({ seed: options.seed, size: options.size, progress, plugins, arches });
+    result = await experiment.run({
+      seed: options.seed,
+      size: options.size,
+      progress,
+      plugins,
+      arches,
+      threads: options.threads,
+    });
   } finally {
     progress.stop();
   }
-  const files = await writeResults(experiment.name, result, options.out ?? RESULTS_DIR);
+  return report(experiment, options.seed, result, options.out);
+}
+
+/** Writes a result's files and returns the text to print. */
+async function report(
+  experiment: Experiment,
+  seed: number,
+  result: Awaited<ReturnType<Experiment['run']>>,
+  out: string | undefined,
+): Promise<{ text: string; csv: string; svg: string }> {
+  const files = await writeResults(experiment.name, result, out ?? RESULTS_DIR);
   const lines = [
-    `${experiment.name} (seed ${options.seed}): ${experiment.description}`,
+    `${experiment.name} (seed ${seed}): ${experiment.description}`,
     renderTable(result.summary),
     ...(result.notes ?? []),
     `wrote ${relative(process.cwd(), files.csv)} and ${relative(process.cwd(), files.svg)}`,
@@ -84,7 +116,14 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
   const names = EXPERIMENTS.map((e) => e.name);
   return new Command('lab')
     .description('pagewright lab: compare plug-ins on the same work')
-    .argument('<name>', `experiment: ${names.join(', ')}; or record-trace (re-record traces/demo.trace)`)
+    .argument(
+      '<name>',
+      `experiment: ${names.join(', ')}; or record-trace (re-record traces/demo.trace); or task DIR INDEX / merge DIR (a Slurm sweep)`,
+    )
+    .argument(
+      '[args...]',
+      'for task: the sweep directory and the array index; for merge: the sweep directory',
+    )
     .option('--seed <n>', 'seed of every random choice', parseSeed, 1)
     .option('--tiny', 'tiny sizes (for tests; the numbers mean little)')
     .option(
@@ -93,6 +132,8 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
       parseArches,
     )
     .option('--out <dir>', 'where to write the CSV and SVG (default apps/lab/results/)')
+    .option('--threads <n>', 'worker threads of a sweep (default: every core)', parseThreads)
+    .option('--emit-slurm <dir>', 'write the sweep as a Slurm job array into DIR instead of running it')
     .option(
       '--with <module>',
       `a plug-in module to compare against the built-ins (repeatable); its default export is a factory: ${EXPERIMENTS.filter(
@@ -105,8 +146,32 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
     .action(
       async (
         name: string,
-        opts: { seed: number; tiny?: boolean; out?: string; with?: string[]; arch?: ArchName[] },
+        args: string[],
+        opts: {
+          seed: number;
+          tiny?: boolean;
+          out?: string;
+          with?: string[];
+          arch?: ArchName[];
+          threads?: number;
+          emitSlurm?: string;
+        },
       ) => {
+        if (name === 'task') {
+          const [dir, index] = args;
+          if (dir === undefined || index === undefined || !/^\d+$/.test(index))
+            throw new LabUsageError('usage: pnpm lab task DIR INDEX');
+          write(`wrote ${relative(process.cwd(), runSlurmTask(EXPERIMENTS, dir, Number(index)))}\n`);
+          return;
+        }
+        if (name === 'merge') {
+          const [dir] = args;
+          if (dir === undefined) throw new LabUsageError('usage: pnpm lab merge DIR');
+          const merged = mergeSweep(EXPERIMENTS, dir);
+          write((await report(merged.experiment, merged.context.seed, merged.result, opts.out)).text);
+          return;
+        }
+        if (args.length > 0) throw new LabUsageError(`unexpected arguments: ${args.join(' ')}`);
         if (name === 'record-trace') {
           if ((opts.arch?.length ?? 1) !== 1)
             throw new LabUsageError('record-trace records on one architecture: --arch NAME');
@@ -126,12 +191,25 @@ export function labProgram(write: (text: string) => void = (t) => process.stdout
           throw new LabUsageError(`the ${experiment.name} experiment takes no --with plug-in`);
         const plugins: LoadedPlugin[] = [];
         for (const path of opts.with ?? []) plugins.push(await loadLabPlugin(path));
+        if (opts.emitSlurm !== undefined) {
+          if (experiment.sweep === undefined)
+            throw new LabUsageError(
+              `the ${experiment.name} experiment is not a sweep: it cannot be a job array`,
+            );
+          const context = { seed: opts.seed, size: opts.tiny ? ('tiny' as const) : ('full' as const) };
+          const { script, tasks } = emitSlurm(experiment, context, opts.emitSlurm, REPO_ROOT);
+          write(
+            `wrote ${relative(process.cwd(), script)}: ${tasks} tasks; sbatch it, then pnpm lab merge ${opts.emitSlurm}\n`,
+          );
+          return;
+        }
         const { text } = await runExperiment(experiment, {
           seed: opts.seed,
           size: opts.tiny ? 'tiny' : 'full',
           out: opts.out,
           plugins,
           arches: opts.arch,
+          threads: opts.threads ?? availableParallelism(),
         });
         write(text);
       },
