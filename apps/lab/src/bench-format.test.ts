@@ -25,6 +25,9 @@ describe('bench JSON lines', () => {
       'vma/insert-remove@100k',
       'swap/out-in-cycle',
       'reclaim/scan',
+      'rv64/compute',
+      'rv64/memory',
+      'rv64/startup',
     ]);
   });
 

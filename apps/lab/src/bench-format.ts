@@ -33,8 +33,11 @@ export const SIM_ONLY_BENCHMARKS = [
   'reclaim/scan',
 ] as const;
 
+/** Real RISC-V programs on the model; their native counterpart is the same binary under qemu-riscv64. */
+export const QEMU_BENCHMARKS = ['rv64/compute', 'rv64/memory', 'rv64/startup'] as const;
+
 /** Every benchmark, in the order they run and print. */
-export const BENCHMARK_NAMES = [...NATIVE_BENCHMARKS, ...SIM_ONLY_BENCHMARKS] as const;
+export const BENCHMARK_NAMES = [...NATIVE_BENCHMARKS, ...SIM_ONLY_BENCHMARKS, ...QEMU_BENCHMARKS] as const;
 
 /** A benchmark's name. */
 export type BenchmarkName = (typeof BENCHMARK_NAMES)[number];
@@ -66,6 +69,10 @@ export const TARGETS = {
   tlbHit: 150e6,
   /** `mmu/walk` and `mmu/x86-walk` ops/s. */
   walk: 20e6,
+  /** `rv64/compute` guest instructions/s. */
+  rv64Compute: 100e6,
+  /** `rv64/compute` at least this fraction of qemu-riscv64's instructions/s. */
+  rv64QemuRatio: 0.1,
 } as const;
 
 function finite(x: number | null | undefined): number | null {
@@ -114,6 +121,12 @@ export function meetsTarget(record: BenchRecord, all: readonly BenchRecord[]): b
     return record.ratio === null ? null : record.ratio >= TARGETS.ratio;
   }
   if (record.ops_per_s === null) return null;
+  // rv64/compute: at least 100 M guest instructions/s with the MMU on, and a tenth of qemu-riscv64's speed.
+  if (record.name === 'rv64/compute')
+    return (
+      record.ops_per_s >= TARGETS.rv64Compute &&
+      (record.ratio === null || record.ratio >= TARGETS.rv64QemuRatio)
+    );
   if (record.name === 'mmu/tlb-hit' || record.name === 'mmu/x86-tlb-hit')
     return record.ops_per_s >= TARGETS.tlbHit;
   if (record.name === 'mmu/walk' || record.name === 'mmu/x86-walk') return record.ops_per_s >= TARGETS.walk;

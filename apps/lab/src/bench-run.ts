@@ -12,11 +12,13 @@ import {
   LIMIT_BENCHMARKS,
   makeRecord,
   NATIVE_BENCHMARKS,
+  QEMU_BENCHMARKS,
 } from './bench-format.js';
 import type { BenchSizes } from './bench-sizes.js';
 import { measureOps } from './measure.js';
 import { type NativeOutcome, runNative } from './native.js';
 import { type Progress, silentProgress } from './progress.js';
+import { measureQemu, type Rv64BenchmarkName } from './rv64-cases.js';
 import { SIM_CASES } from './sim-cases.js';
 
 /** Options of {@link runBenchmarks}. */
@@ -107,7 +109,13 @@ export function runBenchmarks(options: RunOptions): RunResult {
       skipped[name] = (error as Error).message;
       log(`pagewright bench: ${name}: no simulator number: ${(error as Error).message}`);
     }
-    const nativeOps = native.ok ? (native.results.opsPerSecond[name] ?? null) : null;
+    const nativeOps = (QEMU_BENCHMARKS as readonly string[]).includes(name)
+      ? options.native === false
+        ? null
+        : measureQemu(name as Rv64BenchmarkName, options.sizes.quick)
+      : native.ok
+        ? (native.results.opsPerSecond[name] ?? null)
+        : null;
     records.push(makeRecord(name, sim, nativeOps, LIMIT_BENCHMARKS.includes(name) ? limit : null));
   }
   return { records, native, limitOpsPerSecond: limit, skipped };

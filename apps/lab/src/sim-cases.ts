@@ -14,6 +14,7 @@ import type { BenchmarkName } from './bench-format.js';
 import type { BenchSizes } from './bench-sizes.js';
 import type { MeasureOptions } from './measure.js';
 import { createMmuFixture, translateLoop } from './mmu-fixture.js';
+import { RV64_CASES } from './rv64-cases.js';
 import { PROCESS_CASES } from './sim-process-cases.js';
 import { RECLAIM_CASES } from './sim-reclaim-cases.js';
 import { holeVmas, populate } from './vma-fixture.js';
@@ -101,6 +102,7 @@ function x86Translations(tlb: () => SetAssociativeTlb | NoTlb): SimFactory {
 export const SIM_CASES: Partial<Record<BenchmarkName, SimFactory>> = {
   ...PROCESS_CASES,
   ...RECLAIM_CASES,
+  ...RV64_CASES,
   // Every page of the fixture is in the default 16 × 4 LRU TLB after the first round: all hits.
   'mmu/tlb-hit': translations(() => new SetAssociativeTlb({ sets: 16, ways: 4, policy: 'lru' })),
   // No TLB: every translation is a three-level Sv39 walk reading PTEs from simulated memory.

@@ -39,6 +39,11 @@ export interface GuestMemory {
   translate(va: number, access: Access): number;
   /** The physical memory. */
   readonly physical: PhysicalMemory;
+  /**
+   * Called when a hart's `run` starts, before any access (optional): a memory may prepare a fast path that holds
+   * until `run` returns (process memory switches its hart to the process's address space once).
+   */
+  enter?(): void;
 }
 
 /** What {@link processMemory} needs of a process: its translation and its machine's memory. */
@@ -47,6 +52,11 @@ export interface TranslatingProcess {
   translate(va: number, access: number): number;
   /** The machine that holds the physical memory. */
   readonly machine: { readonly memory: PhysicalMemory };
+  /**
+   * Switches the process's hart to its address space and returns it (process-vm's `Process.activate`); optional.
+   * With it, a translation that hits the hart's TLB or walks without a fault skips the process's own checks.
+   */
+  activate?(): { translate(va: number, access: number): number };
 }
 
 /**
@@ -57,8 +67,23 @@ export function processMemory(process: TranslatingProcess): GuestMemory {
   if (typeof process?.translate !== 'function' || typeof process.machine?.memory !== 'object') {
     throw new TypeError('processMemory: expected a process with translate(va, access) and machine.memory');
   }
+  if (typeof process.activate !== 'function')
+    return { translate: (va, access) => process.translate(va, access), physical: process.machine.memory };
+  // The hart is switched to this process once per run (`enter`); an access it translates without a fault is done,
+  // and any fault (or an access before `enter`) goes through the process, which switches the hart again if needed
+  // and runs the fault handler. Between runs the host may run other processes on the hart: `enter` re-switches.
+  let hart: { translate(va: number, access: number): number } | null = null;
   return {
-    translate: (va, access) => process.translate(va, access),
+    enter: () => {
+      hart = process.activate?.() ?? null;
+    },
+    translate: (va, access) => {
+      if (hart !== null) {
+        const pa = hart.translate(va, access);
+        if (pa >= 0) return pa;
+      }
+      return process.translate(va, access);
+    },
     physical: process.machine.memory,
   };
 }

@@ -231,6 +231,7 @@ export class Rv64Hart {
       );
     this.invalidateDecodeCache();
     this.resValid = false;
+    this.memory.enter?.();
     const lo = this.lo;
     const hi = this.hi;
     const mem = this.memory;

@@ -9,6 +9,8 @@ import { allocatorsExperiment } from './allocators.js';
 import { flushExperiment } from './flush.js';
 import { pageReplacementExperiment } from './page-replacement.js';
 import { placementExperiment } from './placement.js';
+import { realAllocExperiment } from './real-alloc.js';
+import { realTlbExperiment } from './real-tlb.js';
 import { tlbExperiment } from './tlb.js';
 import { vmaIndexExperiment } from './vma-index.js';
 
@@ -20,4 +22,6 @@ export const EXPERIMENTS: readonly Experiment[] = [
   flushExperiment,
   placementExperiment,
   pageReplacementExperiment,
+  realTlbExperiment,
+  realAllocExperiment,
 ];
