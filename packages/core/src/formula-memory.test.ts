@@ -3,37 +3,26 @@ import { FormulaMemory } from './formula-memory.js';
 import { assertContract } from './testing/kit.js';
 import { checkPhysicalMemory } from './testing/physical-memory-kit.js';
 
-/** All-zero initial contents: then the memory is an ordinary RAM and must keep the whole contract. */
-class ZeroMemory extends FormulaMemory {
-  protected initialLo(): number {
-    return 0;
-  }
-  protected initialHi(): number {
-    return 0;
-  }
-}
-
 /** Each word initially holds its own address in the low half and 0xabcd in the high half. */
-class AddressMemory extends FormulaMemory {
-  protected initialLo(wa: number): number {
-    return wa;
-  }
-  protected initialHi(): number {
-    return 0xabcd;
-  }
-}
+const addressMemory = (base: number, end: number) =>
+  FormulaMemory.of(
+    base,
+    end,
+    (wa) => wa,
+    () => 0xabcd,
+  );
 
 describe('FormulaMemory', () => {
   it('with a zero formula keeps the PhysicalMemory contract', () => {
     assertContract(
-      checkPhysicalMemory((layout) => new ZeroMemory(layout.base, layout.base + layout.size), {
+      checkPhysicalMemory((layout) => FormulaMemory.of(layout.base, layout.base + layout.size, () => 0), {
         name: 'FormulaMemory(zero)',
       }),
     );
   });
 
   it('reads the formula until written, and reset restores it', () => {
-    const m = new AddressMemory(0x1000, 0x3000);
+    const m = addressMemory(0x1000, 0x3000);
     expect(m.baseFrame).toBe(1);
     expect(m.frameCount).toBe(2);
     const out = { lo: 0, hi: 0 };
@@ -52,7 +41,7 @@ describe('FormulaMemory', () => {
   });
 
   it('refuses every access outside [base, end) and changes nothing', () => {
-    const m = new AddressMemory(0x1000, 0x2000);
+    const m = addressMemory(0x1000, 0x2000);
     expect(m.read8(0x2000)).toBe(-1);
     expect(m.write64(0x1ffc, 1, 2)).toBe(false);
     expect(m.read32(0x1ffc)).toBe(0xabcd);

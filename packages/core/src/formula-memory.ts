@@ -40,6 +40,27 @@ export abstract class FormulaMemory implements PhysicalMemory {
     this.frameCount = (end - base) / 4096;
   }
 
+  /**
+   * A memory whose initial words are `(hi(wa), lo(wa))`, without writing a subclass (for tests and small fixtures).
+   * @param base - first byte (4096-aligned)
+   * @param end - the byte after the last (4096-aligned)
+   */
+  static of(
+    base: number,
+    end: number,
+    lo: (wa: number) => number,
+    hi: (wa: number) => number = () => 0,
+  ): FormulaMemory {
+    return new (class extends FormulaMemory {
+      protected initialLo(wa: number): number {
+        return lo(wa);
+      }
+      protected initialHi(wa: number): number {
+        return hi(wa);
+      }
+    })(base, end);
+  }
+
   /** Bits 31:0 of the initial word at 8-aligned `wa` (inside memory). */
   protected abstract initialLo(wa: number): number;
   /** Bits 63:32 of the initial word at 8-aligned `wa` (inside memory). */

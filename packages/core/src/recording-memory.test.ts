@@ -2,18 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { FormulaMemory } from './formula-memory.js';
 import { RecordingMemory } from './recording-memory.js';
 
-class AddressMemory extends FormulaMemory {
-  protected initialLo(wa: number): number {
-    return wa;
-  }
-  protected initialHi(): number {
-    return 7;
-  }
-}
-
 describe('RecordingMemory', () => {
   it('records reads, keeps writes to itself, and a re-read sees its own write', () => {
-    const inner = new AddressMemory(0x1000, 0x2000);
+    const inner = FormulaMemory.of(
+      0x1000,
+      0x2000,
+      (wa) => wa,
+      () => 7,
+    );
     const rec = new RecordingMemory(inner);
     const out = { lo: 0, hi: 0 };
     expect(rec.read64(0x1010, out)).toBe(true);

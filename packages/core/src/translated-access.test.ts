@@ -3,15 +3,6 @@ import { FormulaMemory } from './formula-memory.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import { TranslatedAccess } from './translated-access.js';
 
-class Ram extends FormulaMemory {
-  protected initialLo(): number {
-    return 0;
-  }
-  protected initialHi(): number {
-    return 0;
-  }
-}
-
 const PAGE_FAULT = -13;
 const MEMORY_FAULT = -5;
 
@@ -20,7 +11,7 @@ const MEMORY_FAULT = -5;
  * contiguous in memory; page 4 faults; page 5 maps outside memory.
  */
 class ToyCpu extends TranslatedAccess {
-  readonly memory: PhysicalMemory = new Ram(0x10 * 4096, 0x14 * 4096);
+  readonly memory: PhysicalMemory = FormulaMemory.of(0x10 * 4096, 0x14 * 4096, () => 0);
   readonly translated: number[] = [];
   readonly memoryFaults: number[] = [];
   translate(va: number, access: number): number {
