@@ -152,6 +152,8 @@ export interface ResolvedMachineOptions {
   readonly ad: AdPolicyName;
   readonly seed: number;
   readonly aslr: boolean;
+  /** The page-replacement policy of the swap device (its `name`), or null without swap. */
+  readonly pageReplacement: string | null;
 }
 
 /** The TLB by name: the spec string (with the policy the TLB really uses when `tlbPolicy` replaced it), or the part's. */
@@ -370,6 +372,7 @@ export class Machine implements MachineServices, ProcessHost {
       ad,
       seed,
       aslr: options.aslr === true,
+      pageReplacement: this.reclaim === null ? null : this.reclaim.policy.name,
     });
   }
 

@@ -14,7 +14,7 @@ import {
   PROT_WRITE,
 } from '@pagewright/core';
 import { BuddyFrameAllocator, FailingAllocator } from '@pagewright/frames';
-import { PAGE_REPLACEMENT_POLICY_NAMES } from '@pagewright/reclaim';
+import { FifoPagePolicy, PAGE_REPLACEMENT_POLICY_NAMES } from '@pagewright/reclaim';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from './invariants.js';
 import { Machine, type MachineOptions } from './machine.js';
@@ -275,6 +275,15 @@ describe('options', () => {
   });
   it('without the option there is no reclaim', () => {
     expect(new Machine().reclaim).toBeNull();
+    expect(new Machine().options.pageReplacement).toBeNull();
+  });
+  it('machine.options names the policy: a built-in, or a user policy by its own name', () => {
+    expect(new Machine({ swap: { bytes: P } }).options.pageReplacement).toBe('lru');
+    expect(new Machine({ swap: { bytes: P, policy: 'arc' } }).options.pageReplacement).toBe('arc');
+    const mine = () => Object.assign(new FifoPagePolicy(), { name: 'my-fifo' });
+    const m = new Machine({ swap: { bytes: P, policy: mine } });
+    expect(m.options.pageReplacement).toBe('my-fifo');
+    expect(m.reclaim?.policy.size).toBe(0);
   });
 });
 
