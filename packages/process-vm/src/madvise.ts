@@ -8,6 +8,7 @@
 import {
   Access,
   MADV_COLD,
+  MADV_COLLAPSE,
   MADV_DODUMP,
   MADV_DOFORK,
   MADV_DONTDUMP,
@@ -86,7 +87,7 @@ const ADVICE_VALID = new Set<number>([
   MADV_POPULATE_READ,
   MADV_POPULATE_WRITE,
   MADV_DONTNEED_LOCKED,
-  25, // MADV_COLLAPSE
+  MADV_COLLAPSE,
   MADV_GUARD_INSTALL,
   MADV_GUARD_REMOVE,
   MADV_HWPOISON,
@@ -140,7 +141,7 @@ export function doMadvise(as: AddressSpace, req: MadviseRequest): SyscallResult 
   const { start, end, advice, tail } = req;
   if (advice === MADV_POPULATE_READ || advice === MADV_POPULATE_WRITE)
     return populate(as, start, end, advice === MADV_POPULATE_WRITE, tail);
-  if (advice === 25) return NegErrno.EINVAL; // MADV_COLLAPSE: no transparent huge pages here
+  if (advice === MADV_COLLAPSE) return NegErrno.EINVAL; // MADV_COLLAPSE: no transparent huge pages here
   // Flag-changing advice goes through vma_modify (split/merge); the others visit each VMA's part.
   const flagUpdate = flagAdvice(advice);
   if (flagUpdate !== null) {

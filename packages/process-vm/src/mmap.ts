@@ -16,6 +16,7 @@
  */
 
 import {
+  isMmError,
   MAP_ANONYMOUS,
   MAP_FIXED,
   MAP_FIXED_NOREPLACE,
@@ -98,8 +99,9 @@ export function descriptionOf(fds: FdTable | null, fd: number): OpenFileDescript
   if (fds === null || fd < 0) return null;
   try {
     return fds.get(fd);
-  } catch {
-    return null;
+  } catch (e) {
+    if (isMmError(e, 'EBADF')) return null; // no open file at fd: the one failure fget has
+    throw e;
   }
 }
 
