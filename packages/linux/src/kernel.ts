@@ -149,9 +149,15 @@ export class LinuxKernel {
 
   /**
    * Starts the first task: a process exec'ing `path` of the filesystem with `argv` and `envp`, its fds 0, 1, 2 the
-   * standard streams. Returns the task, or `-errno` when the exec failed (`ENOENT`, `ENOEXEC` …).
+   * standard streams, its working directory `cwd` (as the shell's). Returns the task, or `-errno` when the exec
+   * failed (`ENOENT`, `ENOEXEC` …).
    */
-  start(path: string, argv: readonly string[] = [path], envp: readonly string[] = []): Task | number {
+  start(
+    path: string,
+    argv: readonly string[] = [path],
+    envp: readonly string[] = [],
+    cwd = '/',
+  ): Task | number {
     if (this.root !== null) throw new Error('LinuxKernel.start: already started');
     const process = this.machine.spawn();
     const fds = process.fds;
@@ -166,6 +172,7 @@ export class LinuxKernel {
     }
     const hart = new Rv64Hart(this.memoryOf(process));
     const task = new Task(process.pid, process, hart, null, path, defaultLimits());
+    task.cwd = cwd;
     this.enterImage(task);
     this.tasks.set(task.pid, task);
     this.root = task;
@@ -226,6 +233,7 @@ export class LinuxKernel {
     hart.frm = from.frm;
     hart.pc = from.pc;
     const t = new Task(process.pid, process, hart, parent, parent.exe, limits);
+    t.cwd = parent.cwd;
     parent.children.add(t);
     this.tasks.set(t.pid, t);
     return t;

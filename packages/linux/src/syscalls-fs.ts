@@ -58,13 +58,13 @@ function description(t: Task, fd: number): OpenFileDescription | null {
 }
 
 /**
- * The absolute path of `path` relative to `dirfd` (`AT_FDCWD`: the working directory, always `/` here), or
+ * The absolute path of `path` relative to `dirfd` (`AT_FDCWD`: the task's working directory), or
  * `-errno` (`ENOENT` for an empty path, `EBADF`, `ENOTDIR`).
  */
-function resolveAt(t: Task, dirfd: number, path: string): string | number {
+export function resolveAt(t: Task, dirfd: number, path: string): string | number {
   if (path.length === 0) return ENOENT;
   if (path.startsWith('/')) return path;
-  if (dirfd === AT_FDCWD) return `/${path}`;
+  if (dirfd === AT_FDCWD) return `${t.cwd === '/' ? '' : t.cwd}/${path}`;
   const d = description(t, dirfd);
   if (d === null) return EBADF;
   if (d.inode.type !== 'directory') return ENOTDIR;
@@ -327,9 +327,10 @@ export const FS_SYSCALLS: SyscallGroup = {
     return typeof st === 'number' ? st : 0; // root may do anything but run a file with no x bit
   },
   getcwd: (_k, t, a) => {
+    const bytes = new TextEncoder().encode(`${t.cwd}\0`);
     const size = Number(BigInt.asUintN(32, a[1] as bigint));
-    if (size < 2) return toNegErrno('ERANGE');
-    const r = writeUser(t.process, ptr(a[0] as bigint), new Uint8Array([0x2f, 0]));
-    return r < 0 ? r : 2;
+    if (size < bytes.length) return toNegErrno('ERANGE');
+    const r = writeUser(t.process, ptr(a[0] as bigint), bytes);
+    return r < 0 ? r : bytes.length;
   },
 };

@@ -9,6 +9,7 @@
 import { toNegErrno } from '@pagewright/core';
 import type { LinuxKernel } from './kernel.js';
 import type { SyscallGroup } from './syscall-table.js';
+import { resolveAt } from './syscalls-fs.js';
 import type { Task } from './task.js';
 import { ptr, readString, readStringArray, writeU32, writeUser } from './user-memory.js';
 
@@ -86,7 +87,8 @@ function execve(k: LinuxKernel, t: Task, a: readonly bigint[]): number | null {
   if (typeof argv === 'number') return argv;
   const envp = readStringArray(p, ptr(a[2] as bigint));
   if (typeof envp === 'number') return envp;
-  const abs = path.startsWith('/') ? path : `/${path}`;
+  const abs = resolveAt(t, -100, path); // AT_FDCWD
+  if (typeof abs === 'number') return abs;
   const r = p.execFile(abs, argv, envp);
   if (p.exitCode !== null) {
     // Past the point of no return: the old image is gone and the process died of SIGSEGV.

@@ -69,6 +69,8 @@ export class Task {
   instructions = 0;
   /** The `[vdso]` text address of the current image (the signal trampoline lives there), 0 when none. */
   vdso = 0;
+  /** The working directory (an absolute path, no trailing slash but for `/`): relative paths resolve here. */
+  cwd = '/';
   /** Signal frames pushed and not yet returned from (`siglongjmp` leaves them behind; informative only). */
   frames = 0;
 

@@ -1,6 +1,7 @@
 /**
- * Runs one line of fixtures/programs/cases.txt on a fresh machine: the program installed at /bin/NAME, exec'ed
- * with its arguments, run to its end; returns what it printed, its shell status and the kernel.
+ * Runs one line of fixtures/programs/cases.txt on a fresh machine: the program installed at /bin/NAME (with the
+ * programs it execs), exec'ed with its arguments from /bin, run to its end; returns what it printed, its shell
+ * status and the kernel.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,16 +41,24 @@ export function recorded(c: Case, who: 'qemu' | 'native'): { stdout: string; sta
 export function runCase(
   name: string,
   args: readonly string[],
-  options: { machine?: MachineOptions; maxInstructions?: number; maxTasks?: number } = {},
+  options: {
+    machine?: MachineOptions;
+    maxInstructions?: number;
+    maxTasks?: number;
+    also?: readonly string[];
+  } = {},
 ) {
   const k = new LinuxKernel({
     machine: { checkTlb: false, ...(options.machine ?? {}) },
     maxTasks: options.maxTasks,
   });
   const path = `/bin/${name}`;
-  const r = k.install(path, new Uint8Array(readFileSync(join(PROGRAMS, name))));
-  if (r !== 0) throw new Error(`install: ${r}`);
-  const t = k.start(path, [`./${name}`, ...args], []);
+  for (const program of [name, ...(options.also ?? [])]) {
+    const r = k.install(`/bin/${program}`, new Uint8Array(readFileSync(join(PROGRAMS, program))));
+    if (r !== 0) throw new Error(`install: ${r}`);
+  }
+  // As build.sh runs them: from the programs' directory.
+  const t = k.start(path, [`./${name}`, ...args], [], '/bin');
   if (typeof t === 'number') throw new Error(`exec: ${t}`);
   const result = k.run(options.maxInstructions ?? 2_000_000_000);
   return { kernel: k, result, stdout: Buffer.from(k.stdout).toString('latin1') };
