@@ -4,8 +4,9 @@
  * - The swap cache is looked up first: a page another process already swapped in (they shared it before fork) is
  *   mapped from there — a minor fault. Otherwise a frame is allocated and the slot read into it — a major fault
  *   (`pgmajfault`, `pswpin`) — and the frame enters the swap cache.
- * - The PTE is writable only for a store when this entry is the slot's last (`exclusive`); a page still named by
- *   other swap entries is mapped read-only, so a store copies it (`do_wp_page`).
+ * - The PTE is writable only for a store when the page is exclusive: this entry is the slot's last and no other PTE
+ *   maps the frame; a page still named by other swap entries, or already mapped by another process, is mapped
+ *   read-only, so a store copies it (`do_wp_page`).
  * - The entry's reference on the slot goes (`swap_free`); with the last one, the page leaves the swap cache and the
  *   slot is freed (`folio_free_swap`).
  * - Out of frames (the frame, or a page-table frame for the PTE): `OOM_KILL`, and everything is as before.
@@ -37,7 +38,9 @@ export function swapInFault(
     reclaim.swap.read(slot, as.m.memory, pfn);
     reclaim.addToCache(slot, pfn); // the allocation's reference is the swap cache's
   }
-  const exclusive = reclaim.swap.count(slot) === 1;
+  // Exclusive: this entry is the slot's last, and no PTE maps the frame yet (its one reference is the swap cache's;
+  // a page another process already swapped in is shared: Linux's folio_ref_count(folio) == 1 test).
+  const exclusive = reclaim.swap.count(slot) === 1 && refs.count(pfn) === 1;
   const writable = write && exclusive;
   const flags = as.pteFlagsFor(vmFlags, writable) | PteFlag.Accessed | (writable ? PteFlag.Dirty : 0);
   if (!pt.mapPhys(vpn, pfn, flags)) {
