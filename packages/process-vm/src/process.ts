@@ -21,6 +21,7 @@ import {
   type EventSink,
   type MmuHart,
   PAGE_SIZE,
+  type PagingArch,
   type PhysicalMemory,
   type Rng,
   toNegErrno,
@@ -77,6 +78,8 @@ export interface ProcessHost {
   readonly harts: readonly MmuHart[];
   readonly asids: AsidAllocator;
   readonly memory: PhysicalMemory;
+  /** The paging architecture of the harts. */
+  readonly arch: PagingArch;
   readonly files: FileSystem;
   readonly sink: EventSink;
   readonly limits: AddressSpaceLimits;

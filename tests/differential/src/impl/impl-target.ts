@@ -96,7 +96,7 @@ export function pairFor(
   vmaIndex?: () => VmaIndex,
 ): {
   machine: Machine;
-  process: Process;
+  process: Process<Machine>;
   model: ModelMachine;
   modelPid: number;
 } {
