@@ -10,6 +10,7 @@ import {
   Machine,
   type MachineOptions,
   type Process,
+  type ProcessHost,
   processTarget,
 } from '@pagewright/process-vm';
 import type { VmaIndex } from '@pagewright/vma';
@@ -35,7 +36,10 @@ export function parseMaps(text: string): (MapsEntry & { name: string })[] {
 }
 
 /** Wraps an implementation process: process-vm's own scenario target, plus what the comparison looks at. */
-export function implTarget(p: Process, wrapChild: (c: Process) => VmTarget = implTarget): VmTarget {
+export function implTarget<M extends ProcessHost>(
+  p: Process<M>,
+  wrapChild: (c: Process<M>) => VmTarget = implTarget,
+): VmTarget {
   return {
     ...processTarget(p),
     fork: () => {
