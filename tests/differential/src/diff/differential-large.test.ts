@@ -4,7 +4,7 @@ import { pairFor } from '../impl/impl-target.js';
 import { COMBOS } from './combos.js';
 import { compareProgram, describeDivergence } from './compare.js';
 import { knownFinding } from './findings.js';
-import { largeProgramArb } from './program.js';
+import { largeProgramArb, unlinkProgramFiles } from './program.js';
 import { STATS, systemsOf } from './systems.js';
 
 /**
@@ -41,6 +41,7 @@ describe('differential: large programs (many VMAs, wide ranges, OOM, harts)', ()
           expect(d ? describeDivergence(d, steps) : '').toBe('');
           STATS.programs++;
           for (const proc of [...p.machine.processes.values()]) proc.exit(0);
+          unlinkProgramFiles(p.machine); // the files outlive the processes: their pages go with the names
           expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
         }),
         { numRuns: RUNS, seed: SEED0 + c.k, maxSkipsPerRun: 1000 },

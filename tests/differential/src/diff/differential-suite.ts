@@ -5,7 +5,7 @@ import { pairFor } from '../impl/impl-target.js';
 import { COMBOS } from './combos.js';
 import { compareProgram, describeDivergence } from './compare.js';
 import { knownFinding } from './findings.js';
-import { programArb } from './program.js';
+import { programArb, unlinkProgramFiles } from './program.js';
 import { STATS, systemsOf } from './systems.js';
 
 /**
@@ -46,6 +46,7 @@ export function differentialSuite(allocator: string): void {
             // Teardown: once every process has exited, only the zero page is still allocated.
             tlbChecks += p.machine.detector.checks;
             for (const proc of [...p.machine.processes.values()]) proc.exit(0);
+            unlinkProgramFiles(p.machine); // the files outlive the processes: their pages go with the names
             checkInvariants(p.machine);
             expect(p.machine.framesInUse(), 'frames still allocated after every process exited').toBe(1);
           }),

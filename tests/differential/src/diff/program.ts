@@ -110,6 +110,57 @@ const fetchAddr = fc.tuple(page, fc.constantFrom(0, 0x7fc, 0xffc)).map(([p, o]) 
 /** A hart: processes run on and migrate between up to four harts (taken modulo the machine's hart count). */
 const hartLine = fc.integer({ min: 0, max: 3 }).map((h) => `hart ${h}`);
 
+/** A descriptor number: one of the first few a program opens, or one never opened. */
+const fdArb = fc.constantFrom('0', '0', '1', '2', '9');
+/** A file offset: page-aligned, sometimes not, sometimes huge. */
+const fileOff = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 8 }).map((n) => hex(n * 4096)) },
+  { weight: 1, arbitrary: fc.constantFrom('0x800', '0x7ffffffffffff000') },
+);
+/**
+ * The files programs open, in the scenario directory (`FILE_NAMES`, which a teardown unlinks). File lines: opening the one or two files of the scenario directory, sizing and writing them, and mapping them
+ * shared or private over the region (so that processes share pages through them), closing descriptors.
+ */
+export const FILE_NAMES = ['data', 'other'] as const;
+const fileLine: fc.Arbitrary<string> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('data', 'data', 'other'),
+        fc.constantFrom('CREAT|RDWR', 'CREAT|RDWR', 'RDONLY', 'WRONLY'),
+      )
+      .map(([n, f]) => `open ${n} ${f}`),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fdArb, fc.integer({ min: 0, max: 8 }), fc.constantFrom(0, 0, 0x800))
+      .map(([fd, n, o]) => `ftruncate ${fd} ${hex(n * 4096 + o)}`),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fdArb, fileOff, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 255 }))
+      .map(([fd, o, n, v]) => `write ${fd} ${o} ${hex(n * 4096)} ${v}`),
+  },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(
+        addr,
+        len,
+        prot,
+        fc.constantFrom('SHARED|FIXED', 'PRIVATE|FIXED', 'SHARED', 'PRIVATE|FIXED|POPULATE'),
+        fdArb,
+        fileOff,
+      )
+      .map((t) => `mmap ${t.join(' ')}`),
+  },
+  { weight: 1, arbitrary: fdArb.map((fd) => `close ${fd}`) },
+  { weight: 1, arbitrary: fc.tuple(fdArb, fileOff).map(([fd, o]) => `read ${fd} ${o} 0x10`) },
+);
+
 /** One scenario line (without fork/exit). */
 export const lineArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 8, arbitrary: fc.tuple(addr, len, prot, mmapFlags).map((t) => `mmap ${t.join(' ')}`) },
@@ -148,6 +199,8 @@ export const lineArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: byteAddr.map((a) => `r ${a}`) },
   { weight: 2, arbitrary: fetchAddr.map((a) => `x ${a}`) },
   { weight: 2, arbitrary: hartLine },
+  // Files (shared by every process): descriptors are numbers (the lowest free one, from 0 in both systems)
+  { weight: 8, arbitrary: fileLine },
 );
 
 /** A program step: a line, a fork or an exit, in some process slot. */
@@ -275,4 +328,18 @@ export function largeProgramArb(phases: number, maxCount: number): fc.Arbitrary<
 /** A program as text (one `@SLOT line` per step), for reports and FINDINGS.md. */
 export function programText(steps: readonly Step[]): string {
   return steps.map((s) => `@${s.slot} ${s.line}`).join('\n');
+}
+
+/**
+ * Unlinks the files programs open (`FILE_NAMES` in the scenario directory) from `machine`'s filesystem, if they
+ * exist: with every process gone, their page-cache frames go back too (the teardown's leak check).
+ */
+export function unlinkProgramFiles(machine: { files: { unlink(path: string): void } }): void {
+  for (const name of FILE_NAMES) {
+    try {
+      machine.files.unlink(`/scenario/${name}`);
+    } catch {
+      // never created
+    }
+  }
 }

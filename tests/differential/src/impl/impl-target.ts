@@ -12,6 +12,7 @@ import {
   type Process,
   type ProcessHost,
   processTarget,
+  SCENARIO_DIR,
 } from '@pagewright/process-vm';
 import type { VmaIndex } from '@pagewright/vma';
 import { ModelMachine } from '../model/machine.js';
@@ -107,6 +108,7 @@ export function pairFor(
   // A VMA index given as a factory (the Machine wraps it in CheckedVmaIndex, which also checks its answers).
   const machine = new Machine(vmaIndex ? { ...options, vmaIndex: () => vmaIndex() } : options);
   const process = machine.spawn();
+  machine.files.mkdir(SCENARIO_DIR); // where scenario lines open their files (the model's files live there too)
   const config: ModelConfig = {
     taskSize: machine.limits.taskSize,
     mmapMinAddr: machine.limits.mmapMinAddr,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ModelFiles } from './files.js';
 import { type ModelConfig, ModelProcess } from './process.js';
 
 /** Linux x86-64 layout used by the public conformance scenarios (4-level paging, 47-bit user space). */
@@ -26,6 +27,10 @@ export class ModelMachine {
   /** Live processes by pid. */
   readonly processes = new Map<number, ModelProcess>();
   private readonly ids = { next: () => ++this.counter };
+  /** The files every process sees (truncation reaches every process's mappings). */
+  readonly files = new ModelFiles((file, fromPage) => {
+    for (const p of this.processes.values()) p.truncated(file, fromPage);
+  });
 
   /** @param config - layout and architecture facts for every process */
   constructor(readonly config: ModelConfig) {}

@@ -11,6 +11,8 @@
  * @module
  */
 
+import type { ModelDescription } from './files.js';
+
 /** The page size the model works in. */
 export const PAGE = 4096;
 
@@ -48,6 +50,13 @@ export const VmFlag = {
    * implementation under test, copied from its maps). Such VMAs are file-backed in Linux, so they never merge.
    */
   Foreign: 1 << 10,
+  /**
+   * A shared file mapping of a descriptor not open for writing: `VM_MAYSHARE` without `VM_SHARED` and `VM_MAYWRITE`
+   * (mprotect to writable answers EACCES).
+   */
+  NoMayWrite: 1 << 11,
+  /** VM_SEALED (mseal): every later change of the VMA answers EPERM; merges only with sealed neighbours. */
+  Sealed: 1 << 12,
 } as const;
 
 /**
@@ -101,7 +110,15 @@ export interface Page {
    * VMAs with equal names (`anon_vma_name_eq`).
    */
   name: string | null;
+  /**
+   * The open file description a file mapping maps (its `vm_file`), or absent/null for anonymous memory. `pgoff` is
+   * then the page index in the file; a shared mapping's page is the file's page, a private one reads it until its
+   * first store makes `data`, the process's own copy.
+   */
+  desc?: ModelDescription | null;
+  /** A guard marker (MADV_GUARD_INSTALL) in the page's page-table entry: any access is SIGSEGV. */
+  guard?: boolean;
 }
 
 /** The attributes of a page that describe its VMA (everything but contents and identity). */
-export type VmaAttrs = Pick<Page, 'prot' | 'flags' | 'anon' | 'forked' | 'shm' | 'name'>;
+export type VmaAttrs = Pick<Page, 'prot' | 'flags' | 'anon' | 'forked' | 'shm' | 'name' | 'desc'>;

@@ -1,5 +1,6 @@
 /**
- * The reference model of one Linux process address space (anonymous memory only): a deliberately simple,
+ * The reference model of one Linux process address space (anonymous memory and the tmpfs files of `files.ts`): a
+ * deliberately simple,
  * executable specification written from Linux's source (mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/mremap.c,
  * mm/madvise.c, mm/mincore.c, mm/mlock.c, mm/msync.c, kernel/fork.c — v6.18) and checked against the real
  * kernel's answers in `packages/process-vm/conformance/`. It shares no logic with the implementation.
@@ -24,11 +25,14 @@ import {
   MADV_DONTFORK,
   MADV_DONTNEED,
   MADV_FREE,
+  MADV_GUARD_INSTALL,
+  MADV_GUARD_REMOVE,
   MADV_KEEPONFORK,
   MADV_NORMAL,
   MADV_POPULATE_READ,
   MADV_POPULATE_WRITE,
   MADV_RANDOM,
+  MADV_REMOVE,
   MADV_SEQUENTIAL,
   MADV_WILLNEED,
   MADV_WIPEONFORK,
@@ -56,6 +60,7 @@ import {
   PROT_SEM,
   PROT_WRITE,
 } from '@pagewright/core';
+import { MAX_FILE_BYTES, type ModelDescription, ModelFdTable, type ModelFile } from './files.js';
 import { PAGE, type Page, type SharedObject, type VmaAttrs, VmFlag } from './page.js';
 
 /** Layout and architecture facts the model needs; they are configuration, not behaviour. */
@@ -92,6 +97,9 @@ export interface MapsLine {
   end: number;
   /** `rwxp` / `rw-s` etc. */
   perms: string;
+  /** A file mapping's path and offset (bytes) in the file. */
+  name?: string;
+  offset?: number;
 }
 
 /** One VMA as {@link ModelProcess.details} describes it. */
@@ -128,6 +136,24 @@ const PAGE_N = BigInt(PAGE);
 const pageAlign = (x: bigint): bigint => BigInt.asUintN(64, x + PAGE_N - 1n) & ~(PAGE_N - 1n);
 const err = (name: ErrnoName): number => -Errno[name];
 const ACCESS = PROT_READ | PROT_WRITE | PROT_EXEC;
+/** A PMD-level huge page (2 MiB) in pages. */
+const PMD_PAGES = 512;
+/** mm/mmap.c LEGACY_MAP_MASK: the flags MAP_SHARED ignores (MAP_SHARED_VALIDATE refuses others). */
+const LEGACY_MAP_MASK =
+  0x01 |
+  0x02 |
+  0x10 |
+  0x20 |
+  0x0800 |
+  0x1000 |
+  0x4000000 |
+  0x0100 |
+  0x2000 |
+  0x4000 |
+  0x8000 |
+  0x10000 |
+  0x20000 |
+  0x40000;
 
 /** A VMA as seen from the pages: [start, end) in page numbers. */
 interface VmaView {
@@ -185,6 +211,8 @@ export class ModelProcess {
   startBrk: number;
   /** mm->start_stack (0 when unknown): names the VMA holding it `[stack]`. */
   startStack = 0;
+  /** The descriptors (`files_struct`): copied by fork. */
+  fds = new ModelFdTable();
 
   /**
    * @param config - layout and architecture facts
@@ -243,7 +271,8 @@ export class ModelProcess {
         (m.first.prot & PROT_READ ? 'r' : '-') +
         (m.first.prot & PROT_WRITE ? 'w' : '-') +
         (m.first.prot & PROT_EXEC ? 'x' : '-') +
-        (m.first.flags & VmFlag.Shared ? 's' : 'p'),
+        (m.first.flags & (VmFlag.Shared | VmFlag.NoMayWrite) ? 's' : 'p'),
+      ...(m.first.desc ? { name: m.first.desc.file.path, offset: m.first.pgoff * PAGE } : {}),
     }));
   }
 
@@ -301,6 +330,7 @@ export class ModelProcess {
       else if (f.prot & PROT_WRITE && !(f.flags & VmFlag.Shared)) status.VmData += n * 4;
       let name = '';
       if (f.flags & VmFlag.Foreign) name = f.name ?? '';
+      else if (f.desc) name = f.desc.file.path;
       else if (f.shm) name = '/dev/zero (deleted)';
       else if (line.start < brk && line.end > this.startBrk) name = '[heap]';
       else if (this.startStack && line.start <= this.startStack && line.end >= this.startStack)
@@ -308,7 +338,7 @@ export class ModelProcess {
       let rss = -1;
       let referenced = -1;
       let dirty = -1;
-      if (!f.shm) {
+      if (!f.shm && !f.desc) {
         rss = 0;
         referenced = 0;
         for (let v = m.start; v < m.end; v++) {
@@ -321,7 +351,7 @@ export class ModelProcess {
       }
       vmas.push({
         ...line,
-        offset: f.shm ? f.pgoff * PAGE : 0,
+        offset: f.shm || f.desc ? f.pgoff * PAGE : 0,
         name,
         foreign: (f.flags & VmFlag.Foreign) !== 0,
         rss,
@@ -370,7 +400,13 @@ export class ModelProcess {
 
   /** Same vm_flags (and the same object): mm/vma.c `is_mergeable_vma`. */
   private static sameKind(a: VmaAttrs, b: VmaAttrs): boolean {
-    return a.prot === b.prot && a.flags === b.flags && a.shm === b.shm && a.name === b.name;
+    return (
+      a.prot === b.prot &&
+      a.flags === b.flags &&
+      a.shm === b.shm &&
+      a.name === b.name &&
+      (a.desc ?? null) === (b.desc ?? null)
+    );
   }
 
   /**
@@ -487,7 +523,10 @@ export class ModelProcess {
     const m = this.vmaAt(v)!;
     if (m.first.anon) return;
     const compatible = (a: Page, b: Page) =>
-      a.flags === b.flags && a.shm === b.shm && a.pgoff + 1 === b.pgoff;
+      a.flags === b.flags &&
+      a.shm === b.shm &&
+      (a.desc ?? null) === (b.desc ?? null) &&
+      a.pgoff + 1 === b.pgoff;
     let anon = 0;
     const next = this.pages.get(m.end);
     const last = this.pages.get(m.end - 1)!;
@@ -554,6 +593,7 @@ export class ModelProcess {
   private touch(v: number, write: boolean, force = false, exec = false): Uint8Array | null | Signal {
     const p = this.pages.get(v) ?? this.growStack(v);
     if (!p) return 'SIGSEGV';
+    if (p.guard) return 'SIGSEGV'; // a guard marker: the fault handler answers VM_FAULT_SIGSEGV
     if (
       exec
         ? !(p.prot & PROT_EXEC)
@@ -562,6 +602,34 @@ export class ModelProcess {
           : !(this.readable(p) || (force && p.prot & ACCESS))
     )
       return 'SIGSEGV';
+    if (p.desc) {
+      // filemap_fault / shmem_fault: past the end of file is SIGBUS; otherwise the page is the file's (a read
+      // fault of a hole allocates it, as shmem does). Shared: the process maps that page. Private: it maps it
+      // read-only until a store copies it (do_cow_fault / wp_page_copy).
+      const file = p.desc.file;
+      if (p.pgoff >= Math.ceil(file.size / PAGE)) return 'SIGBUS';
+      if (p.data && !(p.flags & (VmFlag.Shared | VmFlag.NoMayWrite))) {
+        p.present = true;
+        p.young = true;
+        return p.data;
+      }
+      let page = file.pages.get(p.pgoff);
+      if (!page) {
+        page = new Uint8Array(PAGE);
+        file.pages.set(p.pgoff, page);
+      }
+      if (p.flags & (VmFlag.Shared | VmFlag.NoMayWrite)) return page;
+      if (write) {
+        this.anonPrepare(v);
+        p.data = page.slice();
+        p.present = true;
+        p.young = true;
+        return p.data;
+      }
+      p.present = true;
+      p.young = true;
+      return page;
+    }
     if (p.shm) {
       if (p.pgoff >= p.shm.sizePages) return 'SIGBUS';
       let d = p.shm.pages.get(p.pgoff);
@@ -613,7 +681,7 @@ export class ModelProcess {
   private populateVma(s: number, e: number): number {
     const p = this.pages.get(s)!;
     if ((p.prot & ACCESS) === 0) return err('EFAULT');
-    const write = (p.prot & PROT_WRITE) !== 0 && !p.shm;
+    const write = (p.prot & PROT_WRITE) !== 0 && !p.shm && !(p.flags & VmFlag.Shared);
     for (let v = s; v < e; v++) {
       if (typeof this.touch(v, write, true) === 'string') return err('EFAULT');
     }
@@ -680,7 +748,7 @@ export class ModelProcess {
    * mm/mmap.c `__get_unmapped_area` for anonymous memory: `addr` and `len` are byte values already known to fit a
    * double. Returns a byte address or -errno.
    */
-  private getUnmappedArea(addr: number, len: number, fixed: boolean): number {
+  private getUnmappedArea(addr: number, len: number, fixed: boolean, thp = false): number {
     const c = this.config;
     if (len > c.taskSize) return err('ENOMEM');
     if (!fixed) {
@@ -688,6 +756,14 @@ export class ModelProcess {
       if (addr) {
         const s = Math.floor(addr / PAGE);
         if (this.hintFits(s, n)) return s * PAGE;
+      } else if (thp && n % PMD_PAGES === 0) {
+        // thp_get_unmapped_area (private anonymous memory of a multiple of 2 MiB, no hint): search 2 MiB more and
+        // take the 2 MiB boundary in it — the higher one top-down when the search's start is already aligned.
+        const r = this.searchFree(n + PMD_PAGES);
+        if (r !== undefined) {
+          const sub = (PMD_PAGES - (r % PMD_PAGES)) % PMD_PAGES;
+          return (sub === 0 && c.placement === 'topdown' ? r + PMD_PAGES : r + sub) * PAGE;
+        }
       }
       const s = this.searchFree(n);
       if (s === undefined) return err('ENOMEM');
@@ -701,18 +777,27 @@ export class ModelProcess {
   // ---------------------------------------------------------------------------------------------------------
   // System calls
 
-  /** mmap(addr, len, prot, flags, fd, off) for anonymous memory (fd is ignored with MAP_ANONYMOUS). */
+  /**
+   * mmap(addr, len, prot, flags, off, fd): anonymous memory (fd is ignored with MAP_ANONYMOUS), or the file open at
+   * `fd` (mm/mmap.c `do_mmap`'s file cases: EBADF, EOVERFLOW, EOPNOTSUPP, EACCES).
+   */
   mmap(
     addr: bigint | number,
     len: bigint | number,
     prot: number,
     flags: number,
     off: bigint | number = 0,
+    fd: bigint | number = -1,
   ): number {
     const a = U64(addr);
     const l = U64(len);
     if (U64(off) % PAGE_N) return err('EINVAL'); // x86-64 sys_mmap
-    if (!(flags & MAP_ANONYMOUS)) return err('EBADF'); // fd -1
+    let desc: ModelDescription | null = null;
+    if (!(flags & MAP_ANONYMOUS)) {
+      desc = this.fds.get(Number(BigInt.asIntN(32, BigInt(fd)))) ?? null; // fget
+      if (!desc) return err('EBADF');
+      if (flags & 0x40000) return err('EINVAL'); // MAP_HUGETLB on a file that is not hugetlbfs
+    }
     if (l === 0n) return err('EINVAL');
     if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
     let hint = a;
@@ -727,14 +812,31 @@ export class ModelProcess {
       if (flags & MAP_FIXED) return err('ENOMEM');
       hint = 0n; // mmap_address_hint_valid fails: search instead
     }
-    const at = this.getUnmappedArea(Number(hint), Number(alen), (flags & MAP_FIXED) !== 0);
+    const thp = !desc && (flags & MAP_TYPE) === MAP_PRIVATE;
+    const at = this.getUnmappedArea(Number(hint), Number(alen), (flags & MAP_FIXED) !== 0, thp);
     if (at < 0) return at;
     const s = at / PAGE;
     const n = Number(alen) / PAGE;
     if (flags & MAP_FIXED_NOREPLACE) {
       for (let v = s; v < s + n; v++) if (this.pages.has(v)) return err('EEXIST');
     }
-    const type = flags & MAP_TYPE;
+    let type = flags & MAP_TYPE;
+    let noMayWrite = false;
+    if (desc) {
+      // file_mmap_ok: the mapped offsets stay below MAX_LFS_FILESIZE
+      const o = U64(off);
+      if (alen > MAX_FILE_BYTES || o / PAGE_N > (MAX_FILE_BYTES - alen) / PAGE_N) return err('EOVERFLOW');
+      if (type === MAP_SHARED || type === 3 /* MAP_SHARED_VALIDATE */) {
+        if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
+        if (flags & ~LEGACY_MAP_MASK) return err('EOPNOTSUPP');
+        if (prot & PROT_WRITE && !desc.writable) return err('EACCES');
+        noMayWrite = !desc.writable;
+        type = MAP_SHARED;
+      } else if (type !== MAP_PRIVATE) return err('EINVAL');
+      if (!desc.readable) return err('EACCES');
+      if (desc.file.dir) return err('ENODEV'); // no mmap file operation
+      if (flags & MAP_GROWSDOWN) return err('EINVAL');
+    }
     if (type !== MAP_SHARED && type !== MAP_PRIVATE) return err('EINVAL');
     if (type === MAP_SHARED && flags & MAP_GROWSDOWN) return err('EINVAL');
     prot &= ACCESS; // PROT_SEM and unknown bits carry no VM flag
@@ -742,11 +844,13 @@ export class ModelProcess {
     if (flags & MAP_GROWSDOWN) vmFlags |= VmFlag.GrowsDown;
     if (flags & MAP_LOCKED) vmFlags |= VmFlag.Locked;
     if (flags & MAP_NORESERVE) vmFlags |= VmFlag.NoReserve;
-    if (type === MAP_SHARED) vmFlags |= VmFlag.Shared;
+    if (type === MAP_SHARED) vmFlags |= noMayWrite ? VmFlag.NoMayWrite : VmFlag.Shared;
     else if (prot & PROT_WRITE && !(flags & MAP_NORESERVE)) vmFlags |= VmFlag.Account;
+    if (this.sealedIn(s, s + n)) return err('EPERM'); // vms_gather_munmap_vmas: a sealed VMA stays
     this.unmapPages(s, s + n); // MAP_FIXED replaces what was there
     const shm: SharedObject | null =
-      type === MAP_SHARED ? { id: this.ids.next(), sizePages: n, pages: new Map() } : null;
+      type === MAP_SHARED && !desc ? { id: this.ids.next(), sizePages: n, pages: new Map() } : null;
+    const filePage = desc ? Number(U64(off) / PAGE_N) : 0;
     const id = this.ids.next();
     for (let i = 0; i < n; i++) {
       this.pages.set(s + i, {
@@ -755,12 +859,13 @@ export class ModelProcess {
         flags: vmFlags,
         anon: 0,
         forked: false,
-        pgoff: shm ? i : s + i,
+        pgoff: desc ? filePage + i : shm ? i : s + i,
         shm,
         data: null,
         present: false,
         young: false,
         name: null,
+        desc,
       });
     }
     if (!shm) this.mergeNew(s, s + n); // a new shmem file never merges with anything
@@ -778,6 +883,7 @@ export class ModelProcess {
     if (a % PAGE_N || a > ts || l > ts - a) return err('EINVAL');
     const e = a + pageAlign(l);
     if (e === a) return err('EINVAL');
+    if (this.sealedIn(Number(a / PAGE_N), Number(e / PAGE_N))) return err('EPERM');
     this.unmapPages(Number(a / PAGE_N), Number(e / PAGE_N));
     return 0;
   }
@@ -810,6 +916,9 @@ export class ModelProcess {
     for (;;) {
       const old = first.first;
       const tmp = Math.min(first.end, e);
+      // newflags >> 4 (VM_MAY*): a shared mapping of a read-only descriptor may not become writable
+      if (prot & PROT_WRITE && old.flags & VmFlag.NoMayWrite) return err('EACCES');
+      if (old.flags & VmFlag.Sealed) return err('EPERM'); // mprotect_fixup: even for the same rights
       if (old.prot !== prot) {
         let flags = old.flags;
         if (prot & PROT_WRITE) {
@@ -819,7 +928,7 @@ export class ModelProcess {
           ) {
             flags |= VmFlag.Account;
           }
-        } else if (old.flags & VmFlag.Account && !old.shm && !old.anon) {
+        } else if (old.flags & VmFlag.Account && !old.shm && !old.desc && !old.anon) {
           flags &= ~VmFlag.Account;
         }
         const wasLockedRo = (old.flags & VmFlag.Locked) !== 0 && !(old.prot & PROT_WRITE) && !old.shm;
@@ -852,6 +961,7 @@ export class ModelProcess {
       const e = Number(oldbrk) / PAGE;
       const m = this.findVma(s);
       if (!m || m.start >= e) return orig;
+      if (this.sealedIn(s, e)) return orig;
       this.brk = Number(want);
       this.unmapPages(s, e);
       return this.brk;
@@ -903,6 +1013,9 @@ export class ModelProcess {
       MADV_KEEPONFORK,
       MADV_POPULATE_READ,
       MADV_POPULATE_WRITE,
+      MADV_REMOVE,
+      MADV_GUARD_INSTALL,
+      MADV_GUARD_REMOVE,
     ];
     if (!valid.includes(advice)) return err('EINVAL');
     const a = U64(addr);
@@ -937,6 +1050,24 @@ export class ModelProcess {
 
   private adviseOne(s: number, e: number, advice: number): number {
     const p = this.pages.get(s)!;
+    // mm/madvise.c can_madvise_modify: discarding advice on a sealed, read-only, private anonymous VMA
+    const discard = [
+      MADV_DONTNEED,
+      MADV_FREE,
+      MADV_REMOVE,
+      MADV_DONTFORK,
+      MADV_WIPEONFORK,
+      MADV_GUARD_INSTALL,
+    ];
+    if (
+      p.flags & VmFlag.Sealed &&
+      discard.includes(advice) &&
+      !p.shm &&
+      !p.desc &&
+      !(p.flags & VmFlag.Shared) &&
+      !(p.prot & PROT_WRITE)
+    )
+      return err('EPERM');
     const setFlags = (set: number, clear: number) => {
       const flags = (p.flags & ~clear) | set;
       if (flags !== p.flags) this.modifyPart(s, e, p.prot, flags);
@@ -946,7 +1077,7 @@ export class ModelProcess {
       case MADV_DONTNEED:
       case MADV_FREE:
         if (p.flags & VmFlag.Locked) return err('EINVAL');
-        if (advice === MADV_FREE && p.shm) return err('EINVAL');
+        if (advice === MADV_FREE && (p.shm || p.desc)) return err('EINVAL');
         for (let v = s; v < e; v++) {
           const q = this.pages.get(v)!;
           q.data = null;
@@ -956,6 +1087,24 @@ export class ModelProcess {
         return 0;
       case MADV_WILLNEED:
         return 0;
+      case MADV_GUARD_INSTALL:
+      case MADV_GUARD_REMOVE: {
+        // madvise_guard_install/remove: no VMA change; install drops the pages and needs an unlocked VMA
+        if (advice === MADV_GUARD_INSTALL) {
+          if (p.flags & VmFlag.Locked) return err('EINVAL');
+          if (!p.shm && !(p.flags & (VmFlag.Shared | VmFlag.NoMayWrite))) this.anonPrepare(s);
+        }
+        for (let v = s; v < e; v++) {
+          const q = this.pages.get(v)!;
+          if (advice === MADV_GUARD_INSTALL) {
+            q.data = null;
+            q.present = false;
+            q.young = false;
+          }
+          q.guard = advice === MADV_GUARD_INSTALL;
+        }
+        return 0;
+      }
       case MADV_NORMAL:
         return setFlags(0, VmFlag.RandRead | VmFlag.SeqRead);
       case MADV_RANDOM:
@@ -970,8 +1119,20 @@ export class ModelProcess {
         return setFlags(VmFlag.DontDump, 0);
       case MADV_DODUMP:
         return setFlags(0, VmFlag.DontDump);
+      case MADV_REMOVE: {
+        // madvise_remove: a shared, may-write mapping of a file (or shmem object): punch a hole in the object
+        if (p.flags & VmFlag.Locked) return err('EINVAL');
+        if (!p.shm && !p.desc) return err('EINVAL');
+        if (!(p.flags & VmFlag.Shared)) return err('EACCES');
+        for (let v = s; v < e; v++) {
+          const q = this.pages.get(v)!;
+          if (q.desc) q.desc.file.pages.delete(q.pgoff);
+          else q.shm?.pages.delete(q.pgoff);
+        }
+        return 0;
+      }
       case MADV_WIPEONFORK:
-        if (p.shm) return err('EINVAL');
+        if (p.shm || p.desc || p.flags & VmFlag.NoMayWrite) return err('EINVAL');
         return setFlags(VmFlag.WipeOnFork, 0);
       case MADV_KEEPONFORK:
         return setFlags(0, VmFlag.WipeOnFork);
@@ -1009,7 +1170,16 @@ export class ModelProcess {
     for (let v = s; v < s + n; v++) {
       const p = this.pages.get(v);
       if (!p) return err('ENOMEM');
-      out.push(p.shm ? p.shm.pages.has(p.pgoff) : p.present);
+      // mincore_page: file pages by page-cache residency (a private copy counts through its PTE)
+      out.push(
+        p.guard && !p.desc && !p.shm
+          ? false
+          : p.desc
+            ? (!p.guard && p.present && p.data !== null) || p.desc.file.pages.has(p.pgoff)
+            : p.shm
+              ? p.shm.pages.has(p.pgoff)
+              : p.present,
+      );
     }
     return out;
   }
@@ -1125,6 +1295,7 @@ export class ModelProcess {
   /** mm/mremap.c `check_prep_vma`. */
   private checkPrep(m: VmaView | undefined, s: number, oldN: number, newN: number, flags: number): number {
     if (!m) return err('EFAULT');
+    if (m.first.flags & VmFlag.Sealed) return err('EPERM'); // "If mseal()'d, mremap() is prohibited"
     const willMapNew = newN > oldN || (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
     if (!willMapNew) return 0;
     if (oldN === 0 && !m.first.shm) return err('EINVAL');
@@ -1173,6 +1344,7 @@ export class ModelProcess {
   /** `mremap_to`: MREMAP_FIXED (unmap the target first) and/or MREMAP_DONTUNMAP. */
   private remapTo(s: number, oldN: number, newN: number, dst: number, flags: number): number {
     if (flags & MREMAP_FIXED) {
+      if (this.sealedIn(dst, dst + newN)) return err('EPERM');
       this.unmapPages(dst, dst + newN);
       if (!this.pages.has(s)) return err('EFAULT');
     }
@@ -1224,7 +1396,7 @@ export class ModelProcess {
   private moveVma(s: number, oldN: number, newN: number, dst: number, flags: number): number {
     const src = this.vmaAt(s)!;
     const head = this.pages.get(s)!;
-    const keepPgoff = head.shm !== null || head.anon !== 0;
+    const keepPgoff = head.shm !== null || (head.desc ?? null) !== null || head.anon !== 0;
     const moved: Page[] = [];
     for (let i = 0; i < oldN; i++) moved.push(this.pages.get(s + i)!);
     const id = this.ids.next();
@@ -1238,6 +1410,7 @@ export class ModelProcess {
         data: from ? from.data : null,
         present: from ? from.present : false,
         young: from ? from.young : false,
+        guard: from?.guard === true,
       });
     }
     this.mergeNew(dst, dst + newN);
@@ -1257,6 +1430,7 @@ export class ModelProcess {
         p.data = null;
         p.present = false;
         p.young = false;
+        p.guard = false;
       }
     } else {
       this.unmapPages(s, s + oldN);
@@ -1297,8 +1471,56 @@ export class ModelProcess {
           present: !wipe && f.anon !== 0 && p.present,
           young: false, // copy_present_pte: pte_mkold in the child
           name: p.name,
+          desc: p.desc ?? null,
+          guard: !wipe && p.guard === true,
         });
       }
+    }
+    child.fds = this.fds.clone();
+  }
+
+  /** True when a page of [s, e) belongs to a sealed VMA (`can_modify_vma` fails). */
+  private sealedIn(s: number, e: number): boolean {
+    if (e - s > this.pages.size) {
+      for (const [k, p] of this.pages) if (k >= s && k < e && p.flags & VmFlag.Sealed) return true;
+      return false;
+    }
+    for (let v = s; v < e; v++) if ((this.pages.get(v)?.flags ?? 0) & VmFlag.Sealed) return true;
+    return false;
+  }
+
+  /** mseal(addr, len, flags): mm/mseal.c `do_mseal` — the range must be fully mapped; each VMA gets VM_SEALED. */
+  mseal(addr: bigint | number, len: bigint | number, flags: bigint | number = 0): number {
+    const a = U64(addr);
+    const l = U64(len);
+    if (U64(flags) !== 0n) return err('EINVAL');
+    if (a % PAGE_N) return err('EINVAL');
+    const al = pageAlign(l);
+    if (l !== 0n && al === 0n) return err('EINVAL');
+    const end = a + al;
+    if (end >= 1n << 64n) return err('EINVAL');
+    if (end === a) return 0;
+    if (end > BigInt(this.config.taskSize)) return err('ENOMEM');
+    const s = Number(a / PAGE_N);
+    const e = Number(end / PAGE_N);
+    for (let v = s; v < e; v++) if (!this.pages.has(v)) return err('ENOMEM');
+    let v = s;
+    while (v < e) {
+      const m = this.vmaAt(v)!;
+      const piece = Math.min(m.end, e);
+      if (!(m.first.flags & VmFlag.Sealed))
+        this.modifyPart(v, piece, m.first.prot, m.first.flags | VmFlag.Sealed);
+      v = this.vmaAt(piece - 1)!.end;
+    }
+    return 0;
+  }
+
+  /** `unmap_mapping_range(file, fromPage, even_cows)`: private copies of the file's pages past `fromPage` go. */
+  truncated(file: ModelFile, fromPage: number): void {
+    for (const p of this.pages.values()) {
+      if (p.desc?.file !== file || p.pgoff < fromPage) continue;
+      p.data = null;
+      p.present = false;
     }
   }
 }

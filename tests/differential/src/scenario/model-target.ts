@@ -1,12 +1,13 @@
 /**
  * The reference model seen as a {@link VmTarget}: the system calls it models, by their name in process-vm's table
- * (anything else, such as the descriptor calls, answers `-ENOSYS`: the model has no files).
+ * (anything else answers `-ENOSYS`), the descriptor calls on the model's files.
  *
  * @module
  */
 
 import { toNegErrno } from '@pagewright/core';
 import type { SyscallArgValue, SyscallName } from '@pagewright/process-vm';
+import { MAX_SIZE_BYTES, pread, pwrite } from '../model/files.js';
 import type { ModelMachine } from '../model/machine.js';
 import type { VmTarget } from './target.js';
 
@@ -20,7 +21,7 @@ export function modelTarget(machine: ModelMachine, pid: number): VmTarget {
     const n = (i: number): number => Number(a[i] ?? 0);
     switch (name) {
       case 'mmap':
-        return p().mmap(u(0), u(1), n(2), n(3));
+        return p().mmap(u(0), u(1), n(2), n(3), u(5), a.length > 4 ? u(4) : -1);
       case 'munmap':
         return p().munmap(u(0), u(1));
       case 'mprotect':
@@ -45,6 +46,31 @@ export function modelTarget(machine: ModelMachine, pid: number): VmTarget {
         return p().msync(u(0), u(1), n(2));
       case 'brk':
         return p().brkCall(u(0));
+      case 'mseal':
+        return p().mseal(u(0), u(1), u(2));
+      case 'open': {
+        const d = machine.files.open(String(a[0]), n(1));
+        return typeof d === 'number' ? d : p().fds.install(d);
+      }
+      case 'close':
+        return p().fds.close(n(0));
+      case 'fsync':
+        return p().fds.get(n(0)) ? 0 : toNegErrno('EBADF');
+      case 'ftruncate': {
+        const d = p().fds.get(n(0));
+        if (!d) return toNegErrno('EBADF');
+        if (!d.writable || n(1) < 0) return toNegErrno('EINVAL');
+        if (n(1) > MAX_SIZE_BYTES) return toNegErrno('EFBIG');
+        machine.files.truncate(d.file, n(1));
+        return 0;
+      }
+      case 'pwrite64':
+      case 'pread64': {
+        const d = p().fds.get(n(0));
+        if (!d) return toNegErrno('EBADF');
+        const buf = a[1] as Uint8Array;
+        return name === 'pwrite64' ? pwrite(d, buf, n(2)) : pread(d, buf, n(2));
+      }
       default:
         return toNegErrno('ENOSYS');
     }
