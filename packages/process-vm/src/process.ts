@@ -213,6 +213,10 @@ export class Process<M extends ProcessHost = ProcessHost> {
   msync(addr: U64Arg, len: U64Arg, flags: U64Arg): number {
     return invokeSyscall(this, SYSCALLS.msync, addr, len, flags);
   }
+  /** `mseal(addr, len, flags)` (Linux 6.10+): seals the range's VMAs; later changes of them answer EPERM. */
+  mseal(addr: U64Arg, len: U64Arg, flags: U64Arg = 0): number {
+    return invokeSyscall(this, SYSCALLS.mseal, addr, len, flags);
+  }
 
   // ---- file descriptors --------------------------------------------------------------------------------------------
   // Every call answers Linux's errno as `-errno` and changes nothing then (see `fd-syscalls.ts`).
