@@ -57,6 +57,57 @@ export interface ReplayInput {
   readonly preset?: LinuxPreset | undefined;
   /** `mm->start_brk` (default: `[heap]`'s start, else the result of the log's first `brk(NULL)`). */
   readonly startBrk?: number | undefined;
+  /**
+   * The recording host's symbolic links a path of the log goes through (`/lib` → `/usr/lib` on a merged-/usr
+   * system): a path opened through one is the file at its target, and maps names it by the target, as the kernel's
+   * `d_path` does. Lines `LINK -> TARGET` (see {@link parseLinks}).
+   */
+  readonly links?: string | undefined;
+  /** The recorded files' sizes, lines `SIZE PATH` (`stat -c '%s %n'`): the stand-ins get exactly these sizes. */
+  readonly sizes?: string | undefined;
+}
+
+/** Reads `LINK -> TARGET` lines (absolute paths; `#` comments and blank lines ignored). @throws {@link ReplayError} */
+export function parseLinks(text: string): Map<string, string> {
+  const links = new Map<string, string>();
+  text.split('\n').forEach((raw, i) => {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#')) return;
+    const m = /^(\/\S*) -> (\/\S*)$/.exec(l);
+    if (m === null)
+      throw new ReplayError(`links line ${i + 1}: expected 'LINK -> TARGET', got ${JSON.stringify(raw)}`);
+    links.set((m[1] as string).replace(/\/+$/, ''), (m[2] as string).replace(/\/+$/, ''));
+  });
+  return links;
+}
+
+/** Reads `SIZE PATH` lines (`stat -c '%s %n'`; `#` comments and blank lines ignored). @throws {@link ReplayError} */
+export function parseSizes(text: string): Map<string, number> {
+  const sizes = new Map<string, number>();
+  text.split('\n').forEach((raw, i) => {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#')) return;
+    const m = /^(\d+) (\/.*)$/.exec(l);
+    if (m === null || !Number.isSafeInteger(Number(m[1])))
+      throw new ReplayError(`sizes line ${i + 1}: expected 'SIZE PATH', got ${JSON.stringify(raw)}`);
+    sizes.set(m[2] as string, Number(m[1]));
+  });
+  return sizes;
+}
+
+/** `path` with every link prefix replaced by its target (repeatedly, as a path walk follows a chain of links). */
+function followLinks(path: string, links: ReadonlyMap<string, string>): string {
+  for (let hops = 0; hops < 40; hops++) {
+    let next = path;
+    for (const [link, target] of links)
+      if (path === link || path.startsWith(`${link}/`)) {
+        next = target + path.slice(link.length);
+        break;
+      }
+    if (next === path) return path;
+    path = next;
+  }
+  throw new ReplayError(`too many levels of symbolic links in ${path}`);
 }
 
 /** A result that differs from the recorded one. */
@@ -160,7 +211,9 @@ export function replayTrace(input: ReplayInput): ReplayReport {
     if ((mine[i] as TracedCall).name === 'execve' && mine[i]?.ret === '0') from = i + 1;
   const replayed = mine.slice(from);
   const cwd = input.cwd ?? '/';
-  const resolve = (path: string) => (path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`);
+  const links = parseLinks(input.links ?? '');
+  const resolve = (path: string) =>
+    followLinks(path.startsWith('/') ? path : `${cwd.replace(/\/$/, '')}/${path}`, links);
   const machine = new Machine(preset.machine);
   const skip = preset.trailingMapsLines.map((l) => l.slice(73).trim()).filter((n) => n !== '');
   const firstBrk = replayed.find((c) => c.name === 'brk');
@@ -171,6 +224,7 @@ export function replayTrace(input: ReplayInput): ReplayReport {
     (firstBrk !== undefined && firstBrk.args[0] === 'NULL' ? num(argValue(firstBrk.ret)) : undefined);
   // Stand-in sizes: what fstat showed, and at least every mapped offset + length.
   const sizes = standInSizes(replayed, resolve);
+  for (const [path, size] of parseSizes(input.sizes ?? '')) sizes.set(followLinks(path, links), size);
   const p = seedFromMaps(machine, input.mapsStart ?? '', { startBrk, skip, fileSizes: sizes });
   const identities = new Map<string, { dev: { major: number; minor: number }; ino: number }>();
   for (const l of input.mapsEnd === undefined ? [] : parseMaps(input.mapsEnd, new Set(skip)))
@@ -303,10 +357,11 @@ function replayOne(
       const flags = num(argValue((c.name === 'openat' ? c.args[2] : c.args[1]) ?? '0'));
       const mode = num(argValue((c.name === 'openat' ? c.args[3] : c.args[2]) ?? '0644'));
       const size = sizes.get(path);
-      // A file the recorded program found that this filesystem lacks: its stand-in, of the size it needs.
-      if (c.errno === null && (flags & 0o100) === 0) ensureFile(p, path, size ?? 0);
-      // A file the trace creates: made first with the device and inode the final maps shows for it.
       const id = identities.get(path);
+      // A file the recorded program found that this filesystem lacks: its stand-in, of the size it needs, with the
+      // device and inode the final maps shows for it.
+      if (c.errno === null && (flags & 0o100) === 0) ensureFile(p, path, size ?? 0, id);
+      // A file the trace creates: made first with the device and inode the final maps shows for it.
       if (c.errno === null && (flags & 0o100) !== 0 && (flags & 0o200) === 0 && id !== undefined)
         ensureFile(p, path, 0, id);
       const ret = p.open(path, flags, mode);

@@ -38,6 +38,11 @@ export const replayCommand: SubcommandSpec = {
         `the recording machine: ${Object.keys(LINUX_PRESETS).join(', ')}`,
         'x86-64-linux',
       )
+      .option(
+        '--links <file>',
+        "the recording host's symbolic links the log's paths go through ('LINK -> TARGET' lines)",
+      )
+      .option('--sizes <file>', "the recorded files' sizes ('SIZE PATH' lines, as stat -c '%s %n' prints)")
       .option('--print-maps', 'also print the replayed final maps');
   },
   run(ctx, _args, opts) {
@@ -49,6 +54,8 @@ export const replayCommand: SubcommandSpec = {
     const trace = readInputFile(String(opts.strace));
     const mapsStart = opts.mapsStart === undefined ? undefined : readInputFile(String(opts.mapsStart));
     const mapsEnd = opts.mapsEnd === undefined ? undefined : readInputFile(String(opts.mapsEnd));
+    const links = opts.links === undefined ? undefined : readInputFile(String(opts.links));
+    const sizes = opts.sizes === undefined ? undefined : readInputFile(String(opts.sizes));
     let report: ReturnType<typeof replayTrace>;
     try {
       report = replayTrace({
@@ -59,6 +66,8 @@ export const replayCommand: SubcommandSpec = {
         cwd: String(opts.cwd),
         startBrk: integer(opts.startBrk, '--start-brk'),
         preset,
+        links,
+        sizes,
       });
     } catch (e) {
       if (e instanceof ReplayError || e instanceof MapsSyntaxError) throw new UsageError(e.message);
