@@ -360,7 +360,9 @@ function replayOne(
       const id = identities.get(path);
       // A file the recorded program found that this filesystem lacks: its stand-in, of the size it needs, with the
       // device and inode the final maps shows for it.
-      if (c.errno === null && (flags & 0o100) === 0) ensureFile(p, path, size ?? 0, id);
+      // A directory the program opened (O_DIRECTORY: `opendir`) stands in as a directory.
+      if (c.errno === null && (flags & 0o100) === 0)
+        ensureFile(p, path, size ?? 0, id, (flags & 0o200000) !== 0);
       // A file the trace creates: made first with the device and inode the final maps shows for it.
       if (c.errno === null && (flags & 0o100) !== 0 && (flags & 0o200) === 0 && id !== undefined)
         ensureFile(p, path, 0, id);
@@ -396,6 +398,7 @@ function ensureFile(
   path: string,
   size: number,
   identity?: { dev: { major: number; minor: number }; ino: number },
+  directory = false,
 ): void {
   const fs = p.machine.files;
   try {
@@ -405,10 +408,8 @@ function ensureFile(
     // made below
   }
   let dir = '';
-  for (const part of path
-    .split('/')
-    .filter((x) => x !== '')
-    .slice(0, -1)) {
+  const parts = path.split('/').filter((x) => x !== '');
+  for (const part of directory ? parts : parts.slice(0, -1)) {
     dir += `/${part}`;
     try {
       fs.mkdir(dir);
@@ -416,7 +417,12 @@ function ensureFile(
       // exists
     }
   }
-  fs.createFile(path, { size }, 0o644, identity);
+  if (directory) return;
+  try {
+    fs.createFile(path, { size }, 0o644, identity);
+  } catch {
+    // A component stands in as a file (the log never opened it as a directory): the open's errno is reported.
+  }
 }
 
 /** The lines only in `want` (`- line`) and only in `got` (`+ line`), in order (a longest-common-subsequence diff). */
