@@ -176,11 +176,11 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
     const m = makeMachine(arch, 2);
     const kflush = new TlbShootdown({ harts: m.harts, global: true });
     const kernel = new KernelSpace({ arch, memory: m.memory, allocator: m.allocator, flusher: kflush });
-    expect(kernel.tableFrames).toBe(1 + arch.entriesPerTable / 2);
+    expect(kernel.mapper.tableFrames).toBe(1 + arch.entriesPerTable / 2);
     const tramp = m.memory.baseFrame + 7;
     expect(kernel.mapTrampoline(tramp)).toBe(tramp);
-    const kvpn = kernel.kernelStartVpn + 0x1000;
-    const kpfn = kernel.map(kvpn, PteFlag.Read | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty);
+    const kvpn = kernel.mapper.kernelStartVpn + 0x1000;
+    const kpfn = kernel.mapper.map(kvpn, PteFlag.Read | PteFlag.Write | PteFlag.Accessed | PteFlag.Dirty);
     const asids = new AsidAllocator({ arch, hartCount: 2 });
     const users = [0, 1].map(
       () =>
@@ -201,7 +201,7 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
       expect(u.map(kvpn + 1, URW)).toBe(MapperError.KernelShared);
     }
     // A kernel mapping made later shows in every user table.
-    const later = kernel.map(kvpn + 0x200000, PteFlag.Read | PteFlag.Accessed);
+    const later = kernel.mapper.map(kvpn + 0x200000, PteFlag.Read | PteFlag.Accessed);
     for (const u of users) expect(u.lookup(kvpn + 0x200000)).toBe(later);
     // The kernel half, reached from a user hart in S-mode (negative = upper-half signed VA).
     const hart = m.harts[1]!;
@@ -211,13 +211,13 @@ describe.each(ARCHES)('flushers and the stale-TLB detector on %s', (_name, arch)
     expect(hart.translate(va, Access.Load)).toBe(kpfn * 4096);
     asids.activate(hart, users[1]!.context!, users[1]!);
     expect(hart.translate(va, Access.Store)).toBe(kpfn * 4096);
-    kernel.protect(kvpn, PteFlag.Read | PteFlag.Accessed);
-    kernel.flush();
-    m.detector.checkGlobal(kernel);
+    kernel.mapper.protect(kvpn, PteFlag.Read | PteFlag.Accessed);
+    kernel.mapper.flush();
+    m.detector.checkGlobal(kernel.mapper);
     expect(kflush.fullFlushes + kflush.pageFlushes).toBeGreaterThan(0);
     expect(hart.translate(va, Access.Store)).toBeLessThan(0);
     users[0]!.destroy();
-    expect(kernel.lookup(kvpn)).toBe(kpfn);
+    expect(kernel.mapper.lookup(kvpn)).toBe(kpfn);
   });
 
   it('ASID rollover flushes every hart lazily and keeps running ASIDs', () => {

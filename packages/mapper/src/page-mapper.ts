@@ -15,6 +15,7 @@ import {
   PAGE_SIZE,
   type PagingArch,
   type PhysicalMemory,
+  PteFlag,
   type PteFlags,
   type TlbFlusher,
 } from '@pagewright/core';
@@ -39,6 +40,15 @@ import type { StaleTlbDetector } from './stale-tlb-detector.js';
 import { findLeaf, freeEmptyTables, pinTopLevelTable, setUpRoot, visitOwnedTables } from './table-tree.js';
 import type { CowCopyOptions, FrameRelease, LeafInfo, LeafVisitor } from './types.js';
 
+/**
+ * What a user table needs of the kernel's table to share its upper half: its architecture and root frame (a
+ * {@link KernelSpace}, or any {@link PageMapper}).
+ */
+export interface KernelTemplate {
+  readonly arch: PagingArch;
+  readonly rootPpn: number;
+}
+
 /** How to build a {@link PageMapper}. */
 export interface PageMapperOptions {
   /** The paging architecture that encodes the entries. */
@@ -57,7 +67,12 @@ export interface PageMapperOptions {
    * user table shares the kernel's lower tables (DragonOS). The kernel half can then not be edited through this
    * mapper ({@link MapperError.KernelShared}).
    */
-  kernel?: PageMapper | undefined;
+  kernel?: KernelTemplate | undefined;
+  /**
+   * Every leaf this mapper writes gets the Global flag (the kernel's own table: {@link KernelSpace} sets it). Default
+   * false.
+   */
+  globalLeaves?: boolean | undefined;
   /**
    * The flusher of the single-page operations and of cursors opened without one (default: an
    * {@link InactiveFlusher} over `context`). A function receives the new mapper (its `rootPpn` is known then).
@@ -196,16 +211,10 @@ export class PageMapper {
     this.leafCache.root = this.root;
     const f = options.flusher;
     this.flusher = typeof f === 'function' ? f(this) : (f ?? new InactiveFlusher(this.context));
-  }
-
-  /** Flags every leaf gets (Global for a kernel space). */
-  protected get forcedFlags(): PteFlags {
-    return this.forced;
-  }
-
-  protected set forcedFlags(flags: PteFlags) {
-    this.forced = flags;
-    this.leafCache.forced = flags;
+    if (options.globalLeaves === true) {
+      this.forced = PteFlag.Global;
+      this.leafCache.forced = PteFlag.Global;
+    }
   }
 
   /** The root table's frame (what goes into `satp.PPN` or CR3); -1 after {@link PageMapper.destroy}. */
@@ -565,8 +574,10 @@ export class PageMapper {
   /**
    * Allocates a zeroed table for the root entry `index` and pins it (it is never reclaimed). Used by kernel spaces
    * to pre-create the top-level tables that user roots share.
+   *
+   * @internal
    */
-  protected pinTopLevelTable(index: number): void {
+  pinTopLevelTable(index: number): void {
     pinTopLevelTable(this.parts.tree, this.parts.tx, this.root, index);
   }
 
