@@ -115,29 +115,7 @@ export function buildInitStack(
   const words = 1 + argv.length + 1 + envp.length + 1 + auxv.length * 2;
   const sp = Math.floor((p - words * 8) / 16) * 16;
   const bytes = new Uint8Array(top - sp);
-  const view = new DataView(bytes.buffer);
-  const word = (at: number, v: number) => {
-    view.setUint32(at - sp, v >>> 0, true);
-    view.setUint32(at - sp + 4, Math.floor(v / 2 ** 32), true);
-  };
-  let w = sp;
-  word(w, argv.length);
-  w += 8;
-  for (const a of argvPointers) {
-    word(w, a);
-    w += 8;
-  }
-  w += 8;
-  for (const e of envpPointers) {
-    word(w, e);
-    w += 8;
-  }
-  w += 8;
-  for (const [t, v] of auxv) {
-    word(w, t);
-    word(w + 8, v);
-    w += 16;
-  }
+  writePointerBlock(bytes, argvPointers, envpPointers, auxv);
   for (const s of strings) bytes.set(s.data, s.at - sp);
   return { sp, bytes, argStart, argEnd, envStart, envEnd, argvPointers, envpPointers, auxv };
 }
@@ -257,29 +235,7 @@ export function layoutElfStack(spec: ElfStackSpec): ElfStackLayout {
   const words = auxv.length * 2 + spec.argv.length + 1 + spec.envp.length + 1 + 1;
   const sp = Math.floor((p - words * 8) / 16) * 16;
   const bytes = new Uint8Array(spec.top - sp);
-  const view = new DataView(bytes.buffer);
-  const word = (at: number, v: number) => {
-    view.setUint32(at - sp, v >>> 0, true);
-    view.setUint32(at - sp + 4, Math.floor(v / 2 ** 32) >>> 0, true);
-  };
-  let w = sp;
-  word(w, spec.argv.length);
-  w += 8;
-  for (const a of argvPointers) {
-    word(w, a);
-    w += 8;
-  }
-  w += 8;
-  for (const e of envpPointers) {
-    word(w, e);
-    w += 8;
-  }
-  w += 8;
-  for (const [t, v] of auxv) {
-    word(w, t);
-    word(w + 8, v);
-    w += 16;
-  }
+  writePointerBlock(bytes, argvPointers, envpPointers, auxv);
   for (const c of chunks) bytes.set(c.data, c.at - sp);
   return {
     sp,
@@ -293,4 +249,32 @@ export function layoutElfStack(spec: ElfStackSpec): ElfStackLayout {
     auxv,
     stringsBottom,
   };
+}
+
+/**
+ * Writes the block at the bottom of the initial stack (`bytes[0]` is `sp`), as `create_elf_tables` lays it out:
+ * argc, the argv pointers and a null, the envp pointers and a null, then the auxv pairs. 64-bit little-endian words.
+ */
+function writePointerBlock(
+  bytes: Uint8Array,
+  argvPointers: readonly number[],
+  envpPointers: readonly number[],
+  auxv: readonly (readonly [number, number])[],
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let w = 0;
+  const word = (v: number) => {
+    view.setUint32(w, v >>> 0, true);
+    view.setUint32(w + 4, Math.floor(v / 2 ** 32) >>> 0, true);
+    w += 8;
+  };
+  word(argvPointers.length);
+  for (const a of argvPointers) word(a);
+  word(0);
+  for (const e of envpPointers) word(e);
+  word(0);
+  for (const [t, v] of auxv) {
+    word(t);
+    word(v);
+  }
 }
